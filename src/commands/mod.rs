@@ -1,0 +1,3 @@
+//! The subcommands: each takes its parsed arguments and prints to stdout.
+
+pub mod run;

@@ -1,0 +1,51 @@
+//! `harness run`: one instance, printed.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::cli::RunArgs;
+use crate::config::{self, Experiment};
+use crate::run::{RunOutcome, run_instance};
+
+pub fn main(args: &RunArgs) -> Result<()> {
+    let exp = config::load(&args.experiment)?;
+    let seed = args.seed.unwrap_or(exp.seed);
+    let start = Instant::now();
+    let outcome = run_instance(&exp, seed, &mut ())?;
+    print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// The text `harness run` prints.
+pub fn report(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
+    let mut s = String::new();
+    let dt = exp.factors.dt_ms;
+    let phase_s = |n: usize| n as f64 * 2.0 * exp.protocol.window_steps as f64 * dt / 1000.0;
+    let _ = writeln!(s, "experiment      {} (classes {:?}, seed {})", exp.name, exp.classes, o.seed);
+    let _ = writeln!(
+        s,
+        "train accuracy  {:.4}  ({} presentations, {:.1} s simulated)",
+        o.train_accuracy(),
+        o.train.labels.len(),
+        phase_s(o.train.labels.len())
+    );
+    let _ = writeln!(
+        s,
+        "test accuracy   {:.4}  ({} presentations, {:.1} s simulated)",
+        o.test_accuracy(),
+        o.test.labels.len(),
+        phase_s(o.test.labels.len())
+    );
+    let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
+    for (j, class) in exp.classes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "output {j} (digit {class})  train {}  test {}",
+            o.train.output_spikes[j], o.test.output_spikes[j]
+        );
+    }
+    let _ = writeln!(s, "wall time       {:.3} s ({} steps)", wall_s, o.steps);
+    s
+}

@@ -1,0 +1,23 @@
+//! The network of the notebook, as a pure step function over explicit state and parameters.
+//!
+//! Populations: `n_in` Poisson inputs `P` (one per pixel) and `n_out` leaky integrate-and-fire
+//! outputs `G` (one per class) with an adaptive threshold. Synapses: forward `P -> G` all-to-all with
+//! trace-based plasticity, lateral `G -> G` all-to-all without self with their own plasticity.
+//! `../shared/spec/model.md` (vendored as `docs/model.md`) is the authority; [`step`] says the order
+//! of operations, [`params`] the integration scheme.
+//!
+//! This module knows nothing of files, threads or the command line: callers own the state, the
+//! parameters, the input source and an [`Observer`].
+
+pub mod input;
+pub mod params;
+pub mod state;
+mod step;
+
+pub use input::{InputSource, Poisson, Replay};
+pub use params::{Factors, Invalid, ModelParams};
+pub use state::State;
+pub use step::{Observer, step};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The network's state: two populations and two synapse groups, in flat arrays.
+//!
+//! Input population `P` (`n_in` neurons): traces `a`, `theta`, the rate it is driven at, and the
+//! first step at which it may spike again. Output population `G` (`n_out` neurons): `v`, `I_inp`,
+//! `I_neg`, `I_teacher`, traces `a`, `theta`, adaptive threshold `hold`, refractory end.
+//! Forward weights `w[[k, j]]` (input `k` to output `j`, brian2's synapse order `k * n_out + j`)
+//! and lateral weights `w_neg[[i, j]]` (output `i` to output `j`, diagonal unused and kept at 0).
+//!
+//! Initial state (notebook): `P.a, P.theta, G.a, G.theta ~ U(0, 0.5)`, `hold = hold0`, `v = I = 0`,
+//! `w ~ U(0, 1)`, `w_neg = -1` off the diagonal, nobody refractory.
+
+use ndarray::Array2;
+use rand::{Rng, RngExt};
+
+use super::params::Factors;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// Index of the next step to execute (its time is `step * dt`).
+    pub step: u64,
+    /// Input rates in Hz, set by the protocol at window boundaries.
+    pub rates_hz: Vec<f64>,
+    pub p_a: Vec<f64>,
+    pub p_theta: Vec<f64>,
+    /// First step at which each input may spike again.
+    pub p_ready: Vec<u64>,
+    pub v: Vec<f64>,
+    pub i_inp: Vec<f64>,
+    pub i_neg: Vec<f64>,
+    pub i_teacher: Vec<f64>,
+    pub g_a: Vec<f64>,
+    pub g_theta: Vec<f64>,
+    pub hold: Vec<f64>,
+    /// First step at which each output may spike again (and integrate `v` again).
+    pub g_ready: Vec<u64>,
+    /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`.
+    pub w: Array2<f64>,
+    /// Lateral weights, shape `(n_out, n_out)`, in `[-wmax, 0]`, diagonal 0.
+    pub w_neg: Array2<f64>,
+    /// Inputs that spiked in the last executed step (ascending).
+    pub in_spikes: Vec<u32>,
+    /// Outputs that spiked in the last executed step (ascending).
+    pub out_spikes: Vec<u32>,
+}
+
+impl State {
+    /// The notebook's initial state, drawn from `rng`.
+    pub fn initial(f: &Factors, rng: &mut impl Rng) -> State {
+        let (n_in, n_out) = (f.n_in, f.n_out);
+        let mut half = |n: usize| (0..n).map(|_| rng.random::<f64>() * 0.5).collect::<Vec<_>>();
+        let p_a = half(n_in);
+        let p_theta = half(n_in);
+        let g_a = half(n_out);
+        let g_theta = half(n_out);
+        let w = Array2::from_shape_fn((n_in, n_out), |_| rng.random::<f64>());
+        let w_neg = Array2::from_shape_fn((n_out, n_out), |(i, j)| if i == j { 0.0 } else { -1.0 });
+        State::from_parts(f, p_a, p_theta, g_a, g_theta, w, w_neg)
+    }
+
+    /// A state at step 0 with the given traces and weights, everything else as in the notebook.
+    pub fn from_parts(
+        f: &Factors,
+        p_a: Vec<f64>,
+        p_theta: Vec<f64>,
+        g_a: Vec<f64>,
+        g_theta: Vec<f64>,
+        w: Array2<f64>,
+        w_neg: Array2<f64>,
+    ) -> State {
+        let (n_in, n_out) = (f.n_in, f.n_out);
+        assert_eq!((p_a.len(), p_theta.len()), (n_in, n_in));
+        assert_eq!((g_a.len(), g_theta.len()), (n_out, n_out));
+        assert_eq!((w.dim(), w_neg.dim()), ((n_in, n_out), (n_out, n_out)));
+        State {
+            step: 0,
+            rates_hz: vec![0.0; n_in],
+            p_a,
+            p_theta,
+            p_ready: vec![0; n_in],
+            v: vec![0.0; n_out],
+            i_inp: vec![0.0; n_out],
+            i_neg: vec![0.0; n_out],
+            i_teacher: vec![0.0; n_out],
+            g_a,
+            g_theta,
+            hold: vec![f.hold0; n_out],
+            g_ready: vec![0; n_out],
+            w: w.as_standard_layout().into_owned(),
+            w_neg: w_neg.as_standard_layout().into_owned(),
+            in_spikes: Vec::with_capacity(n_in),
+            out_spikes: Vec::with_capacity(n_out),
+        }
+    }
+
+    pub fn n_in(&self) -> usize {
+        self.p_a.len()
+    }
+
+    pub fn n_out(&self) -> usize {
+        self.v.len()
+    }
+
+    /// The first state variable that is not a finite number, if any (by name).
+    pub fn first_non_finite(&self) -> Option<&'static str> {
+        let groups: [(&'static str, &[f64]); 9] = [
+            ("P.a", &self.p_a),
+            ("P.theta", &self.p_theta),
+            ("G.v", &self.v),
+            ("G.I_inp", &self.i_inp),
+            ("G.I_neg", &self.i_neg),
+            ("G.a", &self.g_a),
+            ("G.theta", &self.g_theta),
+            ("G.hold", &self.hold),
+            ("G.I_teacher", &self.i_teacher),
+        ];
+        groups
+            .into_iter()
+            .find(|(_, xs)| xs.iter().any(|x| !x.is_finite()))
+            .map(|(name, _)| name)
+            .or_else(|| self.w.iter().any(|x| !x.is_finite()).then_some("S.w"))
+            .or_else(|| self.w_neg.iter().any(|x| !x.is_finite()).then_some("S_neg.w"))
+    }
+}

@@ -1,0 +1,171 @@
+//! Hand-worked checks of the step against closed forms and the spec's order of operations.
+
+use ndarray::{Array2, array};
+
+use super::*;
+
+fn factors(n_in: usize, n_out: usize, p: ModelParams) -> Factors {
+    p.factors(n_in, n_out).expect("valid parameters")
+}
+
+/// A state with all traces 0, given weights, and a threshold too high to reach.
+fn quiet_state(f: &Factors, hold: f64) -> State {
+    let mut s = State::from_parts(
+        f,
+        vec![0.0; f.n_in],
+        vec![0.0; f.n_in],
+        vec![0.0; f.n_out],
+        vec![0.0; f.n_out],
+        Array2::zeros((f.n_in, f.n_out)),
+        Array2::from_shape_fn((f.n_out, f.n_out), |(i, j)| if i == j { 0.0 } else { -1.0 }),
+    );
+    s.hold.fill(hold);
+    s
+}
+
+fn run(s: &mut State, f: &Factors, steps: u64, input: &mut impl InputSource) -> Vec<(u64, u32)> {
+    let mut spikes = Vec::new();
+    for _ in 0..steps {
+        step(s, f, true, input, &mut ());
+        spikes.extend(s.out_spikes.iter().map(|&j| (s.step - 1, j)));
+    }
+    spikes
+}
+
+#[test]
+fn lif_under_constant_current_follows_closed_form() {
+    let f = factors(1, 1, ModelParams { tau_h_ms: 1e12, ..Default::default() });
+    let mut s = quiet_state(&f, 1e9);
+    s.i_teacher[0] = 2.5;
+    run(&mut s, &f, 1234, &mut Replay::new(vec![]));
+    let t = 1234.0 * 0.1;
+    let want = 2.5 * (1.0 - (-t / 10.0f64).exp());
+    assert!((s.v[0] - want).abs() < 1e-12, "v = {} but closed form gives {want}", s.v[0]);
+}
+
+#[test]
+fn lif_driven_by_decaying_synaptic_current_follows_closed_form() {
+    for (tau, tau_i) in [(10.0, 15.0), (15.0, 15.0), (20.0, 5.0)] {
+        let f = factors(1, 1, ModelParams { tau_ms: tau, tau_i_ms: tau_i, tau_h_ms: 1e12, ..Default::default() });
+        let mut s = quiet_state(&f, 1e9);
+        s.i_inp[0] = 3.0;
+        s.i_neg[0] = -1.0;
+        run(&mut s, &f, 500, &mut Replay::new(vec![]));
+        let t: f64 = 50.0;
+        let want = if tau == tau_i {
+            2.0 * t / tau * (-t / tau).exp()
+        } else {
+            2.0 * tau_i / (tau_i - tau) * ((-t / tau_i).exp() - (-t / tau).exp())
+        };
+        assert!((s.v[0] - want).abs() < 1e-12, "tau={tau} tau_I={tau_i}: v = {} want {want}", s.v[0]);
+        assert!((s.i_inp[0] - 3.0 * (-t / tau_i).exp()).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn output_refractory_period_is_twenty_steps_with_v_frozen() {
+    // Teacher strong enough to cross the threshold within a step of leaving refractoriness.
+    let f = factors(1, 1, ModelParams { hold_inc: Some(0.0), tau_h_ms: 1e12, ..Default::default() });
+    let mut s = quiet_state(&f, 0.5);
+    s.i_teacher[0] = 1000.0;
+    let mut spikes = Vec::new();
+    for _ in 0..200 {
+        step(&mut s, &f, true, &mut Replay::new(vec![]), &mut ());
+        if s.out_spikes.is_empty() {
+            let last: u64 = spikes.last().copied().unwrap_or(0);
+            if !spikes.is_empty() && s.step - 1 < last + 20 {
+                assert_eq!(s.v[0], 0.0, "v must stay frozen at its reset value while refractory");
+            }
+        } else {
+            spikes.push(s.step - 1);
+        }
+    }
+    // 1000 * (1 - e^{-0.01}) = 9.95 > 0.5: it fires at step 0 and as soon as it may again.
+    let want: Vec<u64> = (0..10).map(|m| m * 20).collect();
+    assert_eq!(spikes, want);
+}
+
+#[test]
+fn input_refractoriness_drops_spikes_within_twenty_steps() {
+    let f = factors(2, 1, ModelParams::default());
+    let mut s = quiet_state(&f, 1e9);
+    let table = vec![(0, 0), (5, 0), (19, 0), (20, 0), (21, 0), (39, 0), (40, 0), (3, 1), (4, 1)];
+    let mut input = Replay::new(table);
+    let mut fired = Vec::new();
+    for _ in 0..50 {
+        step(&mut s, &f, true, &mut input, &mut ());
+        fired.extend(s.in_spikes.iter().map(|&k| (s.step - 1, k)));
+    }
+    assert_eq!(fired, vec![(0, 0), (3, 1), (20, 0), (40, 0)]);
+}
+
+/// Two outputs and one input fire in the same step: the result depends on the pathway order.
+#[test]
+fn same_step_spikes_follow_brian2_pathway_order() {
+    let p = ModelParams::default();
+    let f = factors(1, 2, p.clone());
+    let mut s = State::from_parts(
+        &f,
+        vec![0.2],
+        vec![0.4],
+        vec![0.1, 0.15],
+        vec![0.3, 0.32],
+        array![[0.5, 0.6]],
+        array![[0.0, -0.9], [-0.8, 0.0]],
+    );
+    s.v = vec![10.0, 11.0];
+    let mut input = Replay::new(vec![(0, 0)]);
+    step(&mut s, &f, true, &mut input, &mut ());
+    assert_eq!((s.in_spikes.as_slice(), s.out_spikes.as_slice()), (&[0u32][..], &[0u32, 1][..]));
+
+    let (ea, eth) = ((-0.1f64 / 10.0).exp(), (-0.1f64 / 100.0).exp());
+    // groups
+    let p_a = 0.2 * ea + 0.05 + 0.05; // then forward on_pre: two per-synapse increments
+    let p_th = 0.4 * eth + 0.005 + 0.005;
+    let g_a = [0.1 * ea, 0.15 * ea];
+    let g_th = [0.3 * eth, 0.32 * eth];
+    // lateral on_pre (both fire): each receives the other's weight times c_neg
+    assert!((s.i_neg[0] - (-0.8 * 1.7)).abs() < 1e-15);
+    assert!((s.i_neg[1] - (-0.9 * 1.7)).abs() < 1e-15);
+    // forward on_pre
+    assert!((s.i_inp[0] - 0.5 * 0.2).abs() < 1e-15 && (s.i_inp[1] - 0.6 * 0.2).abs() < 1e-15);
+    // lateral on_post uses G.a before the forward on_post increments
+    let w_neg_10 = -0.8 + -0.01 * (g_a[1] - g_th[1]);
+    let w_neg_01 = -0.9 + -0.01 * (g_a[0] - g_th[0]);
+    assert!((s.w_neg[[1, 0]] - w_neg_10).abs() < 1e-15, "{} vs {w_neg_10}", s.w_neg[[1, 0]]);
+    assert!((s.w_neg[[0, 1]] - w_neg_01).abs() < 1e-15, "{} vs {w_neg_01}", s.w_neg[[0, 1]]);
+    // forward on_post uses P.a after the forward on_pre increments
+    let w0 = 0.5 + (-0.001 + 0.05 * (p_a - p_th));
+    let w1 = 0.6 + (-0.001 + 0.05 * (p_a - p_th));
+    assert!((s.w[[0, 0]] - w0).abs() < 1e-15 && (s.w[[0, 1]] - w1).abs() < 1e-15);
+    assert!((s.g_a[0] - (g_a[0] + 0.1)).abs() < 1e-15 && (s.g_theta[1] - (g_th[1] + 0.01)).abs() < 1e-15);
+    // resets
+    assert_eq!(s.v, vec![0.0, 0.0]);
+    let hold = 3.0 * (-0.1f64 / 50.0).exp() + 0.2;
+    assert!((s.hold[0] - hold).abs() < 1e-15);
+}
+
+#[test]
+fn frozen_plasticity_keeps_weights_but_not_traces() {
+    let f = factors(1, 2, ModelParams::default());
+    let mut s = quiet_state(&f, 3.0);
+    s.w.fill(0.5);
+    s.v = vec![10.0, 10.0];
+    let before = (s.w.clone(), s.w_neg.clone());
+    step(&mut s, &f, false, &mut Replay::new(vec![(0, 0)]), &mut ());
+    assert_eq!(s.out_spikes, vec![0, 1]);
+    assert_eq!((s.w.clone(), s.w_neg.clone()), before);
+    assert!(s.g_a[0] > 0.09 && s.p_a[0] > 0.09, "traces still increment");
+}
+
+#[test]
+fn weights_are_clipped_to_their_bounds() {
+    let f = factors(1, 2, ModelParams { lr: 100.0, lr_n: 100.0, ..Default::default() });
+    let mut s = quiet_state(&f, 3.0);
+    s.w.fill(0.9);
+    s.g_a = vec![5.0, 5.0]; // large positive a - theta drives w_neg below -wmax
+    s.v = vec![10.0, 10.0];
+    step(&mut s, &f, true, &mut Replay::new(vec![(0, 0)]), &mut ());
+    assert_eq!(s.w, array![[1.0, 1.0]]);
+    assert_eq!(s.w_neg, array![[0.0, -1.0], [-1.0, 0.0]]);
+}

@@ -1,0 +1,119 @@
+//! The notebook's protocol: presentations of one image for a window, alternating with rests of
+//! the same length; a training phase with the teacher current, then a test phase without it, on
+//! the same network without any reset.
+//!
+//! At each window boundary (a multiple of `window`, before the step at that time) a counter that
+//! starts at 0 in each phase decides: even, a presentation starts (input rates `pixel/16 * f_max`,
+//! teacher current into the labelled output during training, label recorded); odd, a rest starts
+//! (rates and teacher 0) and the prediction for the image just shown is the argmax over outputs of
+//! the mean of `G.a` over the last `predict_steps` records of a monitor that records `G.a` at the
+//! start of every step (so the state after the boundary's preceding step is not among them; the
+//! first index wins a tie).
+
+mod phase;
+pub mod sampling;
+
+use serde::{Deserialize, Serialize};
+
+pub use phase::{PhaseMode, PhaseOutcome, Presentation, run_phase};
+pub use sampling::Sampling;
+
+/// How presentations are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SamplingMode {
+    /// The notebook's: positions `notebook_positions` of the class subset, uniform with
+    /// replacement, in both phases (test images are training images).
+    Notebook,
+    /// A stratified split of the chosen classes into disjoint train and test sets.
+    Holdout,
+}
+
+/// Protocol parameters as written in the `[protocol]` table (defaults: the notebook's values,
+/// except `sampling`, which defaults to `holdout`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProtocolParams {
+    /// Digit classes to learn, one output neuron each, in this order (1 to 10 distinct digits
+    /// 0..9). Notebook: `[0, 1]`.
+    pub classes: Vec<u8>,
+    /// `"notebook"` or `"holdout"`. Default: `"holdout"`.
+    pub sampling: SamplingMode,
+    /// Notebook sampling: the inclusive range of positions in the class subset (file order) that
+    /// presentations are drawn from. Notebook: `[1, 348]` (`np.random.randint(1, 349)`).
+    pub notebook_positions: [usize; 2],
+    /// Holdout sampling: share of each class's images held out for the test phase. Default 0.25.
+    pub test_fraction: f64,
+    /// Holdout sampling: seed of the split; absent, each run splits with its own seed, so that
+    /// replicates also sample the split's variance.
+    pub split_seed: Option<u64>,
+    /// Presentations in the training phase. Notebook: 200 (20 s).
+    pub train_presentations: usize,
+    /// Presentations in the test phase. Notebook: 100; absent under holdout sampling, every test
+    /// image once.
+    pub test_presentations: Option<usize>,
+    /// Length of a presentation and of a rest, in ms; a whole number of steps. Notebook: 50.
+    pub window_ms: f64,
+    /// Monitor records averaged for a prediction. Notebook: 50.
+    pub predict_steps: usize,
+    /// Input rate of a white (16) pixel, in Hz. Notebook: 250.
+    pub f_max_hz: f64,
+    /// Teacher current into the labelled output while an image is shown in training. Notebook: 100.
+    pub teacher: f64,
+    /// Plasticity during the training phase. Notebook: on.
+    pub plasticity_train: bool,
+    /// Plasticity during the test phase. Notebook: on (it never stops).
+    pub plasticity_test: bool,
+}
+
+impl Default for ProtocolParams {
+    fn default() -> Self {
+        ProtocolParams {
+            classes: vec![0, 1],
+            sampling: SamplingMode::Holdout,
+            notebook_positions: [1, 348],
+            test_fraction: 0.25,
+            split_seed: None,
+            train_presentations: 200,
+            test_presentations: None,
+            window_ms: 50.0,
+            predict_steps: 50,
+            f_max_hz: 250.0,
+            teacher: 100.0,
+            plasticity_train: true,
+            plasticity_test: true,
+        }
+    }
+}
+
+/// The validated protocol that a run follows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protocol {
+    pub window_steps: u64,
+    pub predict_steps: usize,
+    pub f_max_hz: f64,
+    pub teacher: f64,
+    pub plastic_train: bool,
+    pub plastic_test: bool,
+    pub sampling: Sampling,
+}
+
+/// Index of the largest value; the first wins a tie (numpy's `argmax`).
+pub fn argmax(xs: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in xs.iter().enumerate() {
+        if x > xs[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn argmax_takes_the_first_of_ties() {
+        assert_eq!(super::argmax(&[1.0, 3.0, 3.0, 2.0]), 1);
+        assert_eq!(super::argmax(&[0.0, 0.0]), 0);
+    }
+}

@@ -1,0 +1,97 @@
+//! One phase of the protocol: alternating presentations and rests, with predictions.
+
+use crate::data::MAX_PIXEL;
+use crate::model::{Factors, InputSource, Observer, State, step};
+
+use super::{Protocol, argmax};
+
+/// One image to show and its class index.
+#[derive(Debug, Clone, Copy)]
+pub struct Presentation<'a> {
+    pub pixels: &'a [u8],
+    pub label: usize,
+}
+
+/// What a phase produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhaseOutcome {
+    pub labels: Vec<usize>,
+    pub predictions: Vec<usize>,
+    /// Input spikes during the phase.
+    pub input_spikes: u64,
+    /// Spikes of each output during the phase.
+    pub output_spikes: Vec<u64>,
+}
+
+impl PhaseOutcome {
+    /// Share of predictions equal to their labels (NaN for an empty phase).
+    pub fn accuracy(&self) -> f64 {
+        let hits = self.labels.iter().zip(&self.predictions).filter(|(l, p)| l == p).count();
+        hits as f64 / self.labels.len() as f64
+    }
+}
+
+/// How a phase treats the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseMode {
+    /// Teacher current into the labelled output while an image is shown.
+    pub teacher: bool,
+    /// Weight updates on.
+    pub plastic: bool,
+}
+
+/// Run one phase from the current state: `2 * shown.len()` windows, a presentation then a rest for
+/// each image.
+pub fn run_phase(
+    s: &mut State,
+    f: &Factors,
+    p: &Protocol,
+    shown: &[Presentation<'_>],
+    mode: PhaseMode,
+    input: &mut impl InputSource,
+    obs: &mut impl Observer,
+) -> PhaseOutcome {
+    let n_out = f.n_out;
+    let mut out = PhaseOutcome {
+        labels: Vec::with_capacity(shown.len()),
+        predictions: Vec::with_capacity(shown.len()),
+        input_spikes: 0,
+        output_spikes: vec![0; n_out],
+    };
+    let w = p.window_steps;
+    let record_from = w - p.predict_steps as u64;
+    // Sum of the monitor's records of G.a over the last `predict_steps` steps of the window.
+    let mut recent = vec![0.0; n_out];
+    for window in 0..2 * shown.len() {
+        if window % 2 == 0 {
+            let shown = shown[window / 2];
+            for (r, &px) in s.rates_hz.iter_mut().zip(shown.pixels) {
+                *r = px as f64 / MAX_PIXEL as f64 * p.f_max_hz;
+            }
+            if mode.teacher {
+                s.i_teacher.fill(0.0);
+                s.i_teacher[shown.label] = p.teacher;
+            }
+            out.labels.push(shown.label);
+        } else {
+            s.rates_hz.fill(0.0);
+            s.i_teacher.fill(0.0);
+            out.predictions.push(argmax(&recent));
+        }
+        input.set_rates(s.step, &s.rates_hz, f.dt_ms);
+        recent.fill(0.0);
+        for i in 0..w {
+            if i >= record_from {
+                for (r, a) in recent.iter_mut().zip(&s.g_a) {
+                    *r += a;
+                }
+            }
+            step(s, f, mode.plastic, input, obs);
+            out.input_spikes += s.in_spikes.len() as u64;
+            for &j in &s.out_spikes {
+                out.output_spikes[j as usize] += 1;
+            }
+        }
+    }
+    out
+}

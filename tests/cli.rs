@@ -1,0 +1,63 @@
+//! The `harness` binary, run as a user would.
+
+use std::process::Command;
+
+fn harness(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run harness");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn without_wall_time(s: &str) -> String {
+    s.lines().filter(|l| !l.starts_with("wall time")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn run_prints_accuracies_spike_counts_and_wall_time() {
+    let (ok, out, err) = harness(&["run", "experiments/notebook.toml", "--seed", "1"]);
+    assert!(ok, "{err}");
+    for needle in
+        ["train accuracy", "test accuracy", "input spikes", "output 0 (digit 0)", "output 1 (digit 1)", "wall time"]
+    {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    let test_acc: f64 = out
+        .lines()
+        .find(|l| l.starts_with("test accuracy"))
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&test_acc));
+}
+
+#[test]
+fn seeded_runs_repeat_bit_for_bit_and_seeds_matter() {
+    let a = harness(&["run", "experiments/holdout.toml", "--seed", "7"]).1;
+    let b = harness(&["run", "experiments/holdout.toml", "--seed", "7"]).1;
+    let c = harness(&["run", "experiments/holdout.toml", "--seed", "8"]).1;
+    assert_eq!(without_wall_time(&a), without_wall_time(&b));
+    assert_ne!(without_wall_time(&a), without_wall_time(&c));
+}
+
+#[test]
+fn bad_file_exits_non_zero_with_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[model]\ntau_ms = -3.0\n").unwrap();
+    let (ok, _, err) = harness(&["run", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains(&format!("{}:2: key `model.tau_ms`", path.display())), "{err}");
+}
+
+#[test]
+fn missing_file_exits_non_zero_and_names_it() {
+    let (ok, _, err) = harness(&["run", "experiments/no-such-file.toml"]);
+    assert!(!ok);
+    assert!(err.contains("experiments/no-such-file.toml: cannot read"), "{err}");
+}

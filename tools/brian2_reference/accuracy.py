@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Statistical reference: the notebook's full protocol in brian2, over 20 seeds.
+
+Per seed s: brian2 `seed(s)` (which also seeds numpy's global generator) and
+`np.random.seed(s)`; then exactly the notebook's network (Poisson input
+`rand()<rates*dt`, 2 classes [0, 1]), its initialisation from numpy's global generator,
+its `update_input` network_operation (each presentation draws
+`np.random.randint(1, 349)` into the 360-row 0/1 subset, both phases), train 20 s with
+the teacher, then test 10 s without it (plasticity on, no reset between). Only the G.a
+StateMonitor that the predictions need is recorded. Runtime mode, cython target.
+
+Writes tests/fixtures/brian2_notebook_accuracy.csv (repository root resolved from this
+file): seed,train_accuracy,test_accuracy,wall_seconds (wall time of the two run() calls).
+
+Usage (from the repository root):
+    /work/venv-brian2/bin/python tools/brian2_reference/accuracy.py [--seeds 20] [--out FILE]
+"""
+import argparse
+import csv
+import gc
+import os
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+DEFAULT_OUT = os.path.join(REPO, "tests", "fixtures", "brian2_notebook_accuracy.csv")
+
+
+def find_data():
+    for c in [os.environ.get("DIGITS_CSV", ""),
+              os.path.join(REPO, "data", "digits.csv.gz")]:
+        if c and os.path.exists(c):
+            return os.path.abspath(c)
+    raise SystemExit("digits.csv.gz not found (set DIGITS_CSV)")
+
+
+def load_data():
+    """The notebook's `load_digits(2)`: the rows labelled 0 or 1, in file order, / 16."""
+    arr = np.loadtxt(find_data(), delimiter=",", dtype=np.int64)
+    sub = arr[np.isin(arr[:, 64], [0, 1])]
+    data, y = sub[:, :64] / 16, sub[:, 64]
+    assert data.shape == (360, 64)
+    try:  # cross-check with scikit-learn's copy of the same data set
+        from sklearn import datasets
+        d = datasets.load_digits(n_class=2)
+        assert np.array_equal(d.images.reshape(-1, 64) / 16, data)
+        assert np.array_equal(d.target, y)
+    except ImportError:
+        pass
+    return data, y
+
+
+def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
+    import brian2 as b2
+    from brian2 import (NeuronGroup, Synapses, StateMonitor, Network, network_operation,
+                        ms, Hz, seed)
+    b2.start_scope()
+    seed(s)
+    np.random.seed(s)
+
+    n_input = 64.
+    n_hidden = 2
+    time_step = 0.1 * ms
+    alpha = 10 * ms
+    beta = 100 * ms
+    tau = 10 * ms
+    tau_I = 15 * ms
+    tau_h = 50 * ms
+    wmax = 1.0
+    c_inp = 0.2
+    c_neg = 1.7
+    lr = 0.05
+    lr_n = 0.01
+    decay = 0.001
+
+    eqs_input_neuron = '''
+    rates : Hz
+    da/dt = -a/alpha : 1
+    dtheta/dt = -theta/beta : 1
+    diff = a - theta: 1
+    train : 1
+    '''
+    eqs_hidden_neuron = '''
+    dv/dt = (-v+I)/tau : 1 (unless refractory)
+    dI_inp/dt = -I_inp/tau_I :1
+    dI_neg/dt = -I_neg/tau_I :1
+    I_teacher : 1
+    I = I_inp + I_neg + I_teacher :1
+    da/dt = -a/alpha : 1
+    dtheta/dt = -theta/beta : 1
+    diff = a - theta: 1
+    dhold/dt = -hold/tau_h : 1
+    train : 1
+    '''
+    reset_hidden = '''
+    v = 0
+    hold += 0.1 * n_hidden
+    '''
+    eqs_input_syn = 'w : 1'
+    eqs_input_pre = '''
+    I_inp_post += w * c_inp
+    a_pre += 1./n_hidden *1*ms/(alpha)
+    theta_pre += 1./n_hidden *1*ms/(beta)
+    '''
+    eqs_input_post = '''
+    a_post += 1./n_input *1*ms/(alpha)
+    theta_post += 1./n_input *1*ms/(beta)
+    w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
+    '''
+    eqs_neg_syn = 'w : 1'
+    eqs_neg_pre = '''
+    I_neg_post += w * c_neg
+    '''
+    eqs_neg_post = '''
+    w = clip(w + train_pre*(-lr_n*diff_pre), -wmax, 0)
+    '''
+
+    P = NeuronGroup(int(n_input), eqs_input_neuron, threshold='rand()<rates*dt',
+                    method='linear', refractory=2 * ms, dt=time_step, name='P')
+    P.rates = [k * 250 * Hz for k in data[0]]
+    P.train = np.ones_like(P.train)
+    P.a = np.random.rand(len(P)) * 0.5
+    P.theta = np.random.rand(len(P)) * 0.5
+
+    G = NeuronGroup(n_hidden, eqs_hidden_neuron, method='linear', threshold='v > hold',
+                    reset=reset_hidden, refractory=2 * ms, dt=time_step, name='G')
+    G.train = np.ones_like(G.train)
+    G.a = np.random.rand(len(G)) * 0.5
+    G.theta = np.random.rand(len(G)) * 0.5
+    G.hold = np.ones_like(G.hold) * 3.
+    StateMonitorG = StateMonitor(G, 'a', record=True, name='statemonitor')
+
+    # explicit names = brian2's default names in the notebook (they fix the pathway order)
+    S = Synapses(P, G, eqs_input_syn, on_pre=eqs_input_pre, on_post=eqs_input_post,
+                 dt=time_step, name='synapses')
+    S.connect()
+    S.w = np.random.rand(len(S))
+    S_neg = Synapses(G, G, eqs_neg_syn, on_pre=eqs_neg_pre, on_post=eqs_neg_post,
+                     dt=time_step, name='synapses_1')
+    S_neg.connect('i!=j')
+    S_neg.w = np.ones_like(S_neg.w) * (-1.)
+
+    st = dict(counter=0, train=1)
+    predictions, labels = [], []
+
+    @network_operation(dt=50 * ms)
+    def update_input():
+        if st["counter"] % 2 == 0:
+            index = np.random.randint(1, 349)
+            P.rates = [k * 250 * Hz for k in data[index]]
+            if st["train"]:
+                G.I_teacher = np.zeros_like(G.I_teacher)
+                G.I_teacher[int(y[index])] = 100.0
+            labels.append(int(y[index]))
+        else:
+            P.rates = np.zeros_like(P.rates)
+            G.I_teacher = np.zeros_like(G.I_teacher)
+            predictions.append(np.argmax(np.mean(StateMonitorG.a[:, -50:], axis=1)))
+        st["counter"] += 1
+
+    net = Network(P, G, S, S_neg, StateMonitorG, update_input)
+    order = [o.name for o in net.sorted_objects if not len(o.contained_objects)]
+    assert order.index("networkoperation") < order.index("statemonitor")
+    assert (order.index("synapses_1_pre") < order.index("synapses_pre")
+            < order.index("synapses_1_post") < order.index("synapses_post"))
+
+    t0 = time.perf_counter()
+    net.run(train_ms * ms)
+    t1 = time.perf_counter()
+    train_acc = float(np.mean(np.array(predictions) == np.array(labels)))
+    predictions.clear(); labels.clear()
+    st["counter"] = 0
+    st["train"] = 0
+    t2 = time.perf_counter()
+    net.run(test_ms * ms)
+    t3 = time.perf_counter()
+    test_acc = float(np.mean(np.array(predictions) == np.array(labels)))
+    n_test = len(predictions)
+    del net, P, G, S, S_neg, StateMonitorG, update_input
+    gc.collect()
+    return train_acc, test_acc, (t1 - t0) + (t3 - t2), n_test
+
+
+def main():
+    import brian2 as b2
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--no-warmup", action="store_true")
+    args = ap.parse_args()
+    b2.prefs.codegen.target = "cython"
+    data, y = load_data()
+    if not args.no_warmup:  # fill the cython cache so seed 0's time excludes C compilation
+        run_notebook(12345, data, y, train_ms=100, test_ms=100)
+    rows = []
+    for s in range(args.seeds):
+        tr, te, wall, n_test = run_notebook(s, data, y)
+        assert n_test == 100
+        rows.append((s, tr, te, wall))
+        print(f"seed {s}: train {tr:.3f} test {te:.3f} wall {wall:.2f} s", flush=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["seed", "train_accuracy", "test_accuracy", "wall_seconds"])
+        for s, tr, te, wall in rows:
+            w.writerow([s, repr(tr), repr(te), f"{wall:.3f}"])
+    te = np.array([r[2] for r in rows]); wl = np.array([r[3] for r in rows])
+    tr = np.array([r[1] for r in rows])
+    print(f"brian2 {b2.__version__}: train mean {tr.mean():.4f}; test mean {te.mean():.4f} "
+          f"sd {te.std(ddof=1):.4f} min {te.min():.2f} max {te.max():.2f}; "
+          f"wall mean {wl.mean():.2f} s sd {wl.std(ddof=1):.2f}")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
