@@ -16,3 +16,4 @@ pub mod protocol;
 pub mod rng;
 pub mod run;
 pub mod stats;
+pub mod sweep;

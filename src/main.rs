@@ -2,8 +2,10 @@ use clap::Parser;
 use harness::cli::{Cli, Command};
 use harness::commands;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => commands::run::main(&args),
+        Command::Sweep(args) => commands::sweep::main(&args),
+        Command::Merge(args) => commands::merge::main(&args),
     }
 }

@@ -1,3 +1,6 @@
-//! The subcommands: each takes its parsed arguments and prints to stdout.
+//! The subcommands: each takes its parsed arguments and prints to stdout (progress and notes to
+//! stderr).
 
+pub mod merge;
 pub mod run;
+pub mod sweep;

@@ -1,6 +1,7 @@
 //! `harness run`: one instance, printed.
 
 use std::fmt::Write as _;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -9,13 +10,19 @@ use crate::cli::RunArgs;
 use crate::config::{self, Experiment};
 use crate::run::{RunOutcome, run_instance};
 
-pub fn main(args: &RunArgs) -> Result<()> {
+pub fn main(args: &RunArgs) -> Result<ExitCode> {
     let exp = config::load(&args.experiment)?;
+    if exp.raw.has_axes() {
+        eprintln!(
+            "note: {} defines sweep axes; `harness run` runs its base configuration (use `harness sweep`)",
+            args.experiment.display()
+        );
+    }
     let seed = args.seed.unwrap_or(exp.seed);
     let start = Instant::now();
     let outcome = run_instance(&exp, seed, &mut ())?;
     print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The text `harness run` prints.

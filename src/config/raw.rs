@@ -26,6 +26,26 @@ pub struct RawExperiment {
     pub model: ModelParams,
     #[serde(default)]
     pub protocol: ProtocolParams,
+    /// Sweeps: independent seeded instances of each configuration. Default: 1.
+    pub replicates: Option<u64>,
+    /// Sweeps: a list of values per parameter; the configurations are their Cartesian product.
+    pub grid: Option<toml::Table>,
+    /// Sweeps: `trials = N` and a distribution per parameter (`{ uniform = [lo, hi] }`,
+    /// `{ log_uniform = [lo, hi] }`, `{ int = [lo, hi] }`, `{ choice = [a, b, ...] }`); each grid
+    /// point gets N random trials.
+    pub random: Option<toml::Table>,
+}
+
+impl RawExperiment {
+    /// The same experiment without its sweep axes: one configuration.
+    pub fn base(&self) -> RawExperiment {
+        RawExperiment { replicates: None, grid: None, random: None, ..self.clone() }
+    }
+
+    /// Whether the file defines sweep axes.
+    pub fn has_axes(&self) -> bool {
+        self.grid.as_ref().is_some_and(|g| !g.is_empty()) || self.random.is_some()
+    }
 }
 
 /// Parse experiment text; on failure, the dotted path of the offending key (if known) and the
