@@ -23,6 +23,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the results directories of a sharded sweep into the tables of the whole sweep.
     Merge(MergeArgs),
+    /// Re-run the runs of a results directory and check every metric is bit-identical.
+    Verify(VerifyArgs),
+    /// Run a regression experiment and compare its mean test accuracies with a baseline.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,4 +68,31 @@ pub struct MergeArgs {
     /// Where to write the merged results (default: results/<experiment name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Results directory (with manifest.toml and runs.parquet).
+    pub dir: PathBuf,
+    /// Re-run only K runs, chosen at random (seeded by the experiment, so repeatable).
+    #[arg(long, value_name = "K")]
+    pub sample: Option<usize>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Regression experiment (a sweep file), e.g. experiments/regression.toml.
+    pub experiment: PathBuf,
+    /// Baseline table (CSV), e.g. baselines/regression.csv.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Rewrite the baseline from this run (deliberately), recording the commit.
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

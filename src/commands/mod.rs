@@ -1,6 +1,8 @@
 //! The subcommands: each takes its parsed arguments and prints to stdout (progress and notes to
 //! stderr).
 
+pub mod check;
 pub mod merge;
 pub mod run;
 pub mod sweep;
+pub mod verify;

@@ -4,12 +4,14 @@
 //! them stable ids and seeds; [`journal`] records each finished run as it finishes; [`tables`]
 //! turns records into the runs and summary tables; [`driver`] runs them on a rayon pool.
 
+pub mod baseline;
 pub mod driver;
 pub mod identity;
 pub mod journal;
 pub mod manifest;
 pub mod names;
 pub mod output;
+pub mod regression;
 pub mod space;
 pub mod tables;
 
