@@ -51,9 +51,14 @@ pub fn run_instance(exp: &Experiment, seed: u64, obs: &mut impl Observer) -> Res
     let state = initial_state(exp, seed);
     let schedule = schedule(exp, seed);
     match &exp.input {
-        InputKind::Poisson => {
-            run_from(exp, seed, state, &schedule, &mut Poisson::new(stream(seed, Stream::Input)), obs)
-        }
+        InputKind::Poisson => run_from(
+            exp,
+            seed,
+            state,
+            &schedule,
+            &mut Poisson::new(stream(seed, Stream::Input), exp.factors.n_in, exp.factors.ref_steps),
+            obs,
+        ),
         InputKind::Replay(table) => run_from(exp, seed, state, &schedule, &mut Replay::new(table.to_vec()), obs),
     }
 }

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::SweepArgs;
 use crate::config::{locate_all, parse_text};
 use crate::sweep::journal::{self, Journal, Record};
-use crate::sweep::manifest::{self, Manifest};
+use crate::sweep::manifest::{self, Manifest, Probe};
 use crate::sweep::output::{Tables, failures, top_table};
 use crate::sweep::{RunSpec, Sweep, expand};
 
@@ -37,37 +37,43 @@ pub fn load_sweep(path: &Path, yes: bool) -> Result<Sweep> {
     Ok(expand(&raw, &stem, base, yes).map_err(|p| locate_all(&file, &text, p))?)
 }
 
+/// A free sibling name for setting `out` aside: `<name>.replaced-<time>[-N]`.
+fn aside_path(out: &Path) -> PathBuf {
+    let name = out.file_name().map_or("results".into(), |n| n.to_string_lossy().into_owned());
+    let stamp = manifest::now_utc().replace(':', "");
+    (0..)
+        .map(|i| if i == 0 { format!("{name}.replaced-{stamp}") } else { format!("{name}.replaced-{stamp}-{i}") })
+        .map(|n| out.with_file_name(n))
+        .find(|p| !p.exists())
+        .expect("a free name")
+}
+
 /// Check that `out` may receive this sweep's results, setting old results aside with `force`.
 fn prepare_out(out: &Path, sweep: &Sweep, shard: &Option<String>, force: bool) -> Result<Option<Manifest>> {
-    let existing = Manifest::read(out)?;
-    let has_journal = out.join(journal::FILE).exists();
-    let compatible = existing.as_ref().is_some_and(|m| {
-        m.format == manifest::FORMAT && m.experiment_hash == format!("{:016x}", sweep.hash) && &m.shard == shard
-    });
-    if (existing.is_some() || has_journal) && !compatible {
-        let what = match &existing {
-            Some(m) if m.format != manifest::FORMAT => {
-                format!("results format {} (this harness writes {})", m.format, manifest::FORMAT)
-            }
-            Some(m) if &m.shard != shard => format!("shard {:?} (this run: {:?})", m.shard, shard),
-            Some(m) => {
-                format!("experiment {} from {} (this one: {:016x})", m.experiment_hash, m.experiment_file, sweep.hash)
-            }
-            None => "a journal without a manifest".into(),
-        };
-        if !force {
-            bail!(
-                "{}: holds the results of a different sweep ({what}). Choose another directory with \
-                 --out DIR, or pass --force to move these results aside and start afresh.",
-                out.display()
-            );
+    let has_journal = std::fs::metadata(out.join(journal::FILE)).is_ok_and(|m| m.len() > 0);
+    let hash = format!("{:016x}", sweep.hash);
+    let conflict = match Manifest::probe(out)? {
+        Probe::Ours(m) if m.experiment_hash == hash && &m.shard == shard => return Ok(Some(*m)),
+        Probe::Ours(m) if &m.shard != shard => Some(format!("shard {:?} (this run: {:?})", m.shard, shard)),
+        Probe::Ours(m) => {
+            Some(format!("experiment {} from {} (this one: {hash})", m.experiment_hash, m.experiment_file))
         }
-        let aside = PathBuf::from(format!("{}.replaced-{}", out.display(), manifest::now_utc().replace(':', "")));
-        std::fs::rename(out, &aside).with_context(|| format!("moving {} aside", out.display()))?;
-        eprintln!("note: moved the previous results to {}", aside.display());
-        return Ok(None);
+        Probe::Foreign(why) => Some(why),
+        Probe::Missing if has_journal => Some("a journal without a manifest".into()),
+        Probe::Missing => None,
+    };
+    let Some(what) = conflict else { return Ok(None) };
+    if !force {
+        bail!(
+            "{}: holds the results of a different sweep ({what}). Choose another directory with \
+             --out DIR, or pass --force to move these results aside and start afresh.",
+            out.display()
+        );
     }
-    Ok(existing)
+    let aside = aside_path(out);
+    std::fs::rename(out, &aside).with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
+    eprintln!("note: moved the previous results to {}", aside.display());
+    Ok(None)
 }
 
 pub fn main(args: &SweepArgs) -> Result<ExitCode> {

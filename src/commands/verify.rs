@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use polars::prelude::AnyValue;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -13,7 +13,7 @@ use rand_pcg::Pcg64Mcg;
 use crate::cli::VerifyArgs;
 use crate::config::locate_all;
 use crate::sweep::journal::Record;
-use crate::sweep::manifest::{self, Manifest};
+use crate::sweep::manifest::{self, Manifest, Probe};
 use crate::sweep::{RunSpec, driver, expand, tables};
 
 /// The metrics compared, as `(column, value of a record)`; values in a canonical text form
@@ -47,23 +47,15 @@ fn text(v: AnyValue) -> String {
 
 pub fn main(args: &VerifyArgs) -> Result<ExitCode> {
     let dir = &args.dir;
-    let m = Manifest::read(dir)?.ok_or_else(|| {
-        anyhow!(
+    let m = match Manifest::probe(dir)? {
+        Probe::Ours(m) => *m,
+        Probe::Missing => bail!(
             "{}: no {}: not a harness results directory (verify re-runs runs from the manifest)",
             dir.display(),
             manifest::FILE
-        )
-    })?;
-    if m.format != manifest::FORMAT {
-        bail!(
-            "{}: results format {} written by harness {}, but this harness {} reads format {}: verify with the version that wrote them",
-            dir.display(),
-            m.format,
-            m.harness_version,
-            env!("CARGO_PKG_VERSION"),
-            manifest::FORMAT
-        );
-    }
+        ),
+        Probe::Foreign(why) => bail!("{}: {why}: verify it with the harness version that wrote it", dir.display()),
+    };
     let base = Path::new(&m.experiment_file).parent().unwrap_or(Path::new("."));
     let toml_text = toml::to_string(&m.experiment)?;
     let sweep = expand(&m.experiment, "verify", base, true)

@@ -1,9 +1,16 @@
 //! Where input spikes come from: a pluggable source behind one trait.
 //!
-//! - [`Poisson`]: at each step, input `k` fires with probability `rate_k * dt` (brian2's
-//!   `threshold='rand() < rates*dt'`), drawn from the run's own random stream. Inputs at rate 0 draw
-//!   nothing. Refractoriness is applied by the step, not here, exactly as brian2 ANDs the threshold
-//!   with `not_refractory`.
+//! - [`Poisson`]: the spike train of brian2's `threshold='rand() < rates*dt'` with a dead time of
+//!   `ref` steps, drawn by skipping: instead of one Bernoulli draw per input and step, each input
+//!   draws the step of its next spike, `next = ready + G - 1` with `G ~ Geometric(p = rate * dt)`
+//!   on 1, 2, ... (`G = 1 + floor(ln U / ln(1 - p))`, `U` uniform on (0, 1]) and `ready` the first
+//!   step it may fire (after the protocol's rate change, or `ref` steps after its last spike).
+//!   Bernoulli trials are independent and those inside a dead time are discarded, so the train
+//!   has exactly the distribution of the per-step draws, at a cost per spike instead of per
+//!   neuron-step; a rate change redraws every input from the change on (memorylessness).
+//! - [`Bernoulli`]: the per-step reference (one draw per active input and step, refractoriness
+//!   left to the step as brian2 ANDs the threshold with `not_refractory`); the statistical tests
+//!   compare [`Poisson`] with it.
 //! - [`Replay`]: a fixed table of `(step, neuron)` spikes, for golden tests against brian2 and for
 //!   users who bring their own spike trains. Table entries that fall in a refractory period are
 //!   dropped by the step, as brian2 would drop them.
@@ -19,21 +26,88 @@ pub trait InputSource {
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>);
 }
 
-/// Bernoulli draws per step and per active input.
+/// Poisson input with a dead time, drawn by skipping to each input's next spike.
 #[derive(Debug, Clone)]
 pub struct Poisson {
+    rng: Pcg64Mcg,
+    ref_steps: u64,
+    /// `ln(1 - rate * dt)` per input (NaN: silent).
+    log_q: Vec<f64>,
+    /// First step each input may fire again (refractory end).
+    ready: Vec<u64>,
+    /// Step of each input's next spike (`u64::MAX`: none).
+    next: Vec<u64>,
+    /// The earliest of `next`.
+    soonest: u64,
+}
+
+impl Poisson {
+    /// A source for `n_in` inputs with a dead time of `ref_steps` steps, drawing from `rng`.
+    pub fn new(rng: Pcg64Mcg, n_in: usize, ref_steps: u64) -> Poisson {
+        Poisson {
+            rng,
+            ref_steps,
+            log_q: vec![f64::NAN; n_in],
+            ready: vec![0; n_in],
+            next: vec![u64::MAX; n_in],
+            soonest: u64::MAX,
+        }
+    }
+
+    /// The first spike at or after step `from` of an input with `ln(1 - p) = log_q`.
+    fn draw(&mut self, from: u64, log_q: f64) -> u64 {
+        if log_q.is_nan() {
+            return u64::MAX;
+        }
+        let u = 1.0 - self.rng.random::<f64>(); // (0, 1]
+        let skip = (u.ln() / log_q).floor(); // G - 1; log_q = -inf (p = 1) gives 0
+        if skip.is_finite() && skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX }
+    }
+}
+
+impl InputSource for Poisson {
+    fn set_rates(&mut self, step: u64, rates_hz: &[f64], dt_ms: f64) {
+        let dt_s = dt_ms * 1e-3;
+        self.soonest = u64::MAX;
+        for (k, rate) in rates_hz.iter().enumerate() {
+            let p = rate * dt_s;
+            self.log_q[k] = if p > 0.0 { (-p.min(1.0)).ln_1p() } else { f64::NAN };
+            self.next[k] = self.draw(step.max(self.ready[k]), self.log_q[k]);
+            self.soonest = self.soonest.min(self.next[k]);
+        }
+    }
+
+    fn spikes(&mut self, step: u64, out: &mut Vec<u32>) {
+        if step < self.soonest {
+            return;
+        }
+        self.soonest = u64::MAX;
+        for k in 0..self.next.len() {
+            if self.next[k] == step {
+                out.push(k as u32);
+                self.ready[k] = step + self.ref_steps.max(1);
+                self.next[k] = self.draw(self.ready[k], self.log_q[k]);
+            }
+            self.soonest = self.soonest.min(self.next[k]);
+        }
+    }
+}
+
+/// The per-step reference: one Bernoulli draw per active input and step.
+#[derive(Debug, Clone)]
+pub struct Bernoulli {
     rng: Pcg64Mcg,
     /// `(input, rate * dt)` for every input with a positive rate.
     active: Vec<(u32, f64)>,
 }
 
-impl Poisson {
-    pub fn new(rng: Pcg64Mcg) -> Poisson {
-        Poisson { rng, active: Vec::new() }
+impl Bernoulli {
+    pub fn new(rng: Pcg64Mcg) -> Bernoulli {
+        Bernoulli { rng, active: Vec::new() }
     }
 }
 
-impl InputSource for Poisson {
+impl InputSource for Bernoulli {
     fn set_rates(&mut self, _step: u64, rates_hz: &[f64], dt_ms: f64) {
         let dt_s = dt_ms * 1e-3;
         self.active.clear();
@@ -108,13 +182,39 @@ mod tests {
     }
 
     #[test]
-    fn poisson_is_silent_at_rate_zero_and_fires_at_rate_one_per_step() {
-        let mut p = Poisson::new(Pcg64Mcg::seed_from_u64(7));
-        p.set_rates(0, &[0.0, 10_000.0, 0.0], 0.1); // 10 kHz * 0.1 ms = probability 1
+    fn sources_are_silent_at_rate_zero_and_fire_whenever_allowed_at_probability_one() {
+        // 10 kHz * 0.1 ms = probability 1 per step: Bernoulli fires every step (the step then
+        // applies the dead time), Poisson every `ref` steps.
+        let mut b = Bernoulli::new(Pcg64Mcg::seed_from_u64(7));
+        let mut p = Poisson::new(Pcg64Mcg::seed_from_u64(7), 3, 20);
+        b.set_rates(0, &[0.0, 10_000.0, 0.0], 0.1);
+        p.set_rates(0, &[0.0, 10_000.0, 0.0], 0.1);
         for step in 0..100 {
-            let mut out = Vec::new();
-            p.spikes(step, &mut out);
-            assert_eq!(out, vec![1]);
+            let (mut ob, mut op) = (Vec::new(), Vec::new());
+            b.spikes(step, &mut ob);
+            p.spikes(step, &mut op);
+            assert_eq!(ob, vec![1]);
+            assert_eq!(op, if step % 20 == 0 { vec![1] } else { vec![] });
         }
+    }
+
+    #[test]
+    fn poisson_carries_the_dead_time_across_a_rate_change() {
+        let mut p = Poisson::new(Pcg64Mcg::seed_from_u64(1), 1, 20);
+        p.set_rates(0, &[10_000.0], 0.1);
+        let mut out = Vec::new();
+        for step in 0..=5 {
+            p.spikes(step, &mut out);
+        }
+        assert_eq!(out, vec![0]);
+        p.set_rates(5, &[10_000.0], 0.1); // still refractory until step 20
+        out.clear();
+        for step in 5..=20 {
+            p.spikes(step, &mut out);
+            if step < 20 {
+                assert!(out.is_empty(), "fired at {step}");
+            }
+        }
+        assert_eq!(out, vec![0]);
     }
 }

@@ -14,7 +14,7 @@ pub mod params;
 pub mod state;
 mod step;
 
-pub use input::{InputSource, Poisson, Replay};
+pub use input::{Bernoulli, InputSource, Poisson, Replay};
 pub use params::{Factors, Invalid, ModelParams};
 pub use state::State;
 pub use step::{Observer, step};

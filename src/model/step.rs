@@ -41,16 +41,24 @@ impl<O: Observer + ?Sized> Observer for &mut O {
     }
 }
 
+/// Flush a subnormal non-negative value to zero (flush-to-zero for a trace).
+#[inline(always)]
+fn flush(x: f64) -> f64 {
+    if x < f64::MIN_POSITIVE { 0.0 } else { x }
+}
+
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
     let n = s.step;
     let n_out = f.n_out;
 
-    // 1. groups
+    // 1. groups. The traces of inputs that never fire decay into the subnormal range within
+    // seconds, where every multiplication costs a microcode assist (~100x); flushing them to zero
+    // is what brian2's `-ffast-math` build (flush-to-zero) does too. Traces are never negative.
     for (a, th) in s.p_a.iter_mut().zip(s.p_theta.iter_mut()) {
-        *a *= f.decay_a;
-        *th *= f.decay_theta;
+        *a = flush(*a * f.decay_a);
+        *th = flush(*th * f.decay_theta);
     }
     for j in 0..n_out {
         if n >= s.g_ready[j] {

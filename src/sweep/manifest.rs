@@ -46,7 +46,42 @@ pub enum ManifestError {
     Parse { path: String, message: String },
 }
 
+/// What a directory's manifest turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    Missing,
+    Ours(Box<Manifest>),
+    /// Written by another results format, or unreadable: why.
+    Foreign(String),
+}
+
 impl Manifest {
+    /// Look at `dir`'s manifest without failing on another format's.
+    pub fn probe(dir: &Path) -> Result<Probe, ManifestError> {
+        let path = dir.join(FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Probe::Missing),
+            Err(source) => return Err(ManifestError::Io { path: path.display().to_string(), source }),
+        };
+        let format = toml::from_str::<toml::Table>(&text).ok().and_then(|t| t.get("format")?.as_integer());
+        match format {
+            Some(f) if f != FORMAT as i64 => {
+                let by = toml::from_str::<toml::Table>(&text)
+                    .ok()
+                    .and_then(|t| t.get("harness_version")?.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "an unknown version".into());
+                Ok(Probe::Foreign(format!(
+                    "results format {f} written by harness {by}; this harness reads format {FORMAT}"
+                )))
+            }
+            _ => match toml::from_str::<Manifest>(&text) {
+                Ok(m) => Ok(Probe::Ours(Box::new(m))),
+                Err(e) => Ok(Probe::Foreign(format!("an unreadable {FILE} ({})", e.message().trim()))),
+            },
+        }
+    }
+
     pub fn read(dir: &Path) -> Result<Option<Manifest>, ManifestError> {
         let path = dir.join(FILE);
         let text = match std::fs::read_to_string(&path) {

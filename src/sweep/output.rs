@@ -104,6 +104,6 @@ pub fn failures(records: &[Record]) -> Vec<(String, usize)> {
             None => counts.push((e.clone(), 1)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts
 }

@@ -1,0 +1,192 @@
+//! The acceptance test of resuming: sweeps killed (SIGKILL) or interrupted (SIGINT) part-way,
+//! then run again with the same command, end with the same tables, byte for byte, as a sweep
+//! that was never interrupted, and with exactly one journal line per run.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// 5 x 4 = 20 configurations x 15 replicates = 300 runs of 60 + 30 presentations: about 1.2 s on
+/// 2 threads (~4 ms a run), long enough for kills at 80-350 ms to land mid-sweep.
+const LONG: &str = r#"name = "resume"
+seed = 11
+replicates = 15
+
+[protocol]
+sampling = "holdout"
+train_presentations = 60
+test_presentations = 30
+
+[grid]
+c_inp = [0.1, 0.2, 0.3, 0.4, 0.5]
+lr = [0.025, 0.05, 0.1, 0.2]
+"#;
+const LONG_RUNS: usize = 300;
+
+/// 6 configurations x 3 replicates = 18 short runs.
+const SHORT: &str = r#"name = "short"
+seed = 3
+replicates = 3
+
+[protocol]
+sampling = "holdout"
+train_presentations = 20
+test_presentations = 10
+
+[grid]
+c_inp = [0.1, 0.2, 0.4]
+lr = [0.05, 0.1]
+"#;
+const SHORT_RUNS: usize = 18;
+
+const COMPARED: [&str; 4] = ["runs.parquet", "summary.parquet", "runs.csv", "summary.csv"];
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_harness"));
+    c.args(args).current_dir(dir).env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
+    c
+}
+
+/// Run to the end; return stderr.
+fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = command(dir, args).output().expect("run harness");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "harness {args:?} failed ({:?}):\n{stderr}", out.status.code());
+    stderr
+}
+
+fn spawn(dir: &Path, args: &[&str], capture: bool) -> Child {
+    let pipe = || if capture { Stdio::piped() } else { Stdio::null() };
+    command(dir, args).stdout(pipe()).stderr(pipe()).spawn().expect("spawn harness")
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The run ids of the journal's complete lines, checked to be unique.
+fn journal_ids(out: &Path) -> Vec<String> {
+    let text = std::fs::read(out.join("journal.jsonl")).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let complete = match text.rfind('\n') {
+        Some(p) => &text[..=p],
+        None => "",
+    };
+    let ids: Vec<String> = complete
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l:?}: {e}"));
+            v["run_id"].as_str().expect("a run_id").to_string()
+        })
+        .collect();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "the journal holds a run twice");
+    ids
+}
+
+fn csv_rows(path: &Path) -> usize {
+    String::from_utf8(bytes(path)).unwrap().lines().count() - 1
+}
+
+fn assert_same_tables(reference: &Path, out: &Path) {
+    for f in COMPARED {
+        assert!(bytes(&reference.join(f)) == bytes(&out.join(f)), "{f} differs from the uninterrupted sweep's");
+    }
+}
+
+#[test]
+fn killed_sweeps_resume_to_identical_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("long.toml"), LONG).unwrap();
+    let args = |out: &'static str| ["sweep", "long.toml", "--threads", "2", "--out", out];
+
+    let start = Instant::now();
+    run_ok(dir, &args("reference"));
+    let took = start.elapsed();
+    eprintln!("reference sweep of {LONG_RUNS} runs: {:.2} s", took.as_secs_f64());
+    let reference_ids: HashSet<String> = journal_ids(&dir.join("reference")).into_iter().collect();
+    assert_eq!(reference_ids.len(), LONG_RUNS);
+
+    let out = dir.join("killed");
+    let mut interrupted = 0;
+    let mut kill_at = |delay_ms: u64| {
+        let mut child = spawn(dir, &args("killed"), false);
+        sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        let status = child.wait().unwrap();
+        let done = journal_ids(&out).len();
+        eprintln!("SIGKILL after {delay_ms} ms ({status}): {done} of {LONG_RUNS} runs in the journal");
+        if done < LONG_RUNS {
+            interrupted += 1;
+        }
+    };
+    kill_at(80);
+
+    // SIGINT once the journal has grown (so the handler is surely installed): the runs in flight
+    // finish, the tables of what is done are written, the exit code is 130.
+    let before = journal_ids(&out).len();
+    let child = spawn(dir, &args("killed"), true);
+    let t0 = Instant::now();
+    while journal_ids(&out).len() < before + 3 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the resumed sweep makes no progress");
+        sleep(Duration::from_millis(2));
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "SIGINT: exit code 130\n{stderr}");
+    assert!(stderr.contains("run the same command again to resume"), "{stderr}");
+    let done = journal_ids(&out).len();
+    eprintln!("SIGINT: {done} of {LONG_RUNS} runs in the journal");
+    assert!(done < LONG_RUNS, "SIGINT came after the sweep had finished");
+    assert_eq!(csv_rows(&out.join("runs.csv")), done, "runs.csv holds the runs finished so far");
+
+    kill_at(200);
+    kill_at(350);
+    assert!(interrupted >= 1, "no SIGKILL landed mid-sweep (reference took {took:?}): make the sweep longer");
+
+    let stderr = run_ok(dir, &args("killed"));
+    assert!(stderr.contains("already done"), "{stderr}");
+    let ids = journal_ids(&out);
+    assert_eq!(ids.len(), LONG_RUNS, "one journal line per run");
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), reference_ids);
+    assert_same_tables(&dir.join("reference"), &out);
+    let manifest = String::from_utf8(bytes(&out.join("manifest.toml"))).unwrap();
+    assert!(manifest.contains(&format!("runs_done = {LONG_RUNS}")) && manifest.contains("finished = "), "{manifest}");
+}
+
+#[test]
+fn torn_journal_line_is_redone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("short.toml"), SHORT).unwrap();
+    let args = ["sweep", "short.toml", "--threads", "2", "--out", "out"];
+    run_ok(dir, &args);
+    let out = dir.join("out");
+    std::fs::create_dir(dir.join("reference")).unwrap();
+    for f in COMPARED {
+        std::fs::copy(out.join(f), dir.join("reference").join(f)).unwrap();
+    }
+    let ids: HashSet<String> = journal_ids(&out).into_iter().collect();
+    assert_eq!(ids.len(), SHORT_RUNS);
+
+    // A crash in the middle of writing the last line: drop it, and write back half of it.
+    let text = String::from_utf8(bytes(&out.join("journal.jsonl"))).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last = lines.pop().unwrap();
+    let torn = format!("{}\n{}", lines.join("\n"), &last[..last.len() / 2]);
+    std::fs::write(out.join("journal.jsonl"), torn).unwrap();
+
+    let stderr = run_ok(dir, &args);
+    assert!(stderr.contains("torn"), "a note about the torn line:\n{stderr}");
+    assert!(stderr.contains(&format!("{} already done, 1 to run", SHORT_RUNS - 1)), "{stderr}");
+    let after = journal_ids(&out);
+    assert_eq!(after.len(), SHORT_RUNS, "one journal line per run");
+    assert_eq!(after.into_iter().collect::<HashSet<_>>(), ids);
+    assert!(bytes(&out.join("journal.jsonl")).ends_with(b"\n"));
+    assert_same_tables(&dir.join("reference"), &out);
+}
