@@ -15,6 +15,9 @@
 //!   users who bring their own spike trains. Table entries that fall in a refractory period are
 //!   dropped by the step, as brian2 would drop them.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 
@@ -35,10 +38,8 @@ pub struct Poisson {
     log_q: Vec<f64>,
     /// First step each input may fire again (refractory end).
     ready: Vec<u64>,
-    /// Step of each input's next spike (`u64::MAX`: none).
-    next: Vec<u64>,
-    /// The earliest of `next`.
-    soonest: u64,
+    /// `(step of the next spike, input)` of every input that will fire, soonest first.
+    queue: BinaryHeap<Reverse<(u64, u32)>>,
 }
 
 impl Poisson {
@@ -49,46 +50,47 @@ impl Poisson {
             ref_steps,
             log_q: vec![f64::NAN; n_in],
             ready: vec![0; n_in],
-            next: vec![u64::MAX; n_in],
-            soonest: u64::MAX,
+            queue: BinaryHeap::with_capacity(n_in),
         }
     }
 
     /// The first spike at or after step `from` of an input with `ln(1 - p) = log_q`.
-    fn draw(&mut self, from: u64, log_q: f64) -> u64 {
+    fn draw(&mut self, from: u64, log_q: f64) -> Option<u64> {
         if log_q.is_nan() {
-            return u64::MAX;
+            return None;
         }
         let u = 1.0 - self.rng.random::<f64>(); // (0, 1]
         let skip = (u.ln() / log_q).floor(); // G - 1; log_q = -inf (p = 1) gives 0
-        if skip.is_finite() && skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX }
+        (skip.is_finite() && skip < 1e18).then(|| from.saturating_add(skip as u64))
     }
 }
 
 impl InputSource for Poisson {
     fn set_rates(&mut self, step: u64, rates_hz: &[f64], dt_ms: f64) {
         let dt_s = dt_ms * 1e-3;
-        self.soonest = u64::MAX;
+        self.queue.clear();
         for (k, rate) in rates_hz.iter().enumerate() {
             let p = rate * dt_s;
             self.log_q[k] = if p > 0.0 { (-p.min(1.0)).ln_1p() } else { f64::NAN };
-            self.next[k] = self.draw(step.max(self.ready[k]), self.log_q[k]);
-            self.soonest = self.soonest.min(self.next[k]);
+            if let Some(next) = self.draw(step.max(self.ready[k]), self.log_q[k]) {
+                self.queue.push(Reverse((next, k as u32)));
+            }
         }
     }
 
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>) {
-        if step < self.soonest {
-            return;
-        }
-        self.soonest = u64::MAX;
-        for k in 0..self.next.len() {
-            if self.next[k] == step {
-                out.push(k as u32);
-                self.ready[k] = step + self.ref_steps.max(1);
-                self.next[k] = self.draw(self.ready[k], self.log_q[k]);
+        // Pops come soonest first and, within a step, by ascending input: `out` stays sorted.
+        while let Some(&Reverse((next, k))) = self.queue.peek() {
+            if next > step {
+                break;
             }
-            self.soonest = self.soonest.min(self.next[k]);
+            self.queue.pop();
+            out.push(k);
+            let ready = step + self.ref_steps.max(1);
+            self.ready[k as usize] = ready;
+            if let Some(next) = self.draw(ready, self.log_q[k as usize]) {
+                self.queue.push(Reverse((next, k)));
+            }
         }
     }
 }

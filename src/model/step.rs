@@ -47,6 +47,33 @@ fn flush(x: f64) -> f64 {
     if x < f64::MIN_POSITIVE { 0.0 } else { x }
 }
 
+#[inline(always)]
+fn decay_traces_body(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
+    for (a, th) in a.iter_mut().zip(th.iter_mut()) {
+        *a = flush(*a * da);
+        *th = flush(*th * dth);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn decay_traces_avx2(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
+    decay_traces_body(a, th, da, dth)
+}
+
+/// Decay the input traces by one step: the hottest loop of a run, compiled for AVX2 too and chosen
+/// at run time. IEEE multiplication is exact to the bit whatever the vector width, so both paths
+/// give the same numbers.
+#[inline]
+fn decay_traces(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { decay_traces_avx2(a, th, da, dth) };
+    }
+    decay_traces_body(a, th, da, dth)
+}
+
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
@@ -56,10 +83,7 @@ pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSou
     // 1. groups. The traces of inputs that never fire decay into the subnormal range within
     // seconds, where every multiplication costs a microcode assist (~100x); flushing them to zero
     // is what brian2's `-ffast-math` build (flush-to-zero) does too. Traces are never negative.
-    for (a, th) in s.p_a.iter_mut().zip(s.p_theta.iter_mut()) {
-        *a = flush(*a * f.decay_a);
-        *th = flush(*th * f.decay_theta);
-    }
+    decay_traces(&mut s.p_a, &mut s.p_theta, f.decay_a, f.decay_theta);
     for j in 0..n_out {
         if n >= s.g_ready[j] {
             s.v[j] = s.v[j] * f.decay_v + s.i_teacher[j] * f.gain_teacher + (s.i_inp[j] + s.i_neg[j]) * f.gain_syn;
