@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Statistical reference: the notebook's full protocol in brian2, over 20 seeds.
+"""Statistical reference: the notebook's full protocol in brian2, over many seeds (fixture: 0..59).
 
 Per seed s: brian2 `seed(s)` (which also seeds numpy's global generator) and
 `np.random.seed(s)`; then exactly the notebook's network (Poisson input
@@ -14,6 +14,10 @@ file): seed,train_accuracy,test_accuracy,wall_seconds (wall time of the two run(
 
 Usage (from the repository root):
     /work/venv-brian2/bin/python tools/brian2_reference/accuracy.py [--seeds 20] [--out FILE]
+        [--first-seed 0]
+
+--first-seed S runs seeds S .. S+N-1 (N = --seeds) and writes the same columns, e.g. to extend the
+fixture: --first-seed 20 --seeds 40 --out new.csv, then append new.csv's rows to the fixture.
 """
 import argparse
 import csv
@@ -186,7 +190,8 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
 def main():
     import brian2 as b2
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--seeds", type=int, default=20, help="number of seeds")
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--no-warmup", action="store_true")
     args = ap.parse_args()
@@ -195,7 +200,7 @@ def main():
     if not args.no_warmup:  # fill the cython cache so seed 0's time excludes C compilation
         run_notebook(12345, data, y, train_ms=100, test_ms=100)
     rows = []
-    for s in range(args.seeds):
+    for s in range(args.first_seed, args.first_seed + args.seeds):
         tr, te, wall, n_test = run_notebook(s, data, y)
         assert n_test == 100
         rows.append((s, tr, te, wall))
