@@ -27,6 +27,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Run a regression experiment and compare its mean test accuracies with a baseline.
     Check(CheckArgs),
+    /// Write SLURM job-array scripts that run a sweep one shard per task, then merge it.
+    Slurm(SlurmArgs),
+    /// Show how far results directories (shards or whole sweeps) are: done, failed, pending.
+    Status(StatusArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +60,10 @@ pub struct SweepArgs {
     #[arg(long)]
     pub yes: bool,
     /// Run only shard I of N (1-based): runs whose position in the sweep is I-1 modulo N.
-    #[arg(long, value_name = "I/N")]
+    /// `auto` takes it from a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
+    /// HARNESS_SHARD_OFFSET, HARNESS_SHARDS) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX
+    /// with HARNESS_SHARDS).
+    #[arg(long, value_name = "I/N|auto")]
     pub shard: Option<String>,
 }
 
@@ -95,4 +102,41 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    /// Sweep file (TOML), as the jobs will reach it from the submission directory.
+    pub experiment: PathBuf,
+    /// Number of shards (array tasks).
+    #[arg(long)]
+    pub shards: usize,
+    /// At most K array tasks at once (`--array=...%K`).
+    #[arg(long, value_name = "K")]
+    pub parallel: Option<usize>,
+    /// SLURM partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task (SLURM syntax, e.g. 01:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// CPUs per task (the shard's --threads).
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: usize,
+    /// The site's MaxArraySize (default: from `scontrol show config`, else 1001).
+    #[arg(long)]
+    pub max_array_size: Option<usize>,
+    /// Directory for the scripts (default: slurm/<experiment name>).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The harness binary as the jobs run it (default: this binary's absolute path).
+    #[arg(long)]
+    pub harness: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Results directories (e.g. results/grid/shard-*).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
 }

@@ -8,6 +8,7 @@
 //! - [`run`]: one seeded instance of train-then-test.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod data;

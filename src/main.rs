@@ -9,5 +9,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Merge(args) => commands::merge::main(&args),
         Command::Verify(args) => commands::verify::main(&args),
         Command::Check(args) => commands::check::main(&args),
+        Command::Slurm(args) => commands::slurm::main(&args),
+        Command::Status(args) => commands::status::main(&args),
     }
 }

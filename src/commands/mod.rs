@@ -4,5 +4,7 @@
 pub mod check;
 pub mod merge;
 pub mod run;
+pub mod slurm;
+pub mod status;
 pub mod sweep;
 pub mod verify;

@@ -78,7 +78,11 @@ fn prepare_out(out: &Path, sweep: &Sweep, shard: &Option<String>, force: bool) -
 
 pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     let sweep = load_sweep(&args.experiment, args.yes)?;
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let shard = match args.shard.as_deref() {
+        Some("auto") => Some(crate::cluster::shard_from_env(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?),
+        Some(s) => Some(parse_shard(s)?),
+        None => None,
+    };
     let shard_label = shard.map(|(i, n)| format!("{i}/{n}"));
     let all_runs = sweep.runs();
     let runs: Vec<RunSpec> = match shard {
