@@ -18,3 +18,4 @@ pub mod rng;
 pub mod run;
 pub mod stats;
 pub mod sweep;
+pub mod text;

@@ -16,7 +16,7 @@ use super::sweep::load_sweep;
 pub fn main(args: &CheckArgs) -> Result<ExitCode> {
     let sweep = load_sweep(&args.experiment, true)?;
     let runs = sweep.runs();
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = crate::text::threads(args.threads);
     eprintln!(
         "check {}: {} cases x {} replicates = {} runs on {threads} thread(s)",
         sweep.name,

@@ -1,6 +1,5 @@
 //! `harness status`: how far results directories are.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -53,13 +52,7 @@ pub fn main(args: &StatusArgs) -> Result<ExitCode> {
         pending.to_string(),
         String::new(),
     ]);
-    let widths: Vec<usize> = (0..6).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
-    }
-    print!("{out}");
+    print!("{}", crate::text::table(&rows));
     if let Some(total) = sweep_runs {
         println!("{done} of {total} runs of the sweep done in these directories ({failed} failed)");
     }

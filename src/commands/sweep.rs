@@ -96,10 +96,10 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
             None => base,
         }
     });
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 {
+    if args.threads == Some(0) {
         bail!("--threads 0: give at least 1 thread");
     }
+    let threads = crate::text::threads(args.threads);
 
     let previous = prepare_out(&out, &sweep, &shard_label, args.force)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

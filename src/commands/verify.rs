@@ -88,7 +88,7 @@ pub fn main(args: &VerifyArgs) -> Result<ExitCode> {
             }
         }
     }
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = crate::text::threads(args.threads);
     eprintln!("verify {}: re-running {} of {} runs on {threads} thread(s)", dir.display(), todo.len(), df.height());
     let spec_list: Vec<RunSpec> = todo.iter().map(|(_, s)| s.clone()).collect();
     let records = driver::execute_in_memory(&sweep.configs, &spec_list, threads);
@@ -108,11 +108,7 @@ pub fn main(args: &VerifyArgs) -> Result<ExitCode> {
     }
     let mut table = vec![["run_id".to_string(), "metric".into(), "recorded".into(), "recomputed".into()]];
     table.extend(mismatches.iter().cloned());
-    let widths: Vec<usize> = (0..4).map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    for r in &table {
-        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("  {}", cells.join("  ").trim_end());
-    }
+    print!("{}", crate::text::table(&table));
     let runs: std::collections::BTreeSet<&str> = mismatches.iter().map(|m| m[0].as_str()).collect();
     println!("verify FAILED: {} mismatch(es) in {} run(s)", mismatches.len(), runs.len());
     Ok(ExitCode::FAILURE)

@@ -1,6 +1,5 @@
 //! Writing a results directory's tables, and the end-of-sweep report.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -85,14 +84,7 @@ pub fn top_table(summary: &DataFrame, axes: &[String], k: usize) -> String {
         line.push(cell(summary, "replicates", r));
         table.push(line);
     }
-    let widths: Vec<usize> =
-        (0..table[0].len()).map(|c| table.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut s = String::new();
-    for line in &table {
-        let cells: Vec<String> = line.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        let _ = writeln!(s, "  {}", cells.join("  ").trim_end());
-    }
-    s
+    crate::text::table(&table)
 }
 
 /// Failed runs grouped by error, most frequent first.

@@ -6,8 +6,6 @@
 //! **improved** when `m_n > m_b + tolerance`, and is **unchanged** otherwise. A case missing from
 //! either side fails the check too.
 
-use std::fmt::Write as _;
-
 /// Standard errors apart before a difference counts.
 pub const Z: f64 = 3.0;
 
@@ -97,14 +95,7 @@ pub fn compare(baseline: &[CaseStats], now: &[CaseStats]) -> (Vec<(String, Verdi
         rows.push(vec![case.to_string(), fmt(b), fmt(n), diff, tol, v.word().into()]);
         verdicts.push((case.to_string(), v));
     }
-    let widths: Vec<usize> =
-        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut table = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        let _ = writeln!(table, "  {}", cells.join("  ").trim_end());
-    }
-    (verdicts, table)
+    (verdicts, crate::text::table(&rows))
 }
 
 #[cfg(test)]
