@@ -46,11 +46,14 @@ pub fn report(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
         phase_s(o.test.labels.len())
     );
     let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
-    for (j, class) in exp.classes.iter().enumerate() {
+    let k = exp.protocol.neurons_per_class;
+    for j in 0..exp.factors.n_out {
         let _ = writeln!(
             s,
-            "output {j} (digit {class})  train {}  test {}",
-            o.train.output_spikes[j], o.test.output_spikes[j]
+            "output {j} (digit {})  train {}  test {}",
+            exp.classes[j / k],
+            o.train.output_spikes[j],
+            o.test.output_spikes[j]
         );
     }
     let _ = writeln!(s, "wall time       {:.3} s ({} steps)", wall_s, o.steps);

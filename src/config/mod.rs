@@ -194,7 +194,10 @@ pub fn resolve(
             None
         }
     };
-    let n_out = classes.len().max(1);
+    if p.neurons_per_class == 0 {
+        problems.push(Problem::new("protocol.neurons_per_class", "must be at least 1"));
+    }
+    let n_out = classes.len().max(1) * p.neurons_per_class.max(1);
     let n_in = data.as_ref().map_or(64, |d| d.n_pixels);
     let factors = raw.model.factors(n_in, n_out).map_err(|bad| {
         problems.extend(bad.into_iter().map(|b| Problem::new(format!("model.{}", b.key), b.message)));
@@ -318,6 +321,8 @@ pub fn resolve(
         teacher: p.teacher,
         plastic_train: p.plasticity_train,
         plastic_test: p.plasticity_test,
+        neurons_per_class: p.neurons_per_class,
+        prediction: p.prediction,
         sampling,
     };
     Ok(Experiment {

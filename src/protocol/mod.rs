@@ -15,7 +15,7 @@ pub mod sampling;
 
 use serde::{Deserialize, Serialize};
 
-pub use phase::{PhaseMode, PhaseOutcome, Presentation, run_phase};
+pub use phase::{PhaseMode, PhaseOutcome, Presentation, predict, run_phase};
 pub use sampling::Sampling;
 
 /// How presentations are drawn.
@@ -27,6 +27,16 @@ pub enum SamplingMode {
     Notebook,
     /// A stratified split of the chosen classes into disjoint train and test sets.
     Holdout,
+}
+
+/// How a presentation's class is read off the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prediction {
+    /// The notebook's: largest mean trace `G.a` over the last `predict_steps` steps.
+    Trace,
+    /// Most output spikes during the presentation (the trace rule when no output fired).
+    Spikes,
 }
 
 /// Protocol parameters as written in the `[protocol]` table (defaults: the notebook's values,
@@ -64,6 +74,11 @@ pub struct ProtocolParams {
     pub plasticity_train: bool,
     /// Plasticity during the test phase. Notebook: on (it never stops).
     pub plasticity_test: bool,
+    /// Output neurons per class (population coding): `n_out = classes * neurons_per_class`, the
+    /// teacher drives all of a class's neurons, predictions sum over them. Notebook: 1.
+    pub neurons_per_class: usize,
+    /// `"trace"` (the notebook's) or `"spikes"`: see [`Prediction`]. Default `"trace"`.
+    pub prediction: Prediction,
 }
 
 impl Default for ProtocolParams {
@@ -82,6 +97,8 @@ impl Default for ProtocolParams {
             teacher: 100.0,
             plasticity_train: true,
             plasticity_test: true,
+            neurons_per_class: 1,
+            prediction: Prediction::Trace,
         }
     }
 }
@@ -95,6 +112,8 @@ pub struct Protocol {
     pub teacher: f64,
     pub plastic_train: bool,
     pub plastic_test: bool,
+    pub neurons_per_class: usize,
+    pub prediction: Prediction,
     pub sampling: Sampling,
 }
 

@@ -3,7 +3,7 @@
 use crate::data::MAX_PIXEL;
 use crate::model::{Factors, InputSource, Observer, State, step};
 
-use super::{Protocol, argmax};
+use super::{Prediction, Protocol, argmax};
 
 /// One image to show and its class index.
 #[derive(Debug, Clone, Copy)]
@@ -59,9 +59,13 @@ pub fn run_phase(
         output_spikes: vec![0; n_out],
     };
     let w = p.window_steps;
+    let k = p.neurons_per_class;
     let record_from = w - p.predict_steps as u64;
     // Sum of the monitor's records of G.a over the last `predict_steps` steps of the window.
     let mut recent = vec![0.0; n_out];
+    // Spikes of each output during the window.
+    let mut window_spikes = vec![0u64; n_out];
+    let mut scores = vec![0.0; n_out / k];
     for window in 0..2 * shown.len() {
         if window % 2 == 0 {
             let shown = shown[window / 2];
@@ -70,16 +74,17 @@ pub fn run_phase(
             }
             if mode.teacher {
                 s.i_teacher.fill(0.0);
-                s.i_teacher[shown.label] = p.teacher;
+                s.i_teacher[shown.label * k..(shown.label + 1) * k].fill(p.teacher);
             }
             out.labels.push(shown.label);
         } else {
             s.rates_hz.fill(0.0);
             s.i_teacher.fill(0.0);
-            out.predictions.push(argmax(&recent));
+            out.predictions.push(predict(p.prediction, k, &recent, &window_spikes, &mut scores));
         }
         input.set_rates(s.step, &s.rates_hz, f.dt_ms);
         recent.fill(0.0);
+        window_spikes.fill(0);
         for i in 0..w {
             if i >= record_from {
                 for (r, a) in recent.iter_mut().zip(&s.g_a) {
@@ -90,8 +95,59 @@ pub fn run_phase(
             out.input_spikes += s.in_spikes.len() as u64;
             for &j in &s.out_spikes {
                 out.output_spikes[j as usize] += 1;
+                window_spikes[j as usize] += 1;
             }
         }
     }
     out
+}
+
+/// The class predicted at the end of a presentation: outputs `c*k .. (c+1)*k` stand for class `c`.
+/// - [`Prediction::Trace`] (the notebook's): the class whose outputs' summed monitor records of
+///   `G.a` (over the last `predict_steps` steps) are largest; with one output per class, the
+///   notebook's argmax of mean traces exactly.
+/// - [`Prediction::Spikes`]: the class whose outputs fired most during the presentation; when no
+///   output fired, the trace rule decides.
+///
+/// The first class wins a tie. `scores` is scratch space, one entry per class.
+pub fn predict(rule: Prediction, k: usize, recent: &[f64], spikes: &[u64], scores: &mut [f64]) -> usize {
+    let by_class = |values: &mut dyn Iterator<Item = f64>, scores: &mut [f64]| {
+        scores.fill(0.0);
+        for (j, v) in values.enumerate() {
+            scores[j / k] += v;
+        }
+    };
+    if rule == Prediction::Spikes && spikes.iter().any(|&n| n > 0) {
+        by_class(&mut spikes.iter().map(|&n| n as f64), scores);
+    } else {
+        by_class(&mut recent.iter().copied(), scores);
+    }
+    argmax(scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_rule_with_one_output_per_class_is_the_notebooks_argmax() {
+        let mut scores = [0.0; 3];
+        assert_eq!(predict(Prediction::Trace, 1, &[0.2, 0.7, 0.7], &[9, 0, 0], &mut scores), 1);
+    }
+
+    #[test]
+    fn population_scores_sum_each_class_s_outputs() {
+        // classes of two outputs each: class 0 = 0.5 + 0.1, class 1 = 0.3 + 0.4
+        let mut scores = [0.0; 2];
+        assert_eq!(predict(Prediction::Trace, 2, &[0.5, 0.1, 0.3, 0.4], &[0; 4], &mut scores), 1);
+        assert_eq!(predict(Prediction::Spikes, 2, &[0.5, 0.1, 0.3, 0.4], &[3, 2, 4, 0], &mut scores), 0);
+    }
+
+    #[test]
+    fn spike_rule_counts_spikes_and_falls_back_to_traces_when_silent() {
+        let mut scores = [0.0; 2];
+        assert_eq!(predict(Prediction::Spikes, 1, &[0.9, 0.1], &[1, 2], &mut scores), 1);
+        assert_eq!(predict(Prediction::Spikes, 1, &[0.1, 0.9], &[0, 0], &mut scores), 1);
+        assert_eq!(predict(Prediction::Spikes, 1, &[0.9, 0.1], &[2, 2], &mut scores), 0, "ties: first class");
+    }
 }

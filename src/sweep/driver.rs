@@ -20,7 +20,7 @@ use crate::run::run_instance;
 pub fn params_of(config: &Config) -> Vec<(String, Option<Param>)> {
     let raw = &config.exp.raw;
     let mut model = toml::Table::try_from(&raw.model).expect("serialisable");
-    model.insert("hold_inc".into(), toml::Value::Float(raw.model.hold_inc_for(config.exp.classes.len())));
+    model.insert("hold_inc".into(), toml::Value::Float(raw.model.hold_inc_for(config.exp.factors.n_out)));
     let protocol = toml::Table::try_from(&raw.protocol).expect("serialisable");
     names::all()
         .into_iter()
