@@ -47,7 +47,8 @@ impl Tables {
 
 fn cell(df: &DataFrame, col: &str, row: usize) -> String {
     match df.column(col).and_then(|c| c.get(row)) {
-        Ok(AnyValue::Float64(x)) => format!("{x}"),
+        Ok(AnyValue::Float64(x)) if x != 0.0 && x.abs() < 0.01 => format!("{x:.3e}"),
+        Ok(AnyValue::Float64(x)) => format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string(),
         Ok(AnyValue::Null) => "-".into(),
         Ok(AnyValue::String(s)) => s.to_string(),
         Ok(AnyValue::StringOwned(s)) => s.to_string(),
