@@ -178,6 +178,8 @@ fn replay(name: &str) {
         teacher: p.teacher,
         plastic_train: true,
         plastic_test: true,
+        neurons_per_class: 1,
+        prediction: harness::protocol::Prediction::Trace,
         sampling: Sampling::Notebook { lo: 0, hi: 0, train: 0, test: 0 },
     };
     let init = &fx.initial;
