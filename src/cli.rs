@@ -40,6 +40,16 @@ pub struct RunArgs {
     /// Seed of the run (default: the file's `seed`, else 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Record the run (state every K steps, all spikes) and write it as Parquet tables into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub trace: Option<PathBuf>,
+    /// Draw the notebook's figures of the run (PNG and SVG) into DIR; implies recording.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
+    /// Recording interval: sample the state every K steps (default 10, i.e. 1 ms at dt = 0.1 ms).
+    /// Needs --trace or --plots.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub record_every: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -99,13 +99,21 @@ fn several_problems_are_reported_together() {
 
 #[test]
 fn shipped_experiments_are_valid() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("experiments");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut checked = 0;
+    for dir in [root.clone(), root.join("study")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let exp = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                let sweep = harness::sweep::expand(&exp.raw, "x", &dir, false)
+                    .unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
+                assert!(!sweep.configs.is_empty());
+                checked += 1;
+            }
         }
     }
+    assert!(checked >= 10, "{checked} experiment files");
 }
 
 #[test]

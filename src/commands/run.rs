@@ -4,11 +4,13 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::cli::RunArgs;
 use crate::config::{self, Experiment};
-use crate::run::{RunOutcome, run_instance};
+use crate::plot;
+use crate::record::{DEFAULT_EVERY, Recorder};
+use crate::run::{RunOutcome, run_instance, schedule};
 
 pub fn main(args: &RunArgs) -> Result<ExitCode> {
     let exp = config::load(&args.experiment)?;
@@ -19,9 +21,29 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
         );
     }
     let seed = args.seed.unwrap_or(exp.seed);
+    if args.trace.is_none() && args.plots.is_none() {
+        if args.record_every.is_some() {
+            bail!("--record-every needs --trace DIR or --plots DIR");
+        }
+        let start = Instant::now();
+        let outcome = run_instance(&exp, seed, &mut ())?;
+        print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Recording: the same run (the observer only reads the state), then tables and figures.
+    let every = args.record_every.unwrap_or(DEFAULT_EVERY);
+    let mut recorder = Recorder::new(&exp, &schedule(&exp, seed), every);
     let start = Instant::now();
-    let outcome = run_instance(&exp, seed, &mut ())?;
+    let outcome = run_instance(&exp, seed, &mut recorder)?;
     print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
+    if let Some(dir) = &args.trace {
+        let files = recorder.write(dir)?;
+        println!("trace           {} ({} tables, a sample every {every} steps)", dir.display(), files.len());
+    }
+    if let Some(dir) = &args.plots {
+        let files = plot::write_all(dir, &recorder, &exp.data)?;
+        println!("plots           {} ({} files)", dir.display(), files.len());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
