@@ -31,6 +31,8 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Show how far results directories (shards or whole sweeps) are: done, failed, pending.
     Status(StatusArgs),
+    /// Write a results directory's report.html: tables, sweep figures and the best run's figures.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +77,9 @@ pub struct SweepArgs {
     /// with HARNESS_SHARDS).
     #[arg(long, value_name = "I/N|auto")]
     pub shard: Option<String>,
+    /// Write <out>/report.html at the end of the sweep (as `harness report <out>` does).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -149,4 +154,10 @@ pub struct StatusArgs {
     /// Results directories (e.g. results/grid/shard-*).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results directory (with manifest.toml, runs.parquet and summary.parquet).
+    pub dir: PathBuf,
 }

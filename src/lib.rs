@@ -16,6 +16,7 @@ pub mod model;
 pub mod plot;
 pub mod protocol;
 pub mod record;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod stats;

@@ -11,5 +11,6 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Check(args) => commands::check::main(&args),
         Command::Slurm(args) => commands::slurm::main(&args),
         Command::Status(args) => commands::status::main(&args),
+        Command::Report(args) => commands::report::main(&args),
     }
 }

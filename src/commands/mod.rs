@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod slurm;
 pub mod status;

@@ -228,6 +228,9 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     println!("best configurations by mean test accuracy ({} of {}):", sweep.configs.len().min(5), sweep.configs.len());
     print!("{}", top_table(&tables.summary, &sweep.axes, 5));
     println!("results: {}/{{runs,summary,timings}}.{{parquet,csv}}, manifest.toml", out.display());
+    if args.report && !interrupted {
+        super::report::write(&out)?;
+    }
     if interrupted {
         eprintln!("interrupted: {} of {} runs done; run the same command again to resume", records.len(), runs.len());
         return Ok(ExitCode::from(130));

@@ -22,6 +22,7 @@
 
 mod draw;
 mod figures;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
