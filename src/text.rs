@@ -16,11 +16,6 @@ pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
     s
 }
 
-/// Worker threads: the requested number, or every core.
-pub fn threads(requested: Option<usize>) -> usize {
-    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

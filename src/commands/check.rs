@@ -16,7 +16,7 @@ use super::sweep::load_sweep;
 pub fn main(args: &CheckArgs) -> Result<ExitCode> {
     let sweep = load_sweep(&args.experiment, true)?;
     let runs = sweep.runs();
-    let threads = crate::text::threads(args.threads);
+    let threads = crate::sweep::driver::threads(args.threads);
     eprintln!(
         "check {}: {} cases x {} replicates = {} runs on {threads} thread(s)",
         sweep.name,

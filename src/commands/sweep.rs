@@ -99,7 +99,7 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     if args.threads == Some(0) {
         bail!("--threads 0: give at least 1 thread");
     }
-    let threads = crate::text::threads(args.threads);
+    let threads = crate::sweep::driver::threads(args.threads);
 
     let previous = prepare_out(&out, &sweep, &shard_label, args.force)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

@@ -88,7 +88,7 @@ pub fn main(args: &VerifyArgs) -> Result<ExitCode> {
             }
         }
     }
-    let threads = crate::text::threads(args.threads);
+    let threads = crate::sweep::driver::threads(args.threads);
     eprintln!("verify {}: re-running {} of {} runs on {threads} thread(s)", dir.display(), todo.len(), df.height());
     let spec_list: Vec<RunSpec> = todo.iter().map(|(_, s)| s.clone()).collect();
     let records = driver::execute_in_memory(&sweep.configs, &spec_list, threads);

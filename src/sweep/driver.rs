@@ -15,6 +15,11 @@ use super::names;
 use super::space::{Config, RunSpec};
 use crate::run::run_instance;
 
+/// Worker threads: the requested number, or every core.
+pub fn threads(requested: Option<usize>) -> usize {
+    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+}
+
 /// Every parameter of a configuration, in declaration order, as table values. `hold_inc` is
 /// given its effective value (`0.1 * n_out` when absent).
 pub fn params_of(config: &Config) -> Vec<(String, Option<Param>)> {
