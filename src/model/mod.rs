@@ -11,6 +11,7 @@
 
 pub mod input;
 pub mod params;
+mod repeat;
 pub mod state;
 mod step;
 

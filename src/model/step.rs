@@ -24,6 +24,7 @@
 
 use super::input::InputSource;
 use super::params::Factors;
+use super::repeat::repeat_add;
 use super::state::State;
 
 /// What a caller wants to see of a run, called after every step. `()` records nothing and
@@ -129,10 +130,8 @@ pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSou
         for (i, w) in s.i_inp.iter_mut().zip(s.w.row(k)) {
             *i += w * f.c_inp;
         }
-        for _ in 0..n_out {
-            s.p_a[k] += f.p_a_inc;
-            s.p_theta[k] += f.p_theta_inc;
-        }
+        s.p_a[k] = repeat_add(s.p_a[k], f.p_a_inc, n_out as u32);
+        s.p_theta[k] = repeat_add(s.p_theta[k], f.p_theta_inc, n_out as u32);
     }
     // 3.3 lateral on_post
     if plastic {
@@ -147,10 +146,8 @@ pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSou
     // 3.4 forward on_post
     for &j in &s.out_spikes {
         let j = j as usize;
-        for _ in 0..f.n_in {
-            s.g_a[j] += f.g_a_inc;
-            s.g_theta[j] += f.g_theta_inc;
-        }
+        s.g_a[j] = repeat_add(s.g_a[j], f.g_a_inc, f.n_in as u32);
+        s.g_theta[j] = repeat_add(s.g_theta[j], f.g_theta_inc, f.n_in as u32);
         if plastic {
             for (k, w) in s.w.column_mut(j).into_iter().enumerate() {
                 *w = (*w + (-f.decay + f.lr * (s.p_a[k] - s.p_theta[k]))).clamp(0.0, f.wmax);
