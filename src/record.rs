@@ -43,7 +43,7 @@ use ndarray::Array2;
 use polars::prelude::*;
 
 use crate::config::Experiment;
-use crate::model::{Observer, State};
+use crate::model::{Factors, Observer, State};
 use crate::protocol::sampling::Schedule;
 use crate::sweep::tables::{Format, encode, write_atomic};
 
@@ -358,7 +358,7 @@ impl Recorder {
 }
 
 impl Observer for Recorder {
-    fn after_step(&mut self, s: &State) {
+    fn after_step(&mut self, s: &State, f: &Factors) {
         let n = s.step;
         let spiked = n - 1;
         self.in_spikes.extend(s.in_spikes.iter().map(|&k| (spiked, k)));
@@ -366,8 +366,11 @@ impl Observer for Recorder {
         if n % self.every == 0 {
             self.steps.push(n);
             self.rates_hz.extend_from_slice(&s.rates_hz);
-            self.p_a.extend_from_slice(&s.p_a);
-            self.p_theta.extend_from_slice(&s.p_theta);
+            for k in 0..s.n_in() {
+                let (a, th) = s.input_traces(f, k);
+                self.p_a.push(a);
+                self.p_theta.push(th);
+            }
             self.g_a.extend_from_slice(&s.g_a);
             self.g_theta.extend_from_slice(&s.g_theta);
             self.v.extend_from_slice(&s.v);

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use harness::model::{ModelParams, Observer, Replay, State};
+use harness::model::{Factors, ModelParams, Observer, Replay, State};
 use harness::protocol::{PhaseMode, Presentation, Protocol, Sampling, run_phase};
 use ndarray::Array2;
 use serde::Deserialize;
@@ -122,12 +122,14 @@ struct Snapshots {
 }
 
 impl Observer for Snapshots {
-    fn after_step(&mut self, s: &State) {
+    fn after_step(&mut self, s: &State, f: &Factors) {
         let n = s.step - 1;
         self.input_spikes.extend(s.in_spikes.iter().map(|&k| (n, k)));
         self.output_spikes.extend(s.out_spikes.iter().map(|&j| (n, j)));
         if self.wanted.binary_search(&s.step).is_ok() {
-            self.states.push(s.clone());
+            let mut s = s.clone();
+            s.settle_input_traces(f);
+            self.states.push(s);
         }
     }
 }

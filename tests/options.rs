@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use harness::config::{DataCache, Experiment, RawExperiment, resolve};
-use harness::model::{Observer, State};
+use harness::model::{Factors, Observer, State};
 use harness::protocol::{Prediction, ProtocolParams, SamplingMode};
 use harness::run::run_instance;
 use harness::stats::mean;
@@ -55,7 +55,7 @@ struct Weights {
 }
 
 impl Observer for Weights {
-    fn after_step(&mut self, s: &State) {
+    fn after_step(&mut self, s: &State, _: &Factors) {
         if s.step == self.train_steps {
             self.at_train_end = Some(s.w.clone());
         }

@@ -6,7 +6,7 @@
 //! `d - 1 + G` with `G ~ Geometric(p)` on 1, 2, ...: mean `d - 1 + 1/p`, variance `(1 - p)/p^2`,
 //! never below `d`, and equal to `d` with probability `p`.
 
-use harness::model::{Bernoulli, InputSource, ModelParams, Observer, Poisson, State, step};
+use harness::model::{Bernoulli, Factors, InputSource, ModelParams, Observer, Poisson, State, step};
 use harness::rng::{Stream, stream};
 use ndarray::Array2;
 
@@ -15,7 +15,7 @@ use ndarray::Array2;
 struct Spikes(Vec<(u64, u32)>);
 
 impl Observer for Spikes {
-    fn after_step(&mut self, s: &State) {
+    fn after_step(&mut self, s: &State, _: &Factors) {
         self.0.extend(s.in_spikes.iter().map(|&k| (s.step - 1, k)));
     }
 }

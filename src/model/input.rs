@@ -3,11 +3,13 @@
 //! - [`Poisson`]: the spike train of brian2's `threshold='rand() < rates*dt'` with a dead time of
 //!   `ref` steps, drawn by skipping: instead of one Bernoulli draw per input and step, each input
 //!   draws the step of its next spike, `next = ready + G - 1` with `G ~ Geometric(p = rate * dt)`
-//!   on 1, 2, ... (`G = 1 + floor(ln U / ln(1 - p))`, `U` uniform on (0, 1]) and `ready` the first
-//!   step it may fire (after the protocol's rate change, or `ref` steps after its last spike).
-//!   Bernoulli trials are independent and those inside a dead time are discarded, so the train
-//!   has exactly the distribution of the per-step draws, at a cost per spike instead of per
-//!   neuron-step; a rate change redraws every input from the change on (memorylessness).
+//!   on 1, 2, ... (`G - 1 = floor(E / -ln(1 - p))`, `E ~ Exp(1)`, so `P(G - 1 >= m) = (1 - p)^m`)
+//!   and `ready` the first step it may fire (after the protocol's rate change, or `ref` steps after
+//!   its last spike). Bernoulli trials are independent and those inside a dead time are discarded,
+//!   so the train has exactly the distribution of the per-step draws, at a cost per spike instead of
+//!   per neuron-step; a rate change redraws every input from the change on (memorylessness).
+//!   Spikes are drawn a chunk of steps ahead and filed by step (a bucket list per step, no sorting
+//!   and no heap), so a step without input spikes costs one comparison.
 //! - [`Bernoulli`]: the per-step reference (one draw per active input and step, refractoriness
 //!   left to the step as brian2 ANDs the threshold with `not_refractory`); the statistical tests
 //!   compare [`Poisson`] with it.
@@ -15,10 +17,8 @@
 //!   users who bring their own spike trains. Table entries that fall in a refractory period are
 //!   dropped by the step, as brian2 would drop them.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::RngExt;
+use rand_distr::Exp1;
 use rand_pcg::Pcg64Mcg;
 
 /// A source of candidate input spikes.
@@ -29,68 +29,103 @@ pub trait InputSource {
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>);
 }
 
+/// No entry / no spike.
+const NONE: u32 = u32::MAX;
+
 /// Poisson input with a dead time, drawn by skipping to each input's next spike.
 #[derive(Debug, Clone)]
 pub struct Poisson {
     rng: Pcg64Mcg,
-    ref_steps: u64,
-    /// `ln(1 - rate * dt)` per input (NaN: silent).
-    log_q: Vec<f64>,
-    /// First step each input may fire again (refractory end).
+    /// Dead time in steps (at least 1: one spike per step).
+    dead: u64,
+    /// `1 / -ln(1 - rate * dt)` per input: mean waiting time in steps, before the floor (0: silent).
+    scale: Vec<f64>,
+    /// First step each input may fire again, from the spikes handed out so far.
     ready: Vec<u64>,
-    /// `(step of the next spike, input)` of every input that will fire, soonest first.
-    queue: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Each input's next spike not yet filed in the chunk (`u64::MAX`: none).
+    next: Vec<u64>,
+    /// The chunk of steps `[start, start + head.len())` whose spikes are filed.
+    start: u64,
+    /// Per step of the chunk: its first entry (`NONE`: no spike).
+    head: Vec<u32>,
+    /// `(input, next entry of the same step)`; a step's list is in ascending input order.
+    entries: Vec<(u32, u32)>,
 }
 
 impl Poisson {
     /// A source for `n_in` inputs with a dead time of `ref_steps` steps, drawing from `rng`.
     pub fn new(rng: Pcg64Mcg, n_in: usize, ref_steps: u64) -> Poisson {
+        let dead = ref_steps.max(1);
+        // A chunk of up to 256 steps, shorter when short dead times and many inputs could file more
+        // than 16,384 spikes in one (the entries are reserved here: the step loop never allocates).
+        let chunk = (16_384 * dead / n_in.max(1) as u64).clamp(16, 256) as usize;
+        let per_input = (chunk as u64).div_ceil(dead) as usize;
         Poisson {
             rng,
-            ref_steps,
-            log_q: vec![f64::NAN; n_in],
+            dead,
+            scale: vec![0.0; n_in],
             ready: vec![0; n_in],
-            queue: BinaryHeap::with_capacity(n_in),
+            next: vec![u64::MAX; n_in],
+            start: 0,
+            head: vec![NONE; chunk],
+            entries: Vec::with_capacity(n_in * per_input),
         }
     }
 
-    /// The first spike at or after step `from` of an input with `ln(1 - p) = log_q`.
-    fn draw(&mut self, from: u64, log_q: f64) -> Option<u64> {
-        if log_q.is_nan() {
-            return None;
+    /// The first spike at or after step `from` of an input with waiting-time scale `scale`.
+    #[inline]
+    fn draw(&mut self, from: u64, scale: f64) -> u64 {
+        if scale == 0.0 {
+            return u64::MAX;
         }
-        let u = 1.0 - self.rng.random::<f64>(); // (0, 1]
-        let skip = (u.ln() / log_q).floor(); // G - 1; log_q = -inf (p = 1) gives 0
-        (skip.is_finite() && skip < 1e18).then(|| from.saturating_add(skip as u64))
+        let skip = self.rng.sample::<f64, _>(Exp1) * scale; // G - 1 before the floor
+        if skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX } // `as` floors x >= 0
+    }
+
+    /// File every spike of the chunk starting at step `start`.
+    fn fill(&mut self, start: u64) {
+        self.start = start;
+        self.head.fill(NONE);
+        self.entries.clear();
+        let end = start + self.head.len() as u64;
+        // Descending inputs, each pushed in front of its step's list: lists come out ascending.
+        for k in (0..self.next.len()).rev() {
+            while self.next[k] < end {
+                let t = self.next[k];
+                let slot = &mut self.head[(t - start) as usize];
+                self.entries.push((k as u32, *slot));
+                *slot = (self.entries.len() - 1) as u32;
+                self.next[k] = self.draw(t + self.dead, self.scale[k]);
+            }
+        }
     }
 }
 
 impl InputSource for Poisson {
     fn set_rates(&mut self, step: u64, rates_hz: &[f64], dt_ms: f64) {
         let dt_s = dt_ms * 1e-3;
-        self.queue.clear();
         for (k, rate) in rates_hz.iter().enumerate() {
             let p = rate * dt_s;
-            self.log_q[k] = if p > 0.0 { (-p.min(1.0)).ln_1p() } else { f64::NAN };
-            if let Some(next) = self.draw(step.max(self.ready[k]), self.log_q[k]) {
-                self.queue.push(Reverse((next, k as u32)));
-            }
+            // p >= 1: every allowed step (scale 0 would mean silent; a tiny scale floors to 0).
+            self.scale[k] = if p > 0.0 { if p >= 1.0 { f64::MIN_POSITIVE } else { -1.0 / (-p).ln_1p() } } else { 0.0 };
+            self.next[k] = self.draw(step.max(self.ready[k]), self.scale[k]);
         }
+        self.fill(step);
     }
 
+    #[inline]
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>) {
-        // Pops come soonest first and, within a step, by ascending input: `out` stays sorted.
-        while let Some(&Reverse((next, k))) = self.queue.peek() {
-            if next > step {
-                break;
-            }
-            self.queue.pop();
+        // Called for consecutive steps; set_rates starts a chunk, a step past its end starts the next.
+        debug_assert!(step >= self.start, "steps go forward");
+        if step >= self.start + self.head.len() as u64 {
+            self.fill(step);
+        }
+        let mut e = self.head[(step - self.start) as usize];
+        while e != NONE {
+            let (k, next) = self.entries[e as usize];
             out.push(k);
-            let ready = step + self.ref_steps.max(1);
-            self.ready[k as usize] = ready;
-            if let Some(next) = self.draw(ready, self.log_q[k as usize]) {
-                self.queue.push(Reverse((next, k)));
-            }
+            self.ready[k as usize] = step + self.dead;
+            e = next;
         }
     }
 }

@@ -9,12 +9,14 @@
 //! This module knows nothing of files, threads or the command line: callers own the state, the
 //! parameters, the input source and an [`Observer`].
 
+mod decay;
 pub mod input;
 pub mod params;
 mod repeat;
 pub mod state;
 mod step;
 
+pub use decay::Powers;
 pub use input::{Bernoulli, InputSource, Poisson, Replay};
 pub use params::{Factors, Invalid, ModelParams};
 pub use state::State;

@@ -13,6 +13,7 @@
 //!   expm1(dt (tau_I - tau)/(tau tau_I))`, which is the same number without the cancellation that
 //!   the difference of two exponentials suffers when `tau` is close to `tau_I`.
 
+use super::decay::Powers;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the neurons and synapses (the notebook's values are the defaults).
@@ -93,6 +94,9 @@ pub struct Factors {
     pub decay_a: f64,
     /// `exp(-dt/beta)`
     pub decay_theta: f64,
+    /// Powers of `decay_a` and `decay_theta`, for the input traces (decayed when read).
+    pub pow_a: Powers,
+    pub pow_theta: Powers,
     /// `exp(-dt/tau_h)`
     pub decay_hold: f64,
     /// `exp(-dt/tau_I)`
@@ -177,12 +181,15 @@ impl ModelParams {
                 * decay_v
                 * (dt * (p.tau_i_ms - p.tau_ms) / (p.tau_ms * p.tau_i_ms)).exp_m1()
         };
+        let (decay_a, decay_theta) = ((-dt / p.alpha_ms).exp(), (-dt / p.beta_ms).exp());
         Ok(Factors {
             n_in,
             n_out,
             dt_ms: dt,
-            decay_a: (-dt / p.alpha_ms).exp(),
-            decay_theta: (-dt / p.beta_ms).exp(),
+            decay_a,
+            decay_theta,
+            pow_a: Powers::new(decay_a),
+            pow_theta: Powers::new(decay_theta),
             decay_hold: (-dt / p.tau_h_ms).exp(),
             decay_i: (-dt / p.tau_i_ms).exp(),
             decay_v,

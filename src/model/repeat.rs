@@ -42,8 +42,11 @@ pub fn repeat_add(mut x: f64, c: f64, mut n: u32) -> f64 {
             n -= 1;
             continue;
         }
-        let r = q.round();
-        if q - q.floor() == 0.5 {
+        // q < 2^52: the conversion floors exactly (and needs no libm call, unlike f64::floor).
+        let floor = (q as u64) as f64;
+        let frac = q - floor;
+        let r = if frac > 0.5 { floor + 1.0 } else { floor };
+        if frac == 0.5 {
             x += c; // ties-to-even depends on the parity of x
             n -= 1;
             continue;

@@ -1,7 +1,9 @@
 //! The network's state: two populations and two synapse groups, in flat arrays.
 //!
 //! Input population `P` (`n_in` neurons): traces `a`, `theta`, the rate it is driven at, and the
-//! first step at which it may spike again. Output population `G` (`n_out` neurons): `v`, `I_inp`,
+//! first step at which it may spike again. The input traces are decayed when a spike reads them,
+//! not every step (see [`super::decay`]): `p_a[k]`, `p_theta[k]` are the values at the start of step
+//! `p_since[k]`, before its decay; [`State::input_traces`] gives them at the current step. Output population `G` (`n_out` neurons): `v`, `I_inp`,
 //! `I_neg`, `I_teacher`, traces `a`, `theta`, adaptive threshold `hold`, refractory end.
 //! Forward weights `w[[k, j]]` (input `k` to output `j`, brian2's synapse order `k * n_out + j`)
 //! and lateral weights `w_neg[[i, j]]` (output `i` to output `j`, diagonal unused and kept at 0).
@@ -13,6 +15,7 @@ use ndarray::Array2;
 use rand::{Rng, RngExt};
 
 use super::params::Factors;
+use super::step::flush;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -20,8 +23,12 @@ pub struct State {
     pub step: u64,
     /// Input rates in Hz, set by the protocol at window boundaries.
     pub rates_hz: Vec<f64>,
+    /// Input trace `a` at the start of step `p_since[k]` (not decayed since).
     pub p_a: Vec<f64>,
+    /// Input trace `theta` at the start of step `p_since[k]`.
     pub p_theta: Vec<f64>,
+    /// The first step whose decay `p_a[k]` and `p_theta[k]` have not received.
+    pub p_since: Vec<u64>,
     /// First step at which each input may spike again.
     pub p_ready: Vec<u64>,
     pub v: Vec<f64>,
@@ -76,6 +83,7 @@ impl State {
             rates_hz: vec![0.0; n_in],
             p_a,
             p_theta,
+            p_since: vec![0; n_in],
             p_ready: vec![0; n_in],
             v: vec![0.0; n_out],
             i_inp: vec![0.0; n_out],
@@ -89,6 +97,23 @@ impl State {
             w_neg: w_neg.as_standard_layout().into_owned(),
             in_spikes: Vec::with_capacity(n_in),
             out_spikes: Vec::with_capacity(n_out),
+        }
+    }
+
+    /// Input `k`'s traces `(a, theta)` now (at the start of step `self.step`).
+    #[inline]
+    pub fn input_traces(&self, f: &Factors, k: usize) -> (f64, f64) {
+        let m = self.step - self.p_since[k];
+        (flush(self.p_a[k] * f.pow_a.pow(m)), flush(self.p_theta[k] * f.pow_theta.pow(m)))
+    }
+
+    /// Bring the stored input traces up to the current step, for a copy of the state that is only
+    /// looked at. Never on a running state: decaying in other pieces than the step does would
+    /// round differently.
+    pub fn settle_input_traces(&mut self, f: &Factors) {
+        for k in 0..self.n_in() {
+            (self.p_a[k], self.p_theta[k]) = self.input_traces(f, k);
+            self.p_since[k] = self.step;
         }
     }
 

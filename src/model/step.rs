@@ -3,7 +3,8 @@
 //! For step `n` (time `n * dt`), after the protocol has set rates and teacher currents:
 //! 1. **groups** (exact integration, see [`super::params`]): every trace, `hold`, `I_inp`, `I_neg`
 //!    decays by its factor; `v` integrates from the start-of-step currents unless the neuron is
-//!    refractory (`(unless refractory)`: frozen).
+//!    refractory (`(unless refractory)`: frozen). The input traces `P.a`, `P.theta` take their
+//!    decay later, all steps' worth at once, when 3.2 or 3.4 reads them ([`super::decay`]).
 //! 2. **thresholds**: input `k` fires if its source says so and it is not refractory; output `j`
 //!    fires if not refractory and `v_j > hold_j`. A neuron that fires at `n` is refractory while
 //!    `step - n < ref_steps`.
@@ -30,137 +31,156 @@ use super::state::State;
 /// What a caller wants to see of a run, called after every step. `()` records nothing and
 /// compiles away.
 pub trait Observer {
-    /// Called after step `state.step - 1` has completed (resets included).
-    fn after_step(&mut self, _state: &State) {}
+    /// Called after step `state.step - 1` has completed (resets included). The input traces are
+    /// stored undecayed: read them with [`State::input_traces`].
+    fn after_step(&mut self, _state: &State, _factors: &Factors) {}
 }
 
 impl Observer for () {}
 
 impl<O: Observer + ?Sized> Observer for &mut O {
-    fn after_step(&mut self, state: &State) {
-        (**self).after_step(state)
+    fn after_step(&mut self, state: &State, factors: &Factors) {
+        (**self).after_step(state, factors)
     }
 }
 
-/// Flush a subnormal non-negative value to zero (flush-to-zero for a trace).
+/// Flush a subnormal non-negative value to zero (flush-to-zero for a trace). The traces of inputs
+/// that stay silent decay into the subnormal range, where every multiplication costs a microcode
+/// assist (~100x); brian2's `-ffast-math` build flushes them too. Traces are never negative.
 #[inline(always)]
-fn flush(x: f64) -> f64 {
+pub(super) fn flush(x: f64) -> f64 {
     if x < f64::MIN_POSITIVE { 0.0 } else { x }
 }
 
+/// Input `k`'s traces after the decay of every step up to `upto - 1`, stored as such.
 #[inline(always)]
-fn decay_traces_body(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
-    for (a, th) in a.iter_mut().zip(th.iter_mut()) {
-        *a = flush(*a * da);
-        *th = flush(*th * dth);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn decay_traces_avx2(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
-    decay_traces_body(a, th, da, dth)
-}
-
-/// Decay the input traces by one step: the hottest loop of a run, compiled for AVX2 too and chosen
-/// at run time. IEEE multiplication is exact to the bit whatever the vector width, so both paths
-/// give the same numbers.
-#[inline]
-fn decay_traces(a: &mut [f64], th: &mut [f64], da: f64, dth: f64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        return unsafe { decay_traces_avx2(a, th, da, dth) };
-    }
-    decay_traces_body(a, th, da, dth)
+fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors, k: usize, upto: u64) -> (f64, f64) {
+    let m = upto - p_since[k];
+    let a = flush(p_a[k] * f.pow_a.pow(m));
+    let th = flush(p_theta[k] * f.pow_theta.pow(m));
+    (p_a[k], p_theta[k], p_since[k]) = (a, th, upto);
+    (a, th)
 }
 
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
-    let n = s.step;
-    let n_out = f.n_out;
+    advance(s, f, plastic, input);
+    obs.after_step(s, f);
+}
 
-    // 1. groups. The traces of inputs that never fire decay into the subnormal range within
-    // seconds, where every multiplication costs a microcode assist (~100x); flushing them to zero
-    // is what brian2's `-ffast-math` build (flush-to-zero) does too. Traces are never negative.
-    decay_traces(&mut s.p_a, &mut s.p_theta, f.decay_a, f.decay_theta);
+#[inline(always)]
+fn advance(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource) {
+    // Distinct slices of exact lengths: the compiler may then keep values in registers across
+    // stores and drop the bounds checks.
+    let State {
+        step,
+        rates_hz: _,
+        p_a,
+        p_theta,
+        p_since,
+        p_ready,
+        v,
+        i_inp,
+        i_neg,
+        i_teacher,
+        g_a,
+        g_theta,
+        hold,
+        g_ready,
+        w,
+        w_neg,
+        in_spikes,
+        out_spikes,
+    } = s;
+    let n = *step;
+    let (n_in, n_out) = (f.n_in, f.n_out);
+    let (v, i_inp, i_neg, i_teacher) = (&mut v[..n_out], &mut i_inp[..n_out], &mut i_neg[..n_out], &i_teacher[..n_out]);
+    let (g_a, g_theta, hold, g_ready) =
+        (&mut g_a[..n_out], &mut g_theta[..n_out], &mut hold[..n_out], &mut g_ready[..n_out]);
+    let (p_a, p_theta, p_since, p_ready) =
+        (&mut p_a[..n_in], &mut p_theta[..n_in], &mut p_since[..n_in], &mut p_ready[..n_in]);
+    let w = &mut w.as_slice_mut().expect("standard layout")[..n_in * n_out];
+    let w_neg = &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out];
+
+    // 1. groups, and 2. the outputs' thresholds (each needs only its own neuron's new values)
+    out_spikes.clear();
     for j in 0..n_out {
-        if n >= s.g_ready[j] {
-            s.v[j] = s.v[j] * f.decay_v + s.i_teacher[j] * f.gain_teacher + (s.i_inp[j] + s.i_neg[j]) * f.gain_syn;
-        }
-        s.i_inp[j] *= f.decay_i;
-        s.i_neg[j] *= f.decay_i;
-        s.g_a[j] *= f.decay_a;
-        s.g_theta[j] *= f.decay_theta;
-        s.hold[j] *= f.decay_hold;
-    }
-
-    // 2. thresholds
-    s.in_spikes.clear();
-    input.spikes(n, &mut s.in_spikes);
-    let p_ready = &mut s.p_ready;
-    s.in_spikes.retain(|&k| {
-        let ready = n >= p_ready[k as usize];
+        let ready = n >= g_ready[j];
         if ready {
-            p_ready[k as usize] = n + f.ref_steps;
+            v[j] = v[j] * f.decay_v + i_teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
         }
-        ready
-    });
-    s.out_spikes.clear();
-    for j in 0..n_out {
-        if n >= s.g_ready[j] && s.v[j] > s.hold[j] {
-            s.out_spikes.push(j as u32);
-            s.g_ready[j] = n + f.ref_steps;
+        i_inp[j] *= f.decay_i;
+        i_neg[j] *= f.decay_i;
+        g_a[j] *= f.decay_a;
+        g_theta[j] *= f.decay_theta;
+        hold[j] *= f.decay_hold;
+        if ready && v[j] > hold[j] {
+            out_spikes.push(j as u32);
+            g_ready[j] = n + f.ref_steps;
         }
+    }
+    // 2. the inputs' thresholds
+    in_spikes.clear();
+    input.spikes(n, in_spikes);
+    if !in_spikes.is_empty() {
+        in_spikes.retain(|&k| {
+            let ready = n >= p_ready[k as usize];
+            if ready {
+                p_ready[k as usize] = n + f.ref_steps;
+            }
+            ready
+        });
     }
 
     // 3.1 lateral on_pre
-    for &i in &s.out_spikes {
-        let row = s.w_neg.row(i as usize);
-        for (j, wn) in row.iter().enumerate() {
-            if j != i as usize {
-                s.i_neg[j] += wn * f.c_neg;
+    for &i in out_spikes.iter() {
+        let i = i as usize;
+        for (j, (wn, i_neg)) in w_neg[i * n_out..(i + 1) * n_out].iter().zip(i_neg.iter_mut()).enumerate() {
+            if j != i {
+                *i_neg += wn * f.c_neg;
             }
         }
     }
     // 3.2 forward on_pre
-    for &k in &s.in_spikes {
+    for &k in in_spikes.iter() {
         let k = k as usize;
-        for (i, w) in s.i_inp.iter_mut().zip(s.w.row(k)) {
+        for (i, w) in i_inp.iter_mut().zip(&w[k * n_out..(k + 1) * n_out]) {
             *i += w * f.c_inp;
         }
-        s.p_a[k] = repeat_add(s.p_a[k], f.p_a_inc, n_out as u32);
-        s.p_theta[k] = repeat_add(s.p_theta[k], f.p_theta_inc, n_out as u32);
+        let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
+        p_a[k] = repeat_add(a, f.p_a_inc, n_out as u32);
+        p_theta[k] = repeat_add(th, f.p_theta_inc, n_out as u32);
     }
     // 3.3 lateral on_post
     if plastic {
-        for &j in &s.out_spikes {
+        for &j in out_spikes.iter() {
             let j = j as usize;
             for i in (0..n_out).filter(|&i| i != j) {
-                let wn = &mut s.w_neg[[i, j]];
-                *wn = (*wn + -f.lr_n * (s.g_a[i] - s.g_theta[i])).clamp(-f.wmax, 0.0);
+                let wn = &mut w_neg[i * n_out + j];
+                *wn = (*wn + -f.lr_n * (g_a[i] - g_theta[i])).clamp(-f.wmax, 0.0);
             }
         }
     }
     // 3.4 forward on_post
-    for &j in &s.out_spikes {
+    for &j in out_spikes.iter() {
         let j = j as usize;
-        s.g_a[j] = repeat_add(s.g_a[j], f.g_a_inc, f.n_in as u32);
-        s.g_theta[j] = repeat_add(s.g_theta[j], f.g_theta_inc, f.n_in as u32);
+        g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
+        g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
         if plastic {
-            for (k, w) in s.w.column_mut(j).into_iter().enumerate() {
-                *w = (*w + (-f.decay + f.lr * (s.p_a[k] - s.p_theta[k]))).clamp(0.0, f.wmax);
+            for (k, row) in w.chunks_exact_mut(n_out).enumerate() {
+                let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
+                let w = &mut row[j];
+                *w = (*w + (-f.decay + f.lr * (a - th))).clamp(0.0, f.wmax);
             }
         }
     }
 
     // 4. resets
-    for &j in &s.out_spikes {
-        s.v[j as usize] = 0.0;
-        s.hold[j as usize] += f.hold_inc;
+    for &j in out_spikes.iter() {
+        v[j as usize] = 0.0;
+        hold[j as usize] += f.hold_inc;
     }
 
-    s.step = n + 1;
-    obs.after_step(s);
+    *step = n + 1;
 }
