@@ -27,6 +27,12 @@ pub trait InputSource {
     fn set_rates(&mut self, step: u64, rates_hz: &[f64], dt_ms: f64);
     /// Append, in ascending order, the inputs whose threshold condition holds at step `step`.
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>);
+    /// A step `>= from` such that every step in `from..` it has no input spike, so that the caller
+    /// may skip calling [`InputSource::spikes`] for them (it must call it for the step returned).
+    /// `from` promises nothing; that is the default.
+    fn next_candidate(&mut self, from: u64) -> u64 {
+        from
+    }
 }
 
 /// No entry / no spike.
@@ -83,6 +89,7 @@ impl Poisson {
     }
 
     /// File every spike of the chunk starting at step `start`.
+    #[inline(never)]
     fn fill(&mut self, start: u64) {
         self.start = start;
         self.head.fill(NONE);
@@ -113,7 +120,7 @@ impl InputSource for Poisson {
         self.fill(step);
     }
 
-    #[inline]
+    #[inline(always)]
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>) {
         // Called for consecutive steps; set_rates starts a chunk, a step past its end starts the next.
         debug_assert!(step >= self.start, "steps go forward");
@@ -127,6 +134,17 @@ impl InputSource for Poisson {
             self.ready[k as usize] = step + self.dead;
             e = next;
         }
+    }
+
+    #[inline]
+    fn next_candidate(&mut self, from: u64) -> u64 {
+        let end = self.start + self.head.len() as u64;
+        if from < self.start || from >= end {
+            return from;
+        }
+        // The chunk's end is a candidate: `spikes` files the next chunk there.
+        let rest = &self.head[(from - self.start) as usize..];
+        rest.iter().position(|&e| e != NONE).map_or(end, |i| from + i as u64)
     }
 }
 
@@ -198,6 +216,10 @@ impl InputSource for Replay {
             }
             self.next += 1;
         }
+    }
+
+    fn next_candidate(&mut self, from: u64) -> u64 {
+        self.table.get(self.next).map_or(u64::MAX, |&(s, _)| s.max(from))
     }
 }
 

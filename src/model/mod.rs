@@ -9,6 +9,7 @@
 //! This module knows nothing of files, threads or the command line: callers own the state, the
 //! parameters, the input source and an [`Observer`].
 
+mod advance;
 mod decay;
 pub mod input;
 pub mod params;
@@ -16,6 +17,7 @@ mod repeat;
 pub mod state;
 mod step;
 
+pub use advance::{Tally, advance};
 pub use decay::Powers;
 pub use input::{Bernoulli, InputSource, Poisson, Replay};
 pub use params::{Factors, Invalid, ModelParams};

@@ -31,14 +31,22 @@ use super::state::State;
 /// What a caller wants to see of a run, called after every step. `()` records nothing and
 /// compiles away.
 pub trait Observer {
+    /// Whether [`Observer::after_step`] must see every step. When not (only `()`), runs of steps
+    /// ([`super::advance`]) skip quiet steps in a tight loop without calling it.
+    const EVERY_STEP: bool = true;
+
     /// Called after step `state.step - 1` has completed (resets included). The input traces are
     /// stored undecayed: read them with [`State::input_traces`].
     fn after_step(&mut self, _state: &State, _factors: &Factors) {}
 }
 
-impl Observer for () {}
+impl Observer for () {
+    const EVERY_STEP: bool = false;
+}
 
 impl<O: Observer + ?Sized> Observer for &mut O {
+    const EVERY_STEP: bool = O::EVERY_STEP;
+
     fn after_step(&mut self, state: &State, factors: &Factors) {
         (**self).after_step(state, factors)
     }
@@ -65,122 +73,189 @@ fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
-    advance(s, f, plastic, input);
+    let mut p = Parts::of(s, f);
+    let n = *p.step;
+    p.outputs(f, n);
+    p.inputs(f, n, input);
+    p.synapses(f, n, plastic);
     obs.after_step(s, f);
 }
 
-#[inline(always)]
-fn advance(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource) {
-    // Distinct slices of exact lengths: the compiler may then keep values in registers across
-    // stores and drop the bounds checks.
-    let State {
-        step,
-        rates_hz: _,
-        p_a,
-        p_theta,
-        p_since,
-        p_ready,
-        v,
-        i_inp,
-        i_neg,
-        i_teacher,
-        g_a,
-        g_theta,
-        hold,
-        g_ready,
-        w,
-        w_neg,
-        in_spikes,
-        out_spikes,
-    } = s;
-    let n = *step;
-    let (n_in, n_out) = (f.n_in, f.n_out);
-    let (v, i_inp, i_neg, i_teacher) = (&mut v[..n_out], &mut i_inp[..n_out], &mut i_neg[..n_out], &i_teacher[..n_out]);
-    let (g_a, g_theta, hold, g_ready) =
-        (&mut g_a[..n_out], &mut g_theta[..n_out], &mut hold[..n_out], &mut g_ready[..n_out]);
-    let (p_a, p_theta, p_since, p_ready) =
-        (&mut p_a[..n_in], &mut p_theta[..n_in], &mut p_since[..n_in], &mut p_ready[..n_in]);
-    let w = &mut w.as_slice_mut().expect("standard layout")[..n_in * n_out];
-    let w_neg = &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out];
+/// The state as distinct slices of exact lengths: the compiler may then keep values in registers
+/// across stores and drop bounds checks.
+pub(super) struct Parts<'s> {
+    pub step: &'s mut u64,
+    p_a: &'s mut [f64],
+    p_theta: &'s mut [f64],
+    p_since: &'s mut [u64],
+    p_ready: &'s mut [u64],
+    v: &'s mut [f64],
+    i_inp: &'s mut [f64],
+    i_neg: &'s mut [f64],
+    i_teacher: &'s [f64],
+    pub g_a: &'s mut [f64],
+    g_theta: &'s mut [f64],
+    hold: &'s mut [f64],
+    g_ready: &'s mut [u64],
+    w: &'s mut [f64],
+    w_neg: &'s mut [f64],
+    pub in_spikes: &'s mut Vec<u32>,
+    pub out_spikes: &'s mut Vec<u32>,
+}
 
-    // 1. groups, and 2. the outputs' thresholds (each needs only its own neuron's new values)
-    out_spikes.clear();
-    for j in 0..n_out {
-        let ready = n >= g_ready[j];
-        if ready {
-            v[j] = v[j] * f.decay_v + i_teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
-        }
-        i_inp[j] *= f.decay_i;
-        i_neg[j] *= f.decay_i;
-        g_a[j] *= f.decay_a;
-        g_theta[j] *= f.decay_theta;
-        hold[j] *= f.decay_hold;
-        if ready && v[j] > hold[j] {
-            out_spikes.push(j as u32);
-            g_ready[j] = n + f.ref_steps;
+impl<'s> Parts<'s> {
+    #[inline(always)]
+    pub fn of(s: &'s mut State, f: &Factors) -> Parts<'s> {
+        let (n_in, n_out) = (f.n_in, f.n_out);
+        let State {
+            step,
+            rates_hz: _,
+            p_a,
+            p_theta,
+            p_since,
+            p_ready,
+            v,
+            i_inp,
+            i_neg,
+            i_teacher,
+            g_a,
+            g_theta,
+            hold,
+            g_ready,
+            w,
+            w_neg,
+            in_spikes,
+            out_spikes,
+        } = s;
+        Parts {
+            step,
+            p_a: &mut p_a[..n_in],
+            p_theta: &mut p_theta[..n_in],
+            p_since: &mut p_since[..n_in],
+            p_ready: &mut p_ready[..n_in],
+            v: &mut v[..n_out],
+            i_inp: &mut i_inp[..n_out],
+            i_neg: &mut i_neg[..n_out],
+            i_teacher: &i_teacher[..n_out],
+            g_a: &mut g_a[..n_out],
+            g_theta: &mut g_theta[..n_out],
+            hold: &mut hold[..n_out],
+            g_ready: &mut g_ready[..n_out],
+            w: &mut w.as_slice_mut().expect("standard layout")[..n_in * n_out],
+            w_neg: &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out],
+            in_spikes,
+            out_spikes,
         }
     }
-    // 2. the inputs' thresholds
-    in_spikes.clear();
-    input.spikes(n, in_spikes);
-    if !in_spikes.is_empty() {
-        in_spikes.retain(|&k| {
-            let ready = n >= p_ready[k as usize];
+
+    /// 1. the output group, and 2. the outputs' thresholds (each needs only its own neuron's new
+    /// values). The input group has nothing to do: its traces decay when read.
+    #[inline(always)]
+    pub fn outputs(&mut self, f: &Factors, n: u64) {
+        let Parts { v, i_inp, i_neg, i_teacher, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
+        out_spikes.clear();
+        for j in 0..f.n_out {
+            let ready = n >= g_ready[j];
             if ready {
-                p_ready[k as usize] = n + f.ref_steps;
+                v[j] = v[j] * f.decay_v + i_teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
             }
-            ready
-        });
+            i_inp[j] *= f.decay_i;
+            i_neg[j] *= f.decay_i;
+            g_a[j] *= f.decay_a;
+            g_theta[j] *= f.decay_theta;
+            hold[j] *= f.decay_hold;
+            if ready && v[j] > hold[j] {
+                out_spikes.push(j as u32);
+                g_ready[j] = n + f.ref_steps;
+            }
+        }
     }
 
-    // 3.1 lateral on_pre
-    for &i in out_spikes.iter() {
-        let i = i as usize;
-        for (j, (wn, i_neg)) in w_neg[i * n_out..(i + 1) * n_out].iter().zip(i_neg.iter_mut()).enumerate() {
-            if j != i {
-                *i_neg += wn * f.c_neg;
+    /// 2. the inputs' thresholds.
+    #[inline(always)]
+    pub fn inputs(&mut self, f: &Factors, n: u64, input: &mut impl InputSource) {
+        let (in_spikes, p_ready) = (&mut *self.in_spikes, &mut *self.p_ready);
+        in_spikes.clear();
+        input.spikes(n, in_spikes);
+        if !in_spikes.is_empty() {
+            in_spikes.retain(|&k| {
+                let ready = n >= p_ready[k as usize];
+                if ready {
+                    p_ready[k as usize] = n + f.ref_steps;
+                }
+                ready
+            });
+        }
+    }
+
+    /// 3. the synapses and 4. the resets, for the spikes of step `n`; the step is then done.
+    #[inline(always)]
+    pub fn synapses(&mut self, f: &Factors, n: u64, plastic: bool) {
+        let Parts {
+            step,
+            p_a,
+            p_theta,
+            p_since,
+            v,
+            i_inp,
+            i_neg,
+            g_a,
+            g_theta,
+            hold,
+            w,
+            w_neg,
+            in_spikes,
+            out_spikes,
+            ..
+        } = self;
+        let (n_in, n_out) = (f.n_in, f.n_out);
+        // 3.1 lateral on_pre
+        for &i in out_spikes.iter() {
+            let i = i as usize;
+            for (j, (wn, i_neg)) in w_neg[i * n_out..(i + 1) * n_out].iter().zip(i_neg.iter_mut()).enumerate() {
+                if j != i {
+                    *i_neg += wn * f.c_neg;
+                }
             }
         }
-    }
-    // 3.2 forward on_pre
-    for &k in in_spikes.iter() {
-        let k = k as usize;
-        for (i, w) in i_inp.iter_mut().zip(&w[k * n_out..(k + 1) * n_out]) {
-            *i += w * f.c_inp;
+        // 3.2 forward on_pre
+        for &k in in_spikes.iter() {
+            let k = k as usize;
+            for (i, w) in i_inp.iter_mut().zip(&w[k * n_out..(k + 1) * n_out]) {
+                *i += w * f.c_inp;
+            }
+            let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
+            p_a[k] = repeat_add(a, f.p_a_inc, n_out as u32);
+            p_theta[k] = repeat_add(th, f.p_theta_inc, n_out as u32);
         }
-        let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
-        p_a[k] = repeat_add(a, f.p_a_inc, n_out as u32);
-        p_theta[k] = repeat_add(th, f.p_theta_inc, n_out as u32);
-    }
-    // 3.3 lateral on_post
-    if plastic {
+        // 3.3 lateral on_post
+        if plastic {
+            for &j in out_spikes.iter() {
+                let j = j as usize;
+                for i in (0..n_out).filter(|&i| i != j) {
+                    let wn = &mut w_neg[i * n_out + j];
+                    *wn = (*wn + -f.lr_n * (g_a[i] - g_theta[i])).clamp(-f.wmax, 0.0);
+                }
+            }
+        }
+        // 3.4 forward on_post
         for &j in out_spikes.iter() {
             let j = j as usize;
-            for i in (0..n_out).filter(|&i| i != j) {
-                let wn = &mut w_neg[i * n_out + j];
-                *wn = (*wn + -f.lr_n * (g_a[i] - g_theta[i])).clamp(-f.wmax, 0.0);
+            g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
+            g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
+            if plastic {
+                for (k, row) in w.chunks_exact_mut(n_out).enumerate() {
+                    let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
+                    let w = &mut row[j];
+                    *w = (*w + (-f.decay + f.lr * (a - th))).clamp(0.0, f.wmax);
+                }
             }
         }
-    }
-    // 3.4 forward on_post
-    for &j in out_spikes.iter() {
-        let j = j as usize;
-        g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
-        g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
-        if plastic {
-            for (k, row) in w.chunks_exact_mut(n_out).enumerate() {
-                let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
-                let w = &mut row[j];
-                *w = (*w + (-f.decay + f.lr * (a - th))).clamp(0.0, f.wmax);
-            }
+        // 4. resets
+        for &j in out_spikes.iter() {
+            v[j as usize] = 0.0;
+            hold[j as usize] += f.hold_inc;
         }
+        **step = n + 1;
     }
-
-    // 4. resets
-    for &j in out_spikes.iter() {
-        v[j as usize] = 0.0;
-        hold[j as usize] += f.hold_inc;
-    }
-
-    *step = n + 1;
 }

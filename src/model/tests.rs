@@ -2,6 +2,7 @@
 
 use ndarray::{Array2, array};
 
+use super::advance::Tally;
 use super::*;
 
 fn factors(n_in: usize, n_out: usize, p: ModelParams) -> Factors {
@@ -168,4 +169,59 @@ fn weights_are_clipped_to_their_bounds() {
     step(&mut s, &f, true, &mut Replay::new(vec![(0, 0)]), &mut ());
     assert_eq!(s.w, array![[1.0, 1.0]]);
     assert_eq!(s.w_neg, array![[0.0, -1.0], [-1.0, 0.0]]);
+}
+
+/// An observer that wants every step, so that [`advance`] steps one by one.
+#[derive(Default)]
+struct EveryStep {
+    steps: u64,
+}
+
+impl Observer for EveryStep {
+    fn after_step(&mut self, _: &State, _: &Factors) {
+        self.steps += 1;
+    }
+}
+
+/// Windows of Poisson input (image-like rates, then rest) with the teacher on one output in the
+/// presentations, run through `advance` with `obs`; returns the final state and every window's tally.
+fn windows(n_out: usize, plastic: bool, seed: u64, obs: &mut impl Observer) -> (State, Vec<(u64, Vec<u64>, Vec<f64>)>) {
+    use rand::{RngExt, SeedableRng};
+    let f = factors(64, n_out, ModelParams::default());
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+    let mut s = State::initial(&f, &mut rng);
+    let mut input = Poisson::new(rand_pcg::Pcg64Mcg::seed_from_u64(seed + 1), 64, f.ref_steps);
+    let mut tallies = Vec::new();
+    for window in 0..60u64 {
+        let shown = window % 2 == 0;
+        let rates: Vec<f64> =
+            (0..64).map(|_| if shown { rng.random_range(0..17) as f64 / 16.0 * 250.0 } else { 0.0 }).collect();
+        s.i_teacher.fill(0.0);
+        if shown && window < 40 {
+            s.i_teacher[(window as usize / 2) % n_out] = 100.0;
+        }
+        input.set_rates(s.step, &rates, f.dt_ms);
+        let (mut spikes, mut sums) = (vec![0; n_out], vec![0.0; n_out]);
+        let mut tally =
+            Tally { input_spikes: 0, output_spikes: &mut spikes, g_a_sum: &mut sums, sum_from: s.step + 450 };
+        let until = s.step + 500;
+        advance(&mut s, &f, plastic, &mut input, obs, until, &mut tally);
+        tallies.push((tally.input_spikes, spikes, sums));
+    }
+    (s, tallies)
+}
+
+#[test]
+fn advance_is_stepping_bit_for_bit() {
+    for (n_out, plastic, seed) in [(2, true, 1), (2, false, 2), (3, true, 3), (10, true, 4)] {
+        let mut every = EveryStep::default();
+        let (stepped, t_stepped) = windows(n_out, plastic, seed, &mut every);
+        let (quick, t_quick) = windows(n_out, plastic, seed, &mut ());
+        assert_eq!(every.steps, 30_000, "the reference path saw every step");
+        let outputs: u64 = t_quick.iter().map(|(_, s, _)| s.iter().sum::<u64>()).sum();
+        let inputs: u64 = t_quick.iter().map(|(i, _, _)| i).sum();
+        assert!(outputs > 100 && inputs > 3000, "the windows did work: {outputs} output, {inputs} input spikes");
+        assert_eq!(t_quick, t_stepped, "{n_out} outputs: tallies differ");
+        assert!(quick == stepped, "{n_out} outputs, plastic {plastic}: states differ");
+    }
 }

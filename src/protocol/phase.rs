@@ -1,7 +1,7 @@
 //! One phase of the protocol: alternating presentations and rests, with predictions.
 
 use crate::data::MAX_PIXEL;
-use crate::model::{Factors, InputSource, Observer, State, step};
+use crate::model::{Factors, InputSource, Observer, State, Tally, advance};
 
 use super::{Prediction, Protocol, argmax};
 
@@ -85,18 +85,16 @@ pub fn run_phase(
         input.set_rates(s.step, &s.rates_hz, f.dt_ms);
         recent.fill(0.0);
         window_spikes.fill(0);
-        for i in 0..w {
-            if i >= record_from {
-                for (r, a) in recent.iter_mut().zip(&s.g_a) {
-                    *r += a;
-                }
-            }
-            step(s, f, mode.plastic, input, obs);
-            out.input_spikes += s.in_spikes.len() as u64;
-            for &j in &s.out_spikes {
-                out.output_spikes[j as usize] += 1;
-                window_spikes[j as usize] += 1;
-            }
+        let mut tally = Tally {
+            input_spikes: 0,
+            output_spikes: &mut window_spikes,
+            g_a_sum: &mut recent,
+            sum_from: s.step + record_from,
+        };
+        advance(s, f, mode.plastic, input, obs, s.step + w, &mut tally);
+        out.input_spikes += tally.input_spikes;
+        for (total, n) in out.output_spikes.iter_mut().zip(&window_spikes) {
+            *total += n;
         }
     }
     out
