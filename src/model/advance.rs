@@ -70,31 +70,98 @@ pub fn advance<I: InputSource, O: Observer>(
     }
     let mut p = Parts::of(s, f);
     while *p.step < until {
-        let quiet_end = input.next_candidate(*p.step).min(until);
-        let mut n = *p.step;
+        let n = *p.step;
+        // Phases 1-2 of the outputs from n through the next step that may have input spikes (the
+        // steps before it have none, so nothing else happens in them unless an output fires).
+        let candidate = input.next_candidate(n).min(until);
+        let last = (candidate + 1).min(until);
         p.in_spikes.clear();
         p.out_spikes.clear();
-        // Quiet steps: phases 1-2 of the outputs; no input spike, so nothing else happens unless
-        // an output fires.
-        while n < quiet_end {
-            tally.sum(n, p.g_a);
-            p.outputs(f, n);
-            if !p.out_spikes.is_empty() {
-                break;
-            }
-            n += 1;
-        }
-        *p.step = n;
-        if n < quiet_end {
-            p.synapses(f, n, plastic); // an output fired at n
-        } else if n < until {
-            tally.sum(n, p.g_a);
-            p.outputs(f, n);
-            p.inputs(f, n, input);
-            p.synapses(f, n, plastic);
-        } else {
+        let m = match f.n_out {
+            1 => quiet_fixed::<1>(&mut p, f, n, last, tally),
+            2 => quiet_fixed::<2>(&mut p, f, n, last, tally),
+            3 => quiet_fixed::<3>(&mut p, f, n, last, tally),
+            4 => quiet_fixed::<4>(&mut p, f, n, last, tally),
+            _ => quiet(&mut p, f, n, last, tally),
+        };
+        let fired = m < last;
+        if !fired && candidate == until {
+            *p.step = until;
             break;
         }
+        // The step to finish: the first with an output spike, or else the candidate.
+        let at = if fired { m } else { candidate };
+        if at == candidate {
+            p.inputs(f, at, input);
+        }
+        p.synapses(f, at, plastic);
         tally.count(p.in_spikes, p.out_spikes);
     }
+}
+
+/// Quiet steps from `n` until `end` or the first step at which an output fires (its phases 1-2
+/// done, `out_spikes` set); returns that step or `end`.
+#[inline(always)]
+fn quiet(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
+    while n < end {
+        tally.sum(n, p.g_a);
+        p.outputs(f, n);
+        if !p.out_spikes.is_empty() {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// [`quiet`] for `N` outputs, with the state in local arrays the compiler keeps in registers. The
+/// arithmetic is [`Parts::outputs`]'s, operation for operation.
+#[inline(always)]
+fn quiet_fixed<const N: usize>(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
+    let load = |x: &[f64]| -> [f64; N] { x.try_into().expect("N outputs") };
+    let (mut v, mut i_inp, mut i_neg, mut g_a) = (load(p.v), load(p.i_inp), load(p.i_neg), load(p.g_a));
+    let (mut g_theta, mut hold, teacher) = (load(p.g_theta), load(p.hold), load(p.i_teacher));
+    let mut sum = load(tally.g_a_sum);
+    let g_ready: [u64; N] = (&*p.g_ready).try_into().expect("N outputs");
+    let mut fired = false;
+    while n < end {
+        if n >= tally.sum_from {
+            for j in 0..N {
+                sum[j] += g_a[j];
+            }
+        }
+        for j in 0..N {
+            let ready = n >= g_ready[j];
+            if ready {
+                v[j] = v[j] * f.decay_v + teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
+            }
+            i_inp[j] *= f.decay_i;
+            i_neg[j] *= f.decay_i;
+            g_a[j] *= f.decay_a;
+            g_theta[j] *= f.decay_theta;
+            hold[j] *= f.decay_hold;
+            fired |= ready && v[j] > hold[j];
+        }
+        if fired {
+            break;
+        }
+        n += 1;
+    }
+    // `[..N]`: a copy of constant length, inlined (the slices' lengths are not known to be N).
+    p.v[..N].copy_from_slice(&v);
+    p.i_inp[..N].copy_from_slice(&i_inp);
+    p.i_neg[..N].copy_from_slice(&i_neg);
+    p.g_a[..N].copy_from_slice(&g_a);
+    p.g_theta[..N].copy_from_slice(&g_theta);
+    p.hold[..N].copy_from_slice(&hold);
+    tally.g_a_sum[..N].copy_from_slice(&sum);
+    if fired {
+        for j in 0..N {
+            if n >= g_ready[j] && v[j] > hold[j] {
+                p.out_spikes.push(j as u32);
+                p.g_ready[j] = n + f.ref_steps;
+            }
+        }
+    }
+    n
 }

@@ -62,9 +62,10 @@ impl Poisson {
     /// A source for `n_in` inputs with a dead time of `ref_steps` steps, drawing from `rng`.
     pub fn new(rng: Pcg64Mcg, n_in: usize, ref_steps: u64) -> Poisson {
         let dead = ref_steps.max(1);
-        // A chunk of up to 256 steps, shorter when short dead times and many inputs could file more
-        // than 16,384 spikes in one (the entries are reserved here: the step loop never allocates).
-        let chunk = (16_384 * dead / n_in.max(1) as u64).clamp(16, 256) as usize;
+        // A chunk of up to 512 steps (the notebook's 500-step windows fit in one), shorter when short
+        // dead times and many inputs could file more than 16,384 spikes in one (the entries are
+        // reserved here: the step loop never allocates).
+        let chunk = (16_384 * dead / n_in.max(1) as u64).clamp(16, 512) as usize;
         let per_input = (chunk as u64).div_ceil(dead) as usize;
         Poisson {
             rng,

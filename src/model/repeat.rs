@@ -59,7 +59,7 @@ pub fn repeat_add(mut x: f64, c: f64, mut n: u32) -> f64 {
         // rounding of `room`.
         let big = x * per_ulp;
         let room = 9007199254740990.0 - big - q; // 2^53 - 2 - big - q
-        let m = if room < 0.0 { 0 } else { ((room / r).floor() as u64 + 1).min(n as u64) as u32 };
+        let m = if room < 0.0 { 0 } else { ((room / r) as u64 + 1).min(n as u64) as u32 };
         if m <= 1 {
             x += c;
             n -= 1;

@@ -29,6 +29,11 @@ pub struct State {
     pub p_theta: Vec<f64>,
     /// The first step whose decay `p_a[k]` and `p_theta[k]` have not received.
     pub p_since: Vec<u64>,
+    /// `p_since` of every input not in `p_touched`: the step an output spike last brought them all
+    /// up to date (so that the next one decays them by one common factor).
+    pub p_common_since: u64,
+    /// Inputs whose traces a spike brought up to date since then, each once.
+    pub p_touched: Vec<u32>,
     /// First step at which each input may spike again.
     pub p_ready: Vec<u64>,
     pub v: Vec<f64>,
@@ -84,6 +89,8 @@ impl State {
             p_a,
             p_theta,
             p_since: vec![0; n_in],
+            p_common_since: 0,
+            p_touched: Vec::with_capacity(n_in),
             p_ready: vec![0; n_in],
             v: vec![0.0; n_out],
             i_inp: vec![0.0; n_out],
@@ -115,6 +122,8 @@ impl State {
             (self.p_a[k], self.p_theta[k]) = self.input_traces(f, k);
             self.p_since[k] = self.step;
         }
+        self.p_common_since = self.step;
+        self.p_touched.clear();
     }
 
     pub fn n_in(&self) -> usize {

@@ -70,6 +70,36 @@ fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors
     (a, th)
 }
 
+/// Every input's traces after the decay of every step up to `upto - 1`, stored as such: the same
+/// numbers as [`settle`] for each, but one common factor for all inputs not touched since the last
+/// time (a loop the compiler vectorises).
+#[inline(always)]
+fn settle_all(
+    p_a: &mut [f64],
+    p_theta: &mut [f64],
+    p_since: &mut [u64],
+    common_since: &mut u64,
+    touched: &mut Vec<u32>,
+    f: &Factors,
+    upto: u64,
+) {
+    for &k in touched.iter() {
+        settle(p_a, p_theta, p_since, f, k as usize, upto);
+    }
+    touched.clear();
+    let common = *common_since;
+    let (fa, fth) = (f.pow_a.pow(upto - common), f.pow_theta.pow(upto - common));
+    for ((a, th), since) in p_a.iter_mut().zip(p_theta.iter_mut()).zip(p_since.iter_mut()) {
+        // Touched inputs are up to date already (since == upto; or == common when upto == common,
+        // where the factors are 1 and the product exact).
+        let (ma, mth) = if *since == common { (fa, fth) } else { (1.0, 1.0) };
+        *a = flush(*a * ma);
+        *th = flush(*th * mth);
+        *since = upto;
+    }
+    *common_since = upto;
+}
+
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
@@ -85,20 +115,22 @@ pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSou
 /// across stores and drop bounds checks.
 pub(super) struct Parts<'s> {
     pub step: &'s mut u64,
-    p_a: &'s mut [f64],
-    p_theta: &'s mut [f64],
-    p_since: &'s mut [u64],
-    p_ready: &'s mut [u64],
-    v: &'s mut [f64],
-    i_inp: &'s mut [f64],
-    i_neg: &'s mut [f64],
-    i_teacher: &'s [f64],
+    pub p_a: &'s mut [f64],
+    pub p_theta: &'s mut [f64],
+    pub p_since: &'s mut [u64],
+    pub p_common_since: &'s mut u64,
+    pub p_touched: &'s mut Vec<u32>,
+    pub p_ready: &'s mut [u64],
+    pub v: &'s mut [f64],
+    pub i_inp: &'s mut [f64],
+    pub i_neg: &'s mut [f64],
+    pub i_teacher: &'s [f64],
     pub g_a: &'s mut [f64],
-    g_theta: &'s mut [f64],
-    hold: &'s mut [f64],
-    g_ready: &'s mut [u64],
-    w: &'s mut [f64],
-    w_neg: &'s mut [f64],
+    pub g_theta: &'s mut [f64],
+    pub hold: &'s mut [f64],
+    pub g_ready: &'s mut [u64],
+    pub w: &'s mut [f64],
+    pub w_neg: &'s mut [f64],
     pub in_spikes: &'s mut Vec<u32>,
     pub out_spikes: &'s mut Vec<u32>,
 }
@@ -113,6 +145,8 @@ impl<'s> Parts<'s> {
             p_a,
             p_theta,
             p_since,
+            p_common_since,
+            p_touched,
             p_ready,
             v,
             i_inp,
@@ -132,6 +166,8 @@ impl<'s> Parts<'s> {
             p_a: &mut p_a[..n_in],
             p_theta: &mut p_theta[..n_in],
             p_since: &mut p_since[..n_in],
+            p_common_since,
+            p_touched,
             p_ready: &mut p_ready[..n_in],
             v: &mut v[..n_out],
             i_inp: &mut i_inp[..n_out],
@@ -177,15 +213,17 @@ impl<'s> Parts<'s> {
         let (in_spikes, p_ready) = (&mut *self.in_spikes, &mut *self.p_ready);
         in_spikes.clear();
         input.spikes(n, in_spikes);
-        if !in_spikes.is_empty() {
-            in_spikes.retain(|&k| {
-                let ready = n >= p_ready[k as usize];
-                if ready {
-                    p_ready[k as usize] = n + f.ref_steps;
-                }
-                ready
-            });
+        // Keep the candidates that are not refractory (an inlined `retain`).
+        let mut kept = 0;
+        for x in 0..in_spikes.len() {
+            let k = in_spikes[x];
+            if n >= p_ready[k as usize] {
+                p_ready[k as usize] = n + f.ref_steps;
+                in_spikes[kept] = k;
+                kept += 1;
+            }
         }
+        in_spikes.truncate(kept);
     }
 
     /// 3. the synapses and 4. the resets, for the spikes of step `n`; the step is then done.
@@ -196,6 +234,8 @@ impl<'s> Parts<'s> {
             p_a,
             p_theta,
             p_since,
+            p_common_since,
+            p_touched,
             v,
             i_inp,
             i_neg,
@@ -224,6 +264,9 @@ impl<'s> Parts<'s> {
             for (i, w) in i_inp.iter_mut().zip(&w[k * n_out..(k + 1) * n_out]) {
                 *i += w * f.c_inp;
             }
+            if p_since[k] == **p_common_since {
+                p_touched.push(k as u32);
+            }
             let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
             p_a[k] = repeat_add(a, f.p_a_inc, n_out as u32);
             p_theta[k] = repeat_add(th, f.p_theta_inc, n_out as u32);
@@ -244,9 +287,8 @@ impl<'s> Parts<'s> {
             g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
             g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
             if plastic {
-                for (k, row) in w.chunks_exact_mut(n_out).enumerate() {
-                    let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
-                    let w = &mut row[j];
+                settle_all(p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
+                for ((w, a), th) in w.iter_mut().skip(j).step_by(n_out).zip(p_a.iter()).zip(p_theta.iter()) {
                     *w = (*w + (-f.decay + f.lr * (a - th))).clamp(0.0, f.wmax);
                 }
             }
