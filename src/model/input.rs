@@ -8,8 +8,9 @@
 //!   its last spike). Bernoulli trials are independent and those inside a dead time are discarded,
 //!   so the train has exactly the distribution of the per-step draws, at a cost per spike instead of
 //!   per neuron-step; a rate change redraws every input from the change on (memorylessness).
-//!   Spikes are drawn a chunk of steps ahead and filed by step (a bucket list per step, no sorting
-//!   and no heap), so a step without input spikes costs one comparison.
+//!   Spikes are drawn a chunk of steps ahead and filed by step (a bucket list per step and a bitmap
+//!   of the steps that have one: no sorting, no heap), so that finding the next step with a spike
+//!   takes a few word operations.
 //! - [`Bernoulli`]: the per-step reference (one draw per active input and step, refractoriness
 //!   left to the step as brian2 ANDs the threshold with `not_refractory`); the statistical tests
 //!   compare [`Poisson`] with it.
@@ -52,8 +53,10 @@ pub struct Poisson {
     next: Vec<u64>,
     /// The chunk of steps `[start, start + head.len())` whose spikes are filed.
     start: u64,
-    /// Per step of the chunk: its first entry (`NONE`: no spike).
+    /// Per step of the chunk: its first entry (`NONE`: none; only read where `filled` has a bit).
     head: Vec<u32>,
+    /// Bit `i % 64` of word `i / 64`: step `start + i` has spikes.
+    filled: Vec<u64>,
     /// `(input, next entry of the same step)`; a step's list is in ascending input order.
     entries: Vec<(u32, u32)>,
 }
@@ -65,7 +68,7 @@ impl Poisson {
         // A chunk of up to 512 steps (the notebook's 500-step windows fit in one), shorter when short
         // dead times and many inputs could file more than 16,384 spikes in one (the entries are
         // reserved here: the step loop never allocates).
-        let chunk = (16_384 * dead / n_in.max(1) as u64).clamp(16, 512) as usize;
+        let chunk = 64 * (16_384 * dead / n_in.max(1) as u64 / 64).clamp(1, 8) as usize;
         let per_input = (chunk as u64).div_ceil(dead) as usize;
         Poisson {
             rng,
@@ -75,6 +78,7 @@ impl Poisson {
             next: vec![u64::MAX; n_in],
             start: 0,
             head: vec![NONE; chunk],
+            filled: vec![0; chunk / 64],
             entries: Vec::with_capacity(n_in * per_input),
         }
     }
@@ -93,14 +97,20 @@ impl Poisson {
     #[inline(never)]
     fn fill(&mut self, start: u64) {
         self.start = start;
-        self.head.fill(NONE);
+        self.filled.fill(0);
         self.entries.clear();
         let end = start + self.head.len() as u64;
         // Descending inputs, each pushed in front of its step's list: lists come out ascending.
         for k in (0..self.next.len()).rev() {
             while self.next[k] < end {
                 let t = self.next[k];
-                let slot = &mut self.head[(t - start) as usize];
+                let i = (t - start) as usize;
+                let (word, bit) = (&mut self.filled[i / 64], 1u64 << (i % 64));
+                if *word & bit == 0 {
+                    *word |= bit;
+                    self.head[i] = NONE;
+                }
+                let slot = &mut self.head[i];
                 self.entries.push((k as u32, *slot));
                 *slot = (self.entries.len() - 1) as u32;
                 self.next[k] = self.draw(t + self.dead, self.scale[k]);
@@ -128,7 +138,11 @@ impl InputSource for Poisson {
         if step >= self.start + self.head.len() as u64 {
             self.fill(step);
         }
-        let mut e = self.head[(step - self.start) as usize];
+        let i = (step - self.start) as usize;
+        if self.filled[i / 64] & (1 << (i % 64)) == 0 {
+            return;
+        }
+        let mut e = self.head[i];
         while e != NONE {
             let (k, next) = self.entries[e as usize];
             out.push(k);
@@ -144,8 +158,17 @@ impl InputSource for Poisson {
             return from;
         }
         // The chunk's end is a candidate: `spikes` files the next chunk there.
-        let rest = &self.head[(from - self.start) as usize..];
-        rest.iter().position(|&e| e != NONE).map_or(end, |i| from + i as u64)
+        let i = (from - self.start) as usize;
+        let mut w = i / 64;
+        let mut bits = self.filled[w] & (u64::MAX << (i % 64));
+        while bits == 0 {
+            w += 1;
+            if w == self.filled.len() {
+                return end;
+            }
+            bits = self.filled[w];
+        }
+        self.start + (w * 64) as u64 + bits.trailing_zeros() as u64
     }
 }
 
