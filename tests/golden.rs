@@ -252,7 +252,7 @@ fn replay(name: &str) {
     }
     let wt = &fx.w_trajectory;
     for (r, &step) in wt.step.iter().enumerate() {
-        cmp.check("S.w", step, at(step).w.as_slice().unwrap(), &wt.w[r]);
+        cmp.check("S.w", step, &at(step).w.iter().copied().collect::<Vec<_>>(), &wt.w[r]);
         cmp.check("S_neg.w", step, at(step).w_neg.as_slice().unwrap(), &wt.w_neg[r]);
     }
     println!("{name}: {} output spikes, worst deviation {:e} ({})", want_out.len(), cmp.worst, cmp.worst_at);

@@ -11,7 +11,7 @@
 //! Initial state (notebook): `P.a, P.theta, G.a, G.theta ~ U(0, 0.5)`, `hold = hold0`, `v = I = 0`,
 //! `w ~ U(0, 1)`, `w_neg = -1` off the diagonal, nobody refractory.
 
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, RngExt};
 
 use super::params::Factors;
@@ -100,7 +100,12 @@ impl State {
             g_theta,
             hold: vec![f.hold0; n_out],
             g_ready: vec![0; n_out],
-            w: w.as_standard_layout().into_owned(),
+            w: {
+                // Column-major: an output's weights are contiguous, as its spike updates them all.
+                let mut col = Array2::zeros((n_in, n_out).f());
+                col.assign(&w);
+                col
+            },
             w_neg: w_neg.as_standard_layout().into_owned(),
             in_spikes: Vec::with_capacity(n_in),
             out_spikes: Vec::with_capacity(n_out),

@@ -70,11 +70,26 @@ fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors
     (a, th)
 }
 
-/// Every input's traces after the decay of every step up to `upto - 1`, stored as such: the same
-/// numbers as [`settle`] for each, but one common factor for all inputs not touched since the last
-/// time (a loop the compiler vectorises).
+/// numpy's `clip` (a NaN stays NaN), without `f64::clamp`'s check of its bounds.
 #[inline(always)]
-fn settle_all(
+fn clip(x: f64, lo: f64, hi: f64) -> f64 {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// 3.4's weight update of one output's `column`, `w = clip(w + (-decay + lr (P.a - P.theta)), 0,
+/// wmax)`, with every input's traces first brought up to step `upto` and stored so: the same
+/// numbers as [`settle`] for each input, but one common factor for all inputs no spike touched
+/// since the last time (a loop over contiguous arrays, which the compiler vectorises).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn learn(
+    column: &mut [f64],
     p_a: &mut [f64],
     p_theta: &mut [f64],
     p_since: &mut [u64],
@@ -89,13 +104,15 @@ fn settle_all(
     touched.clear();
     let common = *common_since;
     let (fa, fth) = (f.pow_a.pow(upto - common), f.pow_theta.pow(upto - common));
-    for ((a, th), since) in p_a.iter_mut().zip(p_theta.iter_mut()).zip(p_since.iter_mut()) {
+    let traces = p_a.iter_mut().zip(p_theta.iter_mut()).zip(p_since.iter_mut());
+    for (w, ((a, th), since)) in column.iter_mut().zip(traces) {
         // Touched inputs are up to date already (since == upto; or == common when upto == common,
         // where the factors are 1 and the product exact).
         let (ma, mth) = if *since == common { (fa, fth) } else { (1.0, 1.0) };
         *a = flush(*a * ma);
         *th = flush(*th * mth);
         *since = upto;
+        *w = clip(*w + (-f.decay + f.lr * (*a - *th)), 0.0, f.wmax);
     }
     *common_since = upto;
 }
@@ -177,7 +194,11 @@ impl<'s> Parts<'s> {
             g_theta: &mut g_theta[..n_out],
             hold: &mut hold[..n_out],
             g_ready: &mut g_ready[..n_out],
-            w: &mut w.as_slice_mut().expect("standard layout")[..n_in * n_out],
+            // Column-major (as State::from_parts makes it): w[[k, j]] at j * n_in + k.
+            w: {
+                assert!(w.t().is_standard_layout(), "State::w must stay column-major");
+                &mut w.as_slice_memory_order_mut().expect("contiguous")[..n_in * n_out]
+            },
             w_neg: &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out],
             in_spikes,
             out_spikes,
@@ -261,8 +282,8 @@ impl<'s> Parts<'s> {
         // 3.2 forward on_pre
         for &k in in_spikes.iter() {
             let k = k as usize;
-            for (i, w) in i_inp.iter_mut().zip(&w[k * n_out..(k + 1) * n_out]) {
-                *i += w * f.c_inp;
+            for (j, i) in i_inp.iter_mut().enumerate() {
+                *i += w[j * n_in + k] * f.c_inp;
             }
             if p_since[k] == **p_common_since {
                 p_touched.push(k as u32);
@@ -277,7 +298,7 @@ impl<'s> Parts<'s> {
                 let j = j as usize;
                 for i in (0..n_out).filter(|&i| i != j) {
                     let wn = &mut w_neg[i * n_out + j];
-                    *wn = (*wn + -f.lr_n * (g_a[i] - g_theta[i])).clamp(-f.wmax, 0.0);
+                    *wn = clip(*wn + -f.lr_n * (g_a[i] - g_theta[i]), -f.wmax, 0.0);
                 }
             }
         }
@@ -287,10 +308,8 @@ impl<'s> Parts<'s> {
             g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
             g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
             if plastic {
-                settle_all(p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
-                for ((w, a), th) in w.iter_mut().skip(j).step_by(n_out).zip(p_a.iter()).zip(p_theta.iter()) {
-                    *w = (*w + (-f.decay + f.lr * (a - th))).clamp(0.0, f.wmax);
-                }
+                let column = &mut w[j * n_in..(j + 1) * n_in];
+                learn(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
             }
         }
         // 4. resets
