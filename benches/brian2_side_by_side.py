@@ -308,7 +308,7 @@ def worker_standalone(n, seed0, builddir):
                 in_spikes=[r["in_spikes"] for r in res], out_spikes=[r["out_spikes"] for r in res])
 
 
-def worker_runtime(k, seed0):
+def worker_runtime(k, seed0, notebook_monitors=False):
     import brian2 as b2
     sys.path.insert(0, REF)
     import accuracy
@@ -317,7 +317,7 @@ def worker_runtime(k, seed0):
     accuracy.run_notebook(12345, data, y, train_ms=100, test_ms=100)   # untimed cython warm-up
     res = []
     for s in range(seed0, seed0 + k):
-        tr, te, wall, n_test = accuracy.run_notebook(s, data, y)
+        tr, te, wall, n_test = accuracy.run_notebook(s, data, y, notebook_monitors=notebook_monitors)
         assert n_test == 100
         res.append((tr, te, wall))
     return dict(version=b2.__version__, wall=[r[2] for r in res],
@@ -359,11 +359,15 @@ def main():
                     help="instances of harness and of brian2 standalone (default 16)")
     ap.add_argument("--runtime", type=int, default=1,
                     help="instances of brian2 runtime mode (cython); 0 skips it (default 1)")
+    ap.add_argument("--runtime-full", type=int, default=0,
+                    help="instances of brian2 runtime mode with the notebook's full set of "
+                         "StateMonitors (every P, G and synapse variable it plots; ~1 GB); "
+                         "default 0")
     ap.add_argument("--seed", type=int, default=0,
                     help="first seed of the brian2 instances (default 0)")
     ap.add_argument("--harness", default=None, help="harness binary")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--worker", choices=["standalone", "runtime"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["standalone", "runtime", "runtime-full"], help=argparse.SUPPRESS)
     ap.add_argument("--builddir", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -371,8 +375,8 @@ def main():
         r = worker_standalone(args.instances, args.seed, args.builddir)
         print("RESULT " + json.dumps(r), flush=True)
         return
-    if args.worker == "runtime":
-        r = worker_runtime(args.runtime, args.seed)
+    if args.worker in ("runtime", "runtime-full"):
+        r = worker_runtime(args.runtime, args.seed, notebook_monitors=args.worker == "runtime-full")
         print("RESULT " + json.dumps(r), flush=True)
         return
 
@@ -396,6 +400,12 @@ def main():
             print(f"[3/3] brian2 runtime (cython): {args.runtime} instance(s) ...", flush=True)
             rt = call_worker(py, "runtime", args,
                              ["--runtime", str(args.runtime), "--seed", str(args.seed)])
+        rf = None
+        if args.runtime_full > 0:
+            print(f"[3/3] brian2 runtime (cython), the notebook's monitors: {args.runtime_full} "
+                  f"instance(s) ...", flush=True)
+            rf = call_worker(py, "runtime-full", args,
+                             ["--runtime", str(args.runtime_full), "--seed", str(args.seed)])
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -410,6 +420,8 @@ def main():
     ]
     if rt is not None:
         rows.append(("brian2 runtime, cython (two net.run() walls)", len(rt["wall"]), rt["wall"]))
+    if rf is not None:
+        rows.append(("brian2 runtime, cython, notebook's monitors", len(rf["wall"]), rf["wall"]))
 
     print()
     print(f"brian2 {sa['version']}; harness {exe}")
@@ -433,10 +445,15 @@ def main():
         rt_m = mean_sd(rt["wall"])[0]
         print(f"ratio brian2-runtime / harness:    {rt_m / h_mean:.1f} "
               f"(vs harness process wall / N: {rt_m / h_proc:.1f})")
+    if rf is not None:
+        rf_m = mean_sd(rf["wall"])[0]
+        print(f"ratio brian2-runtime with the notebook's monitors / harness: {rf_m / h_mean:.1f} "
+              f"(vs harness process wall / N: {rf_m / h_proc:.1f})")
     print()
     print("accuracy (mean, sd, min over instances):")
     for name, r in [("harness", h), ("brian2 cpp_standalone", sa)] + (
-            [("brian2 runtime", rt)] if rt is not None else []):
+            [("brian2 runtime", rt)] if rt is not None else []) + (
+            [("brian2 runtime, monitors", rf)] if rf is not None else []):
         tm, tsd = mean_sd(r["test"])
         trm = sum(r["train"]) / len(r["train"])
         sd_s = f"{tsd:.4f}" if not math.isnan(tsd) else "-"

@@ -6,11 +6,16 @@
 //! `../shared/spec/model.md` (vendored as `docs/model.md`) is the authority; [`step`] says the order
 //! of operations, [`params`] the integration scheme.
 //!
+//! [`step`] is one step; [`advance`] runs many, the quiet ones (no spike) in a tight loop, with the
+//! same result bit for bit. The input traces are decayed when a spike reads them, from tables of
+//! powers ([`decay`]); brian2's per-synapse increments are applied in a few exact operations
+//! (`repeat`).
+//!
 //! This module knows nothing of files, threads or the command line: callers own the state, the
 //! parameters, the input source and an [`Observer`].
 
 mod advance;
-mod decay;
+pub mod decay;
 pub mod input;
 pub mod params;
 mod repeat;

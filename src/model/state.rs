@@ -2,11 +2,13 @@
 //!
 //! Input population `P` (`n_in` neurons): traces `a`, `theta`, the rate it is driven at, and the
 //! first step at which it may spike again. The input traces are decayed when a spike reads them,
-//! not every step (see [`super::decay`]): `p_a[k]`, `p_theta[k]` are the values at the start of step
-//! `p_since[k]`, before its decay; [`State::input_traces`] gives them at the current step. Output population `G` (`n_out` neurons): `v`, `I_inp`,
-//! `I_neg`, `I_teacher`, traces `a`, `theta`, adaptive threshold `hold`, refractory end.
-//! Forward weights `w[[k, j]]` (input `k` to output `j`, brian2's synapse order `k * n_out + j`)
-//! and lateral weights `w_neg[[i, j]]` (output `i` to output `j`, diagonal unused and kept at 0).
+//! not every step (see [`super::decay`]): `p_a[k]`, `p_theta[k]` are the values at the start of
+//! step `p_since[k]`, before its decay; [`State::input_traces`] gives them at the current step.
+//! Output population `G` (`n_out` neurons): `v`, `I_inp`, `I_neg`, `I_teacher`, traces `a`,
+//! `theta`, adaptive threshold `hold`, refractory end. Forward weights `w[[k, j]]` (input `k` to
+//! output `j`; brian2's synapse `k * n_out + j`; stored column-major, an output's weights
+//! contiguous) and lateral weights `w_neg[[i, j]]` (output `i` to output `j`, diagonal unused and
+//! kept at 0).
 //!
 //! Initial state (notebook): `P.a, P.theta, G.a, G.theta ~ U(0, 0.5)`, `hold = hold0`, `v = I = 0`,
 //! `w ~ U(0, 1)`, `w_neg = -1` off the diagonal, nobody refractory.
@@ -45,7 +47,7 @@ pub struct State {
     pub hold: Vec<f64>,
     /// First step at which each output may spike again (and integrate `v` again).
     pub g_ready: Vec<u64>,
-    /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`.
+    /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`, column-major (the step relies on it).
     pub w: Array2<f64>,
     /// Lateral weights, shape `(n_out, n_out)`, in `[-wmax, 0]`, diagonal 0.
     pub w_neg: Array2<f64>,

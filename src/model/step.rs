@@ -205,8 +205,8 @@ impl<'s> Parts<'s> {
         }
     }
 
-    /// 1. the output group, and 2. the outputs' thresholds (each needs only its own neuron's new
-    /// values). The input group has nothing to do: its traces decay when read.
+    /// Phase 1, the output group, and phase 2, the outputs' thresholds (each needs only its own
+    /// neuron's new values). The input group has nothing to do: its traces decay when read.
     #[inline(always)]
     pub fn outputs(&mut self, f: &Factors, n: u64) {
         let Parts { v, i_inp, i_neg, i_teacher, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
@@ -228,7 +228,7 @@ impl<'s> Parts<'s> {
         }
     }
 
-    /// 2. the inputs' thresholds.
+    /// Phase 2, the inputs' thresholds.
     #[inline(always)]
     pub fn inputs(&mut self, f: &Factors, n: u64, input: &mut impl InputSource) {
         let (in_spikes, p_ready) = (&mut *self.in_spikes, &mut *self.p_ready);
@@ -247,7 +247,8 @@ impl<'s> Parts<'s> {
         in_spikes.truncate(kept);
     }
 
-    /// 3. the synapses and 4. the resets, for the spikes of step `n`; the step is then done.
+    /// Phase 3, the synapses, and phase 4, the resets, for the spikes of step `n`; the step is
+    /// then done.
     #[inline(always)]
     pub fn synapses(&mut self, f: &Factors, n: u64, plastic: bool) {
         let Parts {

@@ -185,7 +185,10 @@ impl Observer for EveryStep {
 
 /// Windows of Poisson input (image-like rates, then rest) with the teacher on one output in the
 /// presentations, run through `advance` with `obs`; returns the final state and every window's tally.
-fn windows(n_out: usize, plastic: bool, seed: u64, obs: &mut impl Observer) -> (State, Vec<(u64, Vec<u64>, Vec<f64>)>) {
+/// A window's tally: input spikes, spikes per output, sums of `G.a`.
+type WindowTally = (u64, Vec<u64>, Vec<f64>);
+
+fn windows(n_out: usize, plastic: bool, seed: u64, obs: &mut impl Observer) -> (State, Vec<WindowTally>) {
     use rand::{RngExt, SeedableRng};
     let f = factors(64, n_out, ModelParams::default());
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);

@@ -56,7 +56,10 @@ def load_data():
     return data, y
 
 
-def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
+def run_notebook(s, data, y, train_ms=20000, test_ms=10000, notebook_monitors=False):
+    """One instance; `notebook_monitors` adds the notebook's full set of StateMonitors (P: rates,
+    a, theta, diff; G: a, I, diff, I_inp, I_neg, hold; S.w; S_neg.w, every step), which only
+    record: the dynamics and the predictions are the same."""
     import brian2 as b2
     from brian2 import (NeuronGroup, Synapses, StateMonitor, Network, network_operation,
                         ms, Hz, seed)
@@ -134,7 +137,8 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
     G.a = np.random.rand(len(G)) * 0.5
     G.theta = np.random.rand(len(G)) * 0.5
     G.hold = np.ones_like(G.hold) * 3.
-    StateMonitorG = StateMonitor(G, 'a', record=True, name='statemonitor')
+    g_vars = ['a', 'I', 'diff', 'I_inp', 'I_neg', 'hold'] if notebook_monitors else 'a'
+    StateMonitorG = StateMonitor(G, g_vars, record=True, name='statemonitor')
 
     # explicit names = brian2's default names in the notebook (they fix the pathway order)
     S = Synapses(P, G, eqs_input_syn, on_pre=eqs_input_pre, on_post=eqs_input_post,
@@ -164,7 +168,12 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
             predictions.append(np.argmax(np.mean(StateMonitorG.a[:, -50:], axis=1)))
         st["counter"] += 1
 
-    net = Network(P, G, S, S_neg, StateMonitorG, update_input)
+    extra = []
+    if notebook_monitors:
+        extra = [StateMonitor(P, ['rates', 'a', 'theta', 'diff'], record=True, name='statemonitor_p'),
+                 StateMonitor(S, ['w'], record=True, name='statemonitor_s'),
+                 StateMonitor(S_neg, ['w'], record=True, name='statemonitor_s_neg')]
+    net = Network(P, G, S, S_neg, StateMonitorG, update_input, *extra)
     order = [o.name for o in net.sorted_objects if not len(o.contained_objects)]
     assert order.index("networkoperation") < order.index("statemonitor")
     assert (order.index("synapses_1_pre") < order.index("synapses_pre")
@@ -182,7 +191,7 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000):
     t3 = time.perf_counter()
     test_acc = float(np.mean(np.array(predictions) == np.array(labels)))
     n_test = len(predictions)
-    del net, P, G, S, S_neg, StateMonitorG, update_input
+    del net, P, G, S, S_neg, StateMonitorG, update_input, extra
     gc.collect()
     return train_acc, test_acc, (t1 - t0) + (t3 - t2), n_test
 
