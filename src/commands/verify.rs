@@ -111,5 +111,14 @@ pub fn main(args: &VerifyArgs) -> Result<ExitCode> {
     print!("{}", crate::text::table(&table));
     let runs: std::collections::BTreeSet<&str> = mismatches.iter().map(|m| m[0].as_str()).collect();
     println!("verify FAILED: {} mismatch(es) in {} run(s)", mismatches.len(), runs.len());
+    let ours = manifest::git_commit();
+    if m.git_commit != ours {
+        println!(
+            "note: these results were written by harness {} and this is harness {ours}: runs are bit-identical \
+             only under one build, and a change of the model's arithmetic or random streams between the two \
+             changes every run; verify with a build of {} to check the results themselves",
+            m.git_commit, m.git_commit
+        );
+    }
     Ok(ExitCode::FAILURE)
 }
