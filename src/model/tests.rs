@@ -183,17 +183,22 @@ impl Observer for EveryStep {
     }
 }
 
-/// Windows of Poisson input (image-like rates, then rest) with the teacher on one output in the
-/// presentations, run through `advance` with `obs`; returns the final state and every window's tally.
 /// A window's tally: input spikes, spikes per output, sums of `G.a`.
 type WindowTally = (u64, Vec<u64>, Vec<f64>);
 
-fn windows(n_out: usize, plastic: bool, seed: u64, obs: &mut impl Observer) -> (State, Vec<WindowTally>) {
+/// Windows of `input` (image-like rates, then rest) with the teacher on one output in the
+/// presentations, run through `advance` with `obs`; returns the final state and every window's tally.
+fn windows(
+    mut input: impl InputSource,
+    n_out: usize,
+    plastic: bool,
+    seed: u64,
+    obs: &mut impl Observer,
+) -> (State, Vec<WindowTally>) {
     use rand::{RngExt, SeedableRng};
     let f = factors(64, n_out, ModelParams::default());
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let mut s = State::initial(&f, &mut rng);
-    let mut input = Poisson::new(rand_pcg::Pcg64Mcg::seed_from_u64(seed + 1), 64, f.ref_steps);
     let mut tallies = Vec::new();
     for window in 0..60u64 {
         let shown = window % 2 == 0;
@@ -214,17 +219,46 @@ fn windows(n_out: usize, plastic: bool, seed: u64, obs: &mut impl Observer) -> (
     (s, tallies)
 }
 
+fn poisson(seed: u64) -> Poisson {
+    use rand::SeedableRng;
+    Poisson::new(rand_pcg::Pcg64Mcg::seed_from_u64(seed + 1), 64, 20)
+}
+
 #[test]
 fn advance_is_stepping_bit_for_bit() {
     for (n_out, plastic, seed) in [(2, true, 1), (2, false, 2), (3, true, 3), (10, true, 4)] {
         let mut every = EveryStep::default();
-        let (stepped, t_stepped) = windows(n_out, plastic, seed, &mut every);
-        let (quick, t_quick) = windows(n_out, plastic, seed, &mut ());
+        let (stepped, t_stepped) = windows(poisson(seed), n_out, plastic, seed, &mut every);
+        let (quick, t_quick) = windows(poisson(seed), n_out, plastic, seed, &mut ());
         assert_eq!(every.steps, 30_000, "the reference path saw every step");
         let outputs: u64 = t_quick.iter().map(|(_, s, _)| s.iter().sum::<u64>()).sum();
         let inputs: u64 = t_quick.iter().map(|(i, _, _)| i).sum();
         assert!(outputs > 100 && inputs > 3000, "the windows did work: {outputs} output, {inputs} input spikes");
         assert_eq!(t_quick, t_stepped, "{n_out} outputs: tallies differ");
         assert!(quick == stepped, "{n_out} outputs, plastic {plastic}: states differ");
+    }
+}
+
+#[test]
+fn advance_is_stepping_bit_for_bit_with_replayed_and_bernoulli_input() {
+    use rand::{RngExt, SeedableRng};
+    // A table with spikes inside dead times and duplicates, as a user's might have.
+    let table = |seed: u64| {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+        (0..8000).map(|_| (rng.random_range(0..30_000u64), rng.random_range(0..64u32))).collect::<Vec<_>>()
+    };
+    for (n_out, seed) in [(2, 11), (5, 12)] {
+        let mut every = EveryStep::default();
+        let (stepped, t_stepped) = windows(Replay::new(table(seed)), n_out, true, seed, &mut every);
+        let (quick, t_quick) = windows(Replay::new(table(seed)), n_out, true, seed, &mut ());
+        assert!(t_quick.iter().map(|t| t.0).sum::<u64>() > 3000, "replayed spikes arrive");
+        assert_eq!(t_quick, t_stepped, "replay, {n_out} outputs: tallies differ");
+        assert!(quick == stepped, "replay, {n_out} outputs: states differ");
+
+        let bernoulli = || Bernoulli::new(rand_pcg::Pcg64Mcg::seed_from_u64(seed));
+        let (stepped, t_stepped) = windows(bernoulli(), n_out, true, seed, &mut EveryStep::default());
+        let (quick, t_quick) = windows(bernoulli(), n_out, true, seed, &mut ());
+        assert_eq!(t_quick, t_stepped, "bernoulli, {n_out} outputs: tallies differ");
+        assert!(quick == stepped, "bernoulli, {n_out} outputs: states differ");
     }
 }
