@@ -86,37 +86,45 @@ impl Poisson {
     /// The first spike at or after step `from` of an input with waiting-time scale `scale`.
     #[inline]
     fn draw(&mut self, from: u64, scale: f64) -> u64 {
-        if scale == 0.0 {
-            return u64::MAX;
-        }
-        let skip = self.rng.sample::<f64, _>(Exp1) * scale; // G - 1 before the floor
-        if skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX } // `as` floors x >= 0
+        draw(&mut self.rng, from, scale)
     }
 
     /// File every spike of the chunk starting at step `start`.
     #[inline(never)]
     fn fill(&mut self, start: u64) {
+        // Distinct borrows, so that the compiler keeps them in registers across the stores.
+        let Poisson { rng, dead, scale, next, head, filled, entries, .. } = self;
         self.start = start;
-        self.filled.fill(0);
-        self.entries.clear();
-        let end = start + self.head.len() as u64;
+        filled.fill(0);
+        entries.clear();
+        let end = start + head.len() as u64;
         // Descending inputs, each pushed in front of its step's list: lists come out ascending.
-        for k in (0..self.next.len()).rev() {
-            while self.next[k] < end {
-                let t = self.next[k];
+        for k in (0..next.len()).rev() {
+            let mut t = next[k];
+            while t < end {
                 let i = (t - start) as usize;
-                let (word, bit) = (&mut self.filled[i / 64], 1u64 << (i % 64));
+                let (word, bit) = (&mut filled[i / 64], 1u64 << (i % 64));
                 if *word & bit == 0 {
                     *word |= bit;
-                    self.head[i] = NONE;
+                    head[i] = NONE;
                 }
-                let slot = &mut self.head[i];
-                self.entries.push((k as u32, *slot));
-                *slot = (self.entries.len() - 1) as u32;
-                self.next[k] = self.draw(t + self.dead, self.scale[k]);
+                entries.push((k as u32, head[i]));
+                head[i] = (entries.len() - 1) as u32;
+                t = draw(rng, t + *dead, scale[k]);
             }
+            next[k] = t;
         }
     }
+}
+
+/// The first spike at or after step `from` of an input with waiting-time scale `scale`.
+#[inline(always)]
+fn draw(rng: &mut Pcg64Mcg, from: u64, scale: f64) -> u64 {
+    if scale == 0.0 {
+        return u64::MAX;
+    }
+    let skip = rng.sample::<f64, _>(Exp1) * scale; // G - 1 before the floor
+    if skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX } // `as` floors x >= 0
 }
 
 impl InputSource for Poisson {
