@@ -27,6 +27,8 @@ pub trait InputSource {
     /// The input rates changed (the protocol calls this at window boundaries, before step `step`).
     fn set_rates(&mut self, step: u64, rates_hz: &[f64], dt_ms: f64);
     /// Append, in ascending order, the inputs whose threshold condition holds at step `step`.
+    /// Steps come in increasing order: every step, or the steps [`InputSource::next_candidate`]
+    /// returns (skipping others may lose their spikes).
     fn spikes(&mut self, step: u64, out: &mut Vec<u32>);
     /// A step `>= from` such that every step in `from..` it has no input spike, so that the caller
     /// may skip calling [`InputSource::spikes`] for them (it must call it for the step returned).
