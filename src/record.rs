@@ -38,7 +38,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
 use ndarray::Array2;
 use polars::prelude::*;
 
@@ -46,6 +45,18 @@ use crate::config::Experiment;
 use crate::model::{Factors, Observer, State};
 use crate::protocol::sampling::Schedule;
 use crate::sweep::tables::{Format, encode, write_atomic};
+
+/// Builds one of a recording's tables.
+type TableFn = fn(&Recorder) -> PolarsResult<DataFrame>;
+
+/// Why a recording could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("{action} {}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("building the {table} table")]
+    Table { table: &'static str, source: polars::error::PolarsError },
+}
 
 /// Recording interval used when `--plots` is given without `--trace`/`--record-every`: every
 /// 10 steps (1 ms at the notebook's `dt`).
@@ -202,22 +213,28 @@ impl Recorder {
     }
 
     /// Write every table into `dir` (created if missing); returns the files written.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let tables = [
-            ("inputs", self.inputs_table()?),
-            ("outputs", self.outputs_table()?),
-            ("weights", self.weights_table()?),
-            ("lateral", self.lateral_table()?),
-            ("spikes", self.spikes_table()?),
-            ("schedule", self.schedule_table()?),
-            ("phases", self.phases_table()?),
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, TraceError> {
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| TraceError::Io { action, path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io("creating", dir))?;
+        let tables: [(&'static str, TableFn); 7] = [
+            ("inputs", Recorder::inputs_table),
+            ("outputs", Recorder::outputs_table),
+            ("weights", Recorder::weights_table),
+            ("lateral", Recorder::lateral_table),
+            ("spikes", Recorder::spikes_table),
+            ("schedule", Recorder::schedule_table),
+            ("phases", Recorder::phases_table),
         ];
         let mut written = Vec::new();
-        for (name, df) in tables {
-            let path = dir.join(format!("{name}.parquet"));
-            let bytes = encode(&df, Format::Parquet).map_err(|e| anyhow!("encoding {name}.parquet: {e}"))?;
-            write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        for (table, build) in tables {
+            let path = dir.join(format!("{table}.parquet"));
+            let bytes = build(self)
+                .and_then(|df| encode(&df, Format::Parquet))
+                .map_err(|source| TraceError::Table { table, source })?;
+            write_atomic(&path, &bytes).map_err(io("writing", &path))?;
             written.push(path);
         }
         Ok(written)
