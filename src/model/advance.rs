@@ -15,7 +15,7 @@
 use super::input::InputSource;
 use super::params::Factors;
 use super::state::State;
-use super::step::{Observer, Parts, step};
+use super::step::{Observer, Parts, output_group, step};
 
 /// What a run of steps adds up for the protocol.
 #[derive(Debug)]
@@ -148,8 +148,8 @@ fn quiet(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally
     n
 }
 
-/// [`quiet`] for `N` outputs, with the state in local arrays the compiler keeps in registers. The
-/// arithmetic is [`Parts::outputs`]'s, operation for operation.
+/// [`quiet`] for `N` outputs, with the state in local arrays the compiler keeps in registers (the
+/// arithmetic is [`output_group`], as in [`Parts::outputs`]).
 #[inline(always)]
 fn quiet_fixed<const N: usize>(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
     let load = |x: &[f64]| -> [f64; N] { x.try_into().expect("N outputs") };
@@ -166,15 +166,9 @@ fn quiet_fixed<const N: usize>(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: 
         }
         for j in 0..N {
             let ready = n >= g_ready[j];
-            if ready {
-                v[j] = v[j] * f.decay_v + teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
-            }
-            i_inp[j] *= f.decay_i;
-            i_neg[j] *= f.decay_i;
-            g_a[j] *= f.decay_a;
-            g_theta[j] *= f.decay_theta;
-            hold[j] *= f.decay_hold;
-            fired |= ready && v[j] > hold[j];
+            let (v, hold) = (&mut v[j], &mut hold[j]);
+            fired |=
+                output_group(f, ready, v, &mut i_inp[j], &mut i_neg[j], teacher[j], &mut g_a[j], &mut g_theta[j], hold);
         }
         if fired {
             break;

@@ -25,6 +25,14 @@ pub struct Powers {
     ln_d: f64,
 }
 
+/// Flush a subnormal non-negative value to zero (flush-to-zero for a trace). The traces of inputs
+/// that stay silent decay into the subnormal range, where every multiplication costs a microcode
+/// assist (~100x); brian2's `-ffast-math` build flushes them too. Traces are never negative.
+#[inline(always)]
+pub fn flush(x: f64) -> f64 {
+    if x < f64::MIN_POSITIVE { 0.0 } else { x }
+}
+
 /// `(h, l)` with `h + l = a * b` exactly.
 #[inline]
 fn two_prod(a: f64, b: f64) -> (f64, f64) {
@@ -62,6 +70,12 @@ impl Powers {
         }
         let hi = table(big);
         Powers { lo, hi, ln_d: d.ln() }
+    }
+
+    /// A trace `x` after `m` steps of decay, flushed to zero below the normal range.
+    #[inline(always)]
+    pub fn decay(&self, x: f64, m: u64) -> f64 {
+        flush(x * self.pow(m))
     }
 
     /// `d^m`.

@@ -85,12 +85,6 @@ impl Poisson {
         }
     }
 
-    /// The first spike at or after step `from` of an input with waiting-time scale `scale`.
-    #[inline]
-    fn draw(&mut self, from: u64, scale: f64) -> u64 {
-        draw(&mut self.rng, from, scale)
-    }
-
     /// File every spike of the chunk starting at step `start`.
     #[inline(never)]
     fn fill(&mut self, start: u64) {
@@ -136,7 +130,7 @@ impl InputSource for Poisson {
             let p = rate * dt_s;
             // p >= 1: every allowed step (scale 0 would mean silent; a tiny scale floors to 0).
             self.scale[k] = if p > 0.0 { if p >= 1.0 { f64::MIN_POSITIVE } else { -1.0 / (-p).ln_1p() } } else { 0.0 };
-            self.next[k] = self.draw(step.max(self.ready[k]), self.scale[k]);
+            self.next[k] = draw(&mut self.rng, step.max(self.ready[k]), self.scale[k]);
         }
         self.fill(step);
     }

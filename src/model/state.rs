@@ -17,7 +17,6 @@ use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, RngExt};
 
 use super::params::Factors;
-use super::step::flush;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -118,7 +117,7 @@ impl State {
     #[inline]
     pub fn input_traces(&self, f: &Factors, k: usize) -> (f64, f64) {
         let m = self.step - self.p_since[k];
-        (flush(self.p_a[k] * f.pow_a.pow(m)), flush(self.p_theta[k] * f.pow_theta.pow(m)))
+        (f.pow_a.decay(self.p_a[k], m), f.pow_theta.decay(self.p_theta[k], m))
     }
 
     /// Bring the stored input traces up to the current step, for a copy of the state that is only

@@ -23,6 +23,7 @@
 //! increments always do (the notebook's `train` variable gates only the weights). Arithmetic is
 //! written in brian2's order (e.g. `w + (-decay + lr * diff)`) so that results agree to rounding.
 
+use super::decay::flush;
 use super::input::InputSource;
 use super::params::Factors;
 use super::repeat::repeat_add;
@@ -52,20 +53,39 @@ impl<O: Observer + ?Sized> Observer for &mut O {
     }
 }
 
-/// Flush a subnormal non-negative value to zero (flush-to-zero for a trace). The traces of inputs
-/// that stay silent decay into the subnormal range, where every multiplication costs a microcode
-/// assist (~100x); brian2's `-ffast-math` build flushes them too. Traces are never negative.
+/// Phase 1 for one output neuron (`ready`: not refractory), and whether it crosses its threshold:
+/// the one place of this arithmetic, shared by [`Parts::outputs`] and the quiet loop of
+/// [`super::advance`].
 #[inline(always)]
-pub(super) fn flush(x: f64) -> f64 {
-    if x < f64::MIN_POSITIVE { 0.0 } else { x }
+#[allow(clippy::too_many_arguments)]
+pub(super) fn output_group(
+    f: &Factors,
+    ready: bool,
+    v: &mut f64,
+    i_inp: &mut f64,
+    i_neg: &mut f64,
+    i_teacher: f64,
+    g_a: &mut f64,
+    g_theta: &mut f64,
+    hold: &mut f64,
+) -> bool {
+    if ready {
+        *v = *v * f.decay_v + i_teacher * f.gain_teacher + (*i_inp + *i_neg) * f.gain_syn;
+    }
+    *i_inp *= f.decay_i;
+    *i_neg *= f.decay_i;
+    *g_a *= f.decay_a;
+    *g_theta *= f.decay_theta;
+    *hold *= f.decay_hold;
+    ready && *v > *hold
 }
 
 /// Input `k`'s traces after the decay of every step up to `upto - 1`, stored as such.
 #[inline(always)]
 fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors, k: usize, upto: u64) -> (f64, f64) {
     let m = upto - p_since[k];
-    let a = flush(p_a[k] * f.pow_a.pow(m));
-    let th = flush(p_theta[k] * f.pow_theta.pow(m));
+    let a = f.pow_a.decay(p_a[k], m);
+    let th = f.pow_theta.decay(p_theta[k], m);
     (p_a[k], p_theta[k], p_since[k]) = (a, th, upto);
     (a, th)
 }
@@ -213,15 +233,18 @@ impl<'s> Parts<'s> {
         out_spikes.clear();
         for j in 0..f.n_out {
             let ready = n >= g_ready[j];
-            if ready {
-                v[j] = v[j] * f.decay_v + i_teacher[j] * f.gain_teacher + (i_inp[j] + i_neg[j]) * f.gain_syn;
-            }
-            i_inp[j] *= f.decay_i;
-            i_neg[j] *= f.decay_i;
-            g_a[j] *= f.decay_a;
-            g_theta[j] *= f.decay_theta;
-            hold[j] *= f.decay_hold;
-            if ready && v[j] > hold[j] {
+            let (i_teacher, hold_j) = (i_teacher[j], &mut hold[j]);
+            if output_group(
+                f,
+                ready,
+                &mut v[j],
+                &mut i_inp[j],
+                &mut i_neg[j],
+                i_teacher,
+                &mut g_a[j],
+                &mut g_theta[j],
+                hold_j,
+            ) {
                 out_spikes.push(j as u32);
                 g_ready[j] = n + f.ref_steps;
             }
