@@ -5,7 +5,8 @@ One instance = the notebook's protocol on 2 classes (digits 0/1): positions draw
 1..348 of the 360-image 0/1 subset with replacement in both phases, 200 training presentations
 with teacher 100 into the labelled output, then 100 test presentations without it, windows of
 50 ms presentation / 50 ms rest, plasticity on throughout, Poisson input `rand() < rates*dt`,
-30 s = 300,000 steps of 0.1 ms (model: docs/model.md, tools/brian2_reference/accuracy.py).
+30 s = 300,000 steps of 0.1 ms (model: docs/model.md; the brian2 network:
+tools/brian2_reference/notebook_model.py, shared with accuracy.py and golden.py).
 
 Modes, all run on this machine, one after the other, single-threaded:
 
@@ -55,6 +56,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, ".."))
 REF = os.path.join(REPO, "tools", "brian2_reference")
 NOTEBOOK_TOML = os.path.join(REPO, "experiments", "notebook.toml")
+# tools/brian2_reference on the path: notebook_model.py (the notebook's brian2 network, shared with
+# golden.py and accuracy.py) and accuracy.py (runtime mode) are imported from there
+sys.path.insert(0, REF)
+import notebook_model  # noqa: E402  (imports neither brian2 nor numpy until used)
 
 N_WINDOWS_TRAIN = 400     # 200 presentations + 200 rests
 N_WINDOWS_TEST = 200      # 100 presentations + 100 rests
@@ -137,7 +142,6 @@ def run_harness(exe, n, workdir):
 # ----------------------------------------------------------------------------------- brian2 workers
 
 def load_data():
-    sys.path.insert(0, REF)
     import accuracy  # tools/brian2_reference/accuracy.py
     return accuracy.load_data()
 
@@ -169,91 +173,37 @@ def predict(a):
 def worker_standalone(n, seed0, builddir):
     import numpy as np
     import brian2 as b2
-    from brian2 import (NeuronGroup, Synapses, StateMonitor, TimedArray, ms, Hz, second,
-                        set_device, device, prefs)
+    from brian2 import StateMonitor, TimedArray, ms, Hz, set_device, device, prefs
     data, y = load_data()
     set_device("cpp_standalone", build_on_run=False)
     prefs.devices.cpp_standalone.openmp_threads = 0    # single thread, like --threads 1
 
-    n_input = 64.
     n_hidden = 2
-    time_step = 0.1 * ms
-    alpha = 10 * ms
-    beta = 100 * ms
-    tau = 10 * ms
-    tau_I = 15 * ms
-    tau_h = 50 * ms
-    wmax = 1.0
-    c_inp = 0.2
-    c_neg = 1.7
-    lr = 0.05
-    lr_n = 0.01
-    decay = 0.001
     n_win = N_WINDOWS_TRAIN + N_WINDOWS_TEST
 
     # placeholders: every instance replaces the values through run_args
     rates_ta = TimedArray(np.zeros((n_win, 64)) * Hz, dt=50 * ms, name="rates_ta")
     teacher_ta = TimedArray(np.zeros((n_win, n_hidden)), dt=50 * ms, name="teacher_ta")
 
-    eqs_input_neuron = '''
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    train : 1
-    nspk : 1
-    '''
-    eqs_hidden_neuron = '''
-    dv/dt = (-v+I)/tau : 1 (unless refractory)
-    dI_inp/dt = -I_inp/tau_I :1
-    dI_neg/dt = -I_neg/tau_I :1
-    I_teacher = teacher_ta(t, i) : 1
-    I = I_inp + I_neg + I_teacher :1
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    dhold/dt = -hold/tau_h : 1
-    train : 1
-    nspk : 1
-    '''
-    # nspk: spike counts (a sanity check against harness's counts; the only addition)
-    reset_hidden = '''
-    v = 0
-    hold += 0.1 * n_hidden
-    nspk += 1
-    '''
-    eqs_input_pre = '''
-    I_inp_post += w * c_inp
-    a_pre += 1./n_hidden *1*ms/(alpha)
-    theta_pre += 1./n_hidden *1*ms/(beta)
-    '''
-    eqs_input_post = '''
-    a_post += 1./n_input *1*ms/(alpha)
-    theta_post += 1./n_input *1*ms/(beta)
-    w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
-    '''
-    eqs_neg_pre = 'I_neg_post += w * c_neg'
-    eqs_neg_post = 'w = clip(w + train_pre*(-lr_n*diff_pre), -wmax, 0)'
-
-    P = NeuronGroup(int(n_input), eqs_input_neuron, threshold='rand() < rates_ta(t, i)*dt',
-                    reset='nspk += 1', method='linear', refractory=2 * ms, dt=time_step,
-                    name='P')
+    # the notebook's network (notebook_model.py), with the schedule read from the TimedArrays
+    # (P has no `rates`; G's I_teacher is the teacher TimedArray) and spike counters `nspk` (a
+    # sanity check against harness's counts; the only addition)
+    ns = notebook_model.namespace(n_hidden, rates_ta=rates_ta, teacher_ta=teacher_ta)
+    P = notebook_model.input_group(ns, threshold='rand() < rates_ta(t, i)*dt', rates=False,
+                                   count_spikes=True)
     P.train = 1
     P.a = 0.25
     P.theta = 0.25
-    G = NeuronGroup(n_hidden, eqs_hidden_neuron, method='linear', threshold='v > hold',
-                    reset=reset_hidden, refractory=2 * ms, dt=time_step, name='G')
+    G = notebook_model.hidden_group(ns, teacher='I_teacher = teacher_ta(t, i) : 1',
+                                    count_spikes=True)
     G.train = 1
     G.a = 0.25
     G.theta = 0.25
     G.hold = 3.
     mon = StateMonitor(G, 'a', record=True, name='statemonitor')
-    S = Synapses(P, G, 'w : 1', on_pre=eqs_input_pre, on_post=eqs_input_post,
-                 dt=time_step, name='synapses')
-    S.connect()
+    S = notebook_model.forward_synapses(P, G, ns)
     S.w = 0.5
-    S_neg = Synapses(G, G, 'w : 1', on_pre=eqs_neg_pre, on_post=eqs_neg_post,
-                     dt=time_step, name='synapses_1')
-    S_neg.connect('i!=j')
+    S_neg = notebook_model.lateral_synapses(G, ns)
     S_neg.w = -1.
     # per-instance seed of the C++ generators (Poisson input) from the environment
     device.insert_code("main", """
@@ -265,9 +215,7 @@ def worker_standalone(n, seed0, builddir):
     }
     """)
     net = b2.Network(P, G, S, S_neg, mon)
-    order = [o.name for o in net.sorted_objects if not len(o.contained_objects)]
-    assert (order.index("synapses_1_pre") < order.index("synapses_pre")
-            < order.index("synapses_1_post") < order.index("synapses_post")), order
+    notebook_model.check_pathway_order(net)
     net.run((N_WINDOWS_TRAIN + N_WINDOWS_TEST) * 50 * ms)
 
     t0 = time.perf_counter()
@@ -310,7 +258,6 @@ def worker_standalone(n, seed0, builddir):
 
 def worker_runtime(k, seed0, notebook_monitors=False):
     import brian2 as b2
-    sys.path.insert(0, REF)
     import accuracy
     b2.prefs.codegen.target = "cython"
     data, y = accuracy.load_data()

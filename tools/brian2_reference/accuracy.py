@@ -2,7 +2,7 @@
 """Statistical reference: the notebook's full protocol in brian2, over many seeds (fixture: 0..59).
 
 Per seed s: brian2 `seed(s)` (which also seeds numpy's global generator) and
-`np.random.seed(s)`; then exactly the notebook's network (Poisson input
+`np.random.seed(s)`; then exactly the notebook's network (notebook_model.py; Poisson input
 `rand()<rates*dt`, 2 classes [0, 1]), its initialisation from numpy's global generator,
 its `update_input` network_operation (each presentation draws
 `np.random.randint(1, 349)` into the 360-row 0/1 subset, both phases), train 20 s with
@@ -26,6 +26,8 @@ import os
 import time
 
 import numpy as np
+
+import notebook_model  # the notebook's brian2 network, shared with golden.py and the bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -61,78 +63,20 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000, notebook_monitors=Fa
     a, theta, diff; G: a, I, diff, I_inp, I_neg, hold; S.w; S_neg.w, every step), which only
     record: the dynamics and the predictions are the same."""
     import brian2 as b2
-    from brian2 import (NeuronGroup, Synapses, StateMonitor, Network, network_operation,
-                        ms, Hz, seed)
+    from brian2 import StateMonitor, Network, network_operation, ms, Hz, seed
     b2.start_scope()
     seed(s)
     np.random.seed(s)
 
-    n_input = 64.
-    n_hidden = 2
-    time_step = 0.1 * ms
-    alpha = 10 * ms
-    beta = 100 * ms
-    tau = 10 * ms
-    tau_I = 15 * ms
-    tau_h = 50 * ms
-    wmax = 1.0
-    c_inp = 0.2
-    c_neg = 1.7
-    lr = 0.05
-    lr_n = 0.01
-    decay = 0.001
-
-    eqs_input_neuron = '''
-    rates : Hz
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    train : 1
-    '''
-    eqs_hidden_neuron = '''
-    dv/dt = (-v+I)/tau : 1 (unless refractory)
-    dI_inp/dt = -I_inp/tau_I :1
-    dI_neg/dt = -I_neg/tau_I :1
-    I_teacher : 1
-    I = I_inp + I_neg + I_teacher :1
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    dhold/dt = -hold/tau_h : 1
-    train : 1
-    '''
-    reset_hidden = '''
-    v = 0
-    hold += 0.1 * n_hidden
-    '''
-    eqs_input_syn = 'w : 1'
-    eqs_input_pre = '''
-    I_inp_post += w * c_inp
-    a_pre += 1./n_hidden *1*ms/(alpha)
-    theta_pre += 1./n_hidden *1*ms/(beta)
-    '''
-    eqs_input_post = '''
-    a_post += 1./n_input *1*ms/(alpha)
-    theta_post += 1./n_input *1*ms/(beta)
-    w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
-    '''
-    eqs_neg_syn = 'w : 1'
-    eqs_neg_pre = '''
-    I_neg_post += w * c_neg
-    '''
-    eqs_neg_post = '''
-    w = clip(w + train_pre*(-lr_n*diff_pre), -wmax, 0)
-    '''
-
-    P = NeuronGroup(int(n_input), eqs_input_neuron, threshold='rand()<rates*dt',
-                    method='linear', refractory=2 * ms, dt=time_step, name='P')
+    # the notebook's network (notebook_model.py); its random draws in the notebook's order
+    ns = notebook_model.namespace(n_hidden=2)
+    P = notebook_model.input_group(ns)
     P.rates = [k * 250 * Hz for k in data[0]]
     P.train = np.ones_like(P.train)
     P.a = np.random.rand(len(P)) * 0.5
     P.theta = np.random.rand(len(P)) * 0.5
 
-    G = NeuronGroup(n_hidden, eqs_hidden_neuron, method='linear', threshold='v > hold',
-                    reset=reset_hidden, refractory=2 * ms, dt=time_step, name='G')
+    G = notebook_model.hidden_group(ns)
     G.train = np.ones_like(G.train)
     G.a = np.random.rand(len(G)) * 0.5
     G.theta = np.random.rand(len(G)) * 0.5
@@ -140,14 +84,10 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000, notebook_monitors=Fa
     g_vars = ['a', 'I', 'diff', 'I_inp', 'I_neg', 'hold'] if notebook_monitors else 'a'
     StateMonitorG = StateMonitor(G, g_vars, record=True, name='statemonitor')
 
-    # explicit names = brian2's default names in the notebook (they fix the pathway order)
-    S = Synapses(P, G, eqs_input_syn, on_pre=eqs_input_pre, on_post=eqs_input_post,
-                 dt=time_step, name='synapses')
-    S.connect()
+    # names = brian2's default names in the notebook (they fix the pathway order)
+    S = notebook_model.forward_synapses(P, G, ns)
     S.w = np.random.rand(len(S))
-    S_neg = Synapses(G, G, eqs_neg_syn, on_pre=eqs_neg_pre, on_post=eqs_neg_post,
-                     dt=time_step, name='synapses_1')
-    S_neg.connect('i!=j')
+    S_neg = notebook_model.lateral_synapses(G, ns)
     S_neg.w = np.ones_like(S_neg.w) * (-1.)
 
     st = dict(counter=0, train=1)
@@ -174,10 +114,8 @@ def run_notebook(s, data, y, train_ms=20000, test_ms=10000, notebook_monitors=Fa
                  StateMonitor(S, ['w'], record=True, name='statemonitor_s'),
                  StateMonitor(S_neg, ['w'], record=True, name='statemonitor_s_neg')]
     net = Network(P, G, S, S_neg, StateMonitorG, update_input, *extra)
-    order = [o.name for o in net.sorted_objects if not len(o.contained_objects)]
+    order = notebook_model.check_pathway_order(net)
     assert order.index("networkoperation") < order.index("statemonitor")
-    assert (order.index("synapses_1_pre") < order.index("synapses_pre")
-            < order.index("synapses_1_post") < order.index("synapses_post"))
 
     t0 = time.perf_counter()
     net.run(train_ms * ms)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden trajectory fixtures for the Rust re-implementation (brian2 reference).
 
-Runs the notebook's network (../../shared/seed/000_5d0025c94fa50dcf.txt) in brian2 with
+Runs the notebook's network (the original notebook is not vendored; docs/model.md writes it out) in brian2 with
 the notebook's own equations, on_pre/on_post statements and reset, but with the input
 spikes replayed from a precomputed, seeded table (2D TimedArray) instead of rand().
 
@@ -9,7 +9,7 @@ Writes tests/fixtures/golden_2out.json.gz and tests/fixtures/golden_3out.json.gz
 (relative to the repository root, resolved from this file's location).
 
 After each brian2 run the script checks the fixture against an independent numpy loop
-that follows shared/spec/model.md literally (step order, refractoriness, pathway order,
+that follows docs/model.md literally (step order, refractoriness, pathway order,
 protocol before monitor), and checks brian2's schedule (sorted objects) explicitly.
 
 Usage (from the repository root):
@@ -25,6 +25,8 @@ import sys
 import time
 
 import numpy as np
+
+import notebook_model  # the notebook's brian2 network, shared with accuracy.py and the bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -112,95 +114,35 @@ def make_inputs(seed, classes, pixels_all, labels_all):
 
 def run_brian2(inp, classes, pixels_all, target, dump_code=None):
     import brian2 as b2
-    from brian2 import (NeuronGroup, Synapses, StateMonitor, SpikeMonitor, Network,
-                        TimedArray, network_operation, ms, Hz)
+    from brian2 import (StateMonitor, SpikeMonitor, Network, TimedArray, network_operation,
+                        ms, Hz)
     b2.prefs.codegen.target = target
     b2.start_scope()
     n_out = len(classes)
     rows, lab = inp["rows"], inp["labels"]
 
-    # --- the notebook's constants and equations (names as in the notebook) ---
-    n_input = 64.
-    n_hidden = n_out
-    time_step = 0.1 * ms
-    alpha = 10 * ms
-    beta = 100 * ms
-    tau = 10 * ms
-    tau_I = 15 * ms
-    tau_h = 50 * ms
-    wmax = 1.0
-    c_inp = 0.2
-    c_neg = 1.7
-    lr = 0.05
-    lr_n = 0.01
-    decay = 0.001
+    # --- the notebook's network (notebook_model.py) ---
+    time_step = notebook_model.time_step()
     spike_table = TimedArray(inp["table"], dt=time_step)
-
-    eqs_input_neuron = '''
-    rates : Hz
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    train : 1
-    '''
-    eqs_hidden_neuron = '''
-    dv/dt = (-v+I)/tau : 1 (unless refractory)
-    dI_inp/dt = -I_inp/tau_I :1
-    dI_neg/dt = -I_neg/tau_I :1
-    I_teacher : 1
-    I = I_inp + I_neg + I_teacher :1
-    da/dt = -a/alpha : 1
-    dtheta/dt = -theta/beta : 1
-    diff = a - theta: 1
-    dhold/dt = -hold/tau_h : 1
-    train : 1
-    '''
-    reset_hidden = '''
-    v = 0
-    hold += 0.1 * n_hidden
-    '''
-    eqs_input_syn = 'w : 1'
-    eqs_input_pre = '''
-    I_inp_post += w * c_inp
-    a_pre += 1./n_hidden *1*ms/(alpha)
-    theta_pre += 1./n_hidden *1*ms/(beta)
-    '''
-    eqs_input_post = '''
-    a_post += 1./n_input *1*ms/(alpha)
-    theta_post += 1./n_input *1*ms/(beta)
-    w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
-    '''
-    eqs_neg_syn = 'w : 1'
-    eqs_neg_pre = '''
-    I_neg_post += w * c_neg
-    '''
-    eqs_neg_post = '''
-    w = clip(w + train_pre*(-lr_n*diff_pre), -wmax, 0)
-    '''
+    ns = notebook_model.namespace(n_hidden=n_out, spike_table=spike_table)
 
     # Only change vs the notebook: threshold replays the table instead of rand()<rates*dt
-    P = NeuronGroup(N_IN, eqs_input_neuron, threshold='spike_table(t, i) > 0.5',
-                    method='linear', refractory=2 * ms, dt=time_step, name='P')
+    P = notebook_model.input_group(ns, threshold='spike_table(t, i) > 0.5')
     P.rates = [k * 250 * Hz for k in pixels_all[rows[0]] / 16.]
     P.train = np.ones_like(P.train)
     P.a = inp["init"]["p_a"]
     P.theta = inp["init"]["p_theta"]
 
-    G = NeuronGroup(n_hidden, eqs_hidden_neuron, method='linear', threshold='v > hold',
-                    reset=reset_hidden, refractory=2 * ms, dt=time_step, name='G')
+    G = notebook_model.hidden_group(ns)
     G.train = np.ones_like(G.train)
     G.a = inp["init"]["g_a"]
     G.theta = inp["init"]["g_theta"]
     G.hold = np.ones_like(G.hold) * 3.
 
-    # explicit names = brian2's default names for the notebook's creation order
-    S = Synapses(P, G, eqs_input_syn, on_pre=eqs_input_pre, on_post=eqs_input_post,
-                 dt=time_step, name='synapses')
-    S.connect()
+    # names = brian2's default names for the notebook's creation order
+    S = notebook_model.forward_synapses(P, G, ns)
     S.w = inp["init"]["w"]
-    S_neg = Synapses(G, G, eqs_neg_syn, on_pre=eqs_neg_pre, on_post=eqs_neg_post,
-                     dt=time_step, name='synapses_1')
-    S_neg.connect('i!=j')
+    S_neg = notebook_model.lateral_synapses(G, ns)
     S_neg.w = np.ones_like(S_neg.w) * (-1.)
 
     assert np.array_equal(np.asarray(S.i[:]), np.repeat(np.arange(N_IN), n_out))
@@ -301,7 +243,7 @@ def run_brian2(inp, classes, pixels_all, target, dump_code=None):
                  w_neg=fl(wneg_full(np.asarray(S_neg.w[:]))), g_v=fl(G.v[:]),
                  g_I_inp=fl(G.I_inp[:]), g_I_neg=fl(G.I_neg[:]))
     params = dict(PARAMS)
-    params["hold_inc"] = 0.1 * n_hidden
+    params["hold_inc"] = 0.1 * n_out  # as the reset computes it
     fx = {
         "generator": "tools/brian2_reference/golden.py",
         "brian2_version": b2.__version__,
@@ -357,7 +299,7 @@ def check_schedule(sched):
 
 
 def reference_loop(fx):
-    """Literal implementation of shared/spec/model.md, replaying fx's input spikes."""
+    """Literal implementation of docs/model.md, replaying fx's input spikes."""
     n_out = fx["n_out"]
     p = fx["params"]
     dt = p["dt_ms"]

@@ -1,0 +1,165 @@
+"""The original notebook's brian2 network, written once.
+
+docs/model.md is the spec (the model the Rust crate implements); this module is the notebook's
+own brian2 code for it: the constants (with the notebook's names), the equations, thresholds,
+resets, on_pre/on_post statements, `refractory=2*ms`, `method='linear'`, dt 0.1 ms, and the
+constructors of the four objects:
+
+    P      input_group()        64 input neurons (Poisson input `rand()<rates*dt` by default)
+    G      hidden_group()       n_hidden output neurons (adaptive threshold `hold`)
+    S      forward_synapses()   P -> G, all to all (brian2 name 'synapses')
+    S_neg  lateral_synapses()   G -> G, i != j (brian2 name 'synapses_1')
+
+Imported by tools/brian2_reference/accuracy.py (runtime mode, the notebook as it is),
+tools/brian2_reference/golden.py (P's threshold replays a table of input spikes) and
+benches/brian2_side_by_side.py (cpp_standalone: input rates and teacher as TimedArrays, spike
+counters). What differs between them is a parameter: P's threshold, whether P has `rates`, how G's
+`I_teacher` is defined, the `nspk` spike counters, extra names in the namespace (TimedArrays),
+object names.
+
+The callers keep the initial values, the monitors, the protocol and the creation order: they
+interleave their random draws with the constructions (P, P's draws, G, G's draws, ..., S, S.w,
+S_neg), and brian2 breaks ties within a schedule slot by object name, so the default names
+(brian2's default names for the notebook's creation order) fix the order of the four synaptic
+pathways (see check_pathway_order).
+
+The constants reach brian2 as each object's explicit namespace (`namespace()`), not from the
+caller's local variables at `run()` time. brian2 is imported inside the functions only, so that
+importing this module costs nothing and needs neither brian2 nor numpy.
+"""
+
+N_INPUT = 64  # input neurons: one per pixel of an 8x8 image
+
+
+def time_step():
+    """dt of every object: 0.1 ms."""
+    from brian2 import ms
+    return 0.1 * ms
+
+
+def namespace(n_hidden, **extra):
+    """The notebook's constants, as brian2 resolves them in the equations and statements below;
+    `extra`: further names the caller's expressions use (e.g. a TimedArray)."""
+    from brian2 import ms
+    ns = dict(
+        n_input=64.,      # a float in the notebook: the on_post increments divide by it
+        n_hidden=n_hidden,
+        alpha=10 * ms,
+        beta=100 * ms,
+        tau=10 * ms,
+        tau_I=15 * ms,
+        tau_h=50 * ms,
+        wmax=1.0,
+        c_inp=0.2,
+        c_neg=1.7,
+        lr=0.05,
+        lr_n=0.01,
+        decay=0.001,
+    )
+    ns.update(extra)
+    return ns
+
+
+# ----------------------------------------------------------------------------- equations
+
+def input_equations(rates=True, count_spikes=False):
+    """P's model; `rates : Hz` (set by the notebook's protocol) first if `rates`, a spike
+    counter `nspk : 1` last if `count_spikes`."""
+    return (('rates : Hz\n' if rates else '')
+            + 'da/dt = -a/alpha : 1\n'
+              'dtheta/dt = -theta/beta : 1\n'
+              'diff = a - theta: 1\n'
+              'train : 1\n'
+            + ('nspk : 1\n' if count_spikes else ''))
+
+
+def hidden_equations(teacher='I_teacher : 1', count_spikes=False):
+    """G's model; `teacher` is the line that defines I_teacher (a parameter set by the protocol
+    in the notebook); a spike counter `nspk : 1` last if `count_spikes`."""
+    return ('dv/dt = (-v+I)/tau : 1 (unless refractory)\n'
+            'dI_inp/dt = -I_inp/tau_I :1\n'
+            'dI_neg/dt = -I_neg/tau_I :1\n'
+            + teacher + '\n'
+            'I = I_inp + I_neg + I_teacher :1\n'
+            'da/dt = -a/alpha : 1\n'
+            'dtheta/dt = -theta/beta : 1\n'
+            'diff = a - theta: 1\n'
+            'dhold/dt = -hold/tau_h : 1\n'
+            'train : 1\n'
+            + ('nspk : 1\n' if count_spikes else ''))
+
+
+def hidden_reset(count_spikes=False):
+    """G's reset; `nspk += 1` last if `count_spikes`."""
+    return ('v = 0\n'
+            'hold += 0.1 * n_hidden\n'
+            + ('nspk += 1\n' if count_spikes else ''))
+
+
+SYNAPSE_MODEL = 'w : 1'  # both S and S_neg
+
+FORWARD_ON_PRE = '''
+I_inp_post += w * c_inp
+a_pre += 1./n_hidden *1*ms/(alpha)
+theta_pre += 1./n_hidden *1*ms/(beta)
+'''
+FORWARD_ON_POST = '''
+a_post += 1./n_input *1*ms/(alpha)
+theta_post += 1./n_input *1*ms/(beta)
+w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
+'''
+LATERAL_ON_PRE = '''
+I_neg_post += w * c_neg
+'''
+LATERAL_ON_POST = '''
+w = clip(w + train_pre*(-lr_n*diff_pre), -wmax, 0)
+'''
+
+
+# ----------------------------------------------------------------------------- constructors
+
+def input_group(ns, threshold='rand()<rates*dt', rates=True, count_spikes=False, name='P'):
+    """P: N_INPUT neurons, the notebook's Poisson threshold unless `threshold` is given; with
+    `count_spikes`, `nspk` and the reset `nspk += 1`. No initial values are set."""
+    from brian2 import NeuronGroup, ms
+    return NeuronGroup(N_INPUT, input_equations(rates, count_spikes), threshold=threshold,
+                       reset='nspk += 1' if count_spikes else None, method='linear',
+                       refractory=2 * ms, dt=time_step(), name=name, namespace=ns)
+
+
+def hidden_group(ns, teacher='I_teacher : 1', count_spikes=False, name='G'):
+    """G: ns['n_hidden'] neurons, threshold `v > hold`, reset `v = 0; hold += 0.1*n_hidden`.
+    No initial values are set (the notebook: train 1, a and theta drawn, hold 3)."""
+    from brian2 import NeuronGroup, ms
+    return NeuronGroup(ns['n_hidden'], hidden_equations(teacher, count_spikes),
+                       method='linear', threshold='v > hold', reset=hidden_reset(count_spikes),
+                       refractory=2 * ms, dt=time_step(), name=name, namespace=ns)
+
+
+def forward_synapses(P, G, ns, name='synapses'):
+    """S: P -> G, connected all to all; the weights are not set."""
+    from brian2 import Synapses
+    S = Synapses(P, G, SYNAPSE_MODEL, on_pre=FORWARD_ON_PRE, on_post=FORWARD_ON_POST,
+                 dt=time_step(), name=name, namespace=ns)
+    S.connect()
+    return S
+
+
+def lateral_synapses(G, ns, name='synapses_1'):
+    """S_neg: G -> G, connected where i != j; the weights are not set (the notebook: -1)."""
+    from brian2 import Synapses
+    S_neg = Synapses(G, G, SYNAPSE_MODEL, on_pre=LATERAL_ON_PRE, on_post=LATERAL_ON_POST,
+                     dt=time_step(), name=name, namespace=ns)
+    S_neg.connect('i!=j')
+    return S_neg
+
+
+def check_pathway_order(net):
+    """Asserts the notebook's order of the synaptic pathways in `net`'s schedule (docs/model.md,
+    step 4: lateral on_pre, forward on_pre, lateral on_post, forward on_post; brian2 sorts them
+    by name within a slot, so this holds for the default names); returns the names of the
+    scheduled objects in order."""
+    order = [o.name for o in net.sorted_objects if not len(o.contained_objects)]
+    assert (order.index("synapses_1_pre") < order.index("synapses_pre")
+            < order.index("synapses_1_post") < order.index("synapses_post")), order
+    return order
