@@ -9,9 +9,9 @@ use std::sync::atomic::AtomicBool;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::config::parse_text;
+use harness::results::journal::Journal;
 use harness::sweep::driver::execute;
 use harness::sweep::expand;
-use harness::sweep::journal::Journal;
 
 const SWEEP: &str = r#"
 name = "bench"
@@ -38,7 +38,8 @@ fn sweep(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 let (journal, _) = Journal::open(&dir.path().join("journal.jsonl")).unwrap();
                 let journal = Mutex::new(journal);
-                execute(&sweep.configs, &runs, threads, &journal, &AtomicBool::new(false), &|_| {}).unwrap()
+                let sink = |r: &_| journal.lock().unwrap().append(r);
+                execute(&sweep.configs, &runs, threads, &sink, &AtomicBool::new(false), &|_| {}).unwrap()
             })
         });
     }

@@ -68,6 +68,10 @@ pub struct SweepArgs {
     /// moved aside to <out>.replaced-<time>, not deleted).
     #[arg(long)]
     pub force: bool,
+    /// Resume results written by another build of harness (runs are bit-identical only under one
+    /// build: the manifest records the mix).
+    #[arg(long)]
+    pub allow_other_build: bool,
     /// Allow sweeps of more than 10,000 runs.
     #[arg(long)]
     pub yes: bool,
@@ -75,7 +79,7 @@ pub struct SweepArgs {
     /// `auto` takes it from a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
     /// HARNESS_SHARD_OFFSET, HARNESS_SHARDS) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX
     /// with HARNESS_SHARDS).
-    #[arg(long, value_name = "I/N|auto")]
+    #[arg(long, value_name = "I/N|auto", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Write <out>/report.html at the end of the sweep (as `harness report <out>` does).
     #[arg(long)]
@@ -90,6 +94,9 @@ pub struct MergeArgs {
     /// Where to write the merged results (default: results/<experiment name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Merge shards written by different builds of harness (the manifest records them).
+    #[arg(long)]
+    pub allow_other_build: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,11 +131,11 @@ pub struct SlurmArgs {
     /// Sweep file (TOML), as the jobs will reach it from the submission directory.
     pub experiment: PathBuf,
     /// Number of shards (array tasks).
-    #[arg(long)]
-    pub shards: usize,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub shards: u64,
     /// At most K array tasks at once (`--array=...%K`).
-    #[arg(long, value_name = "K")]
-    pub parallel: Option<usize>,
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub parallel: Option<u64>,
     /// SLURM partition.
     #[arg(long)]
     pub partition: Option<String>,
@@ -136,11 +143,11 @@ pub struct SlurmArgs {
     #[arg(long)]
     pub time: Option<String>,
     /// CPUs per task (the shard's --threads).
-    #[arg(long, default_value_t = 1)]
-    pub cpus_per_task: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub cpus_per_task: u64,
     /// The site's MaxArraySize (default: from `scontrol show config`, else 1001).
-    #[arg(long)]
-    pub max_array_size: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub max_array_size: Option<u64>,
     /// Directory for the scripts (default: slurm/<experiment name>).
     #[arg(long)]
     pub dir: Option<PathBuf>,

@@ -5,7 +5,7 @@
 
 use crate::config::{Experiment, InputKind};
 use crate::model::{InputSource, Observer, Poisson, Replay, State};
-use crate::protocol::{PhaseMode, PhaseOutcome, Presentation, run_phase, sampling::Schedule};
+use crate::protocol::{PhaseMode, PhaseOutcome, run_phase, sampling::Schedule};
 use crate::rng::{Stream, stream};
 
 /// What one run produced.
@@ -59,7 +59,7 @@ pub fn run_instance(exp: &Experiment, seed: u64, obs: &mut impl Observer) -> Res
             &mut Poisson::new(stream(seed, Stream::Input), exp.factors.n_in, exp.factors.ref_steps),
             obs,
         ),
-        InputKind::Replay(table) => run_from(exp, seed, state, &schedule, &mut Replay::new(table.to_vec()), obs),
+        InputKind::Replay(table) => run_from(exp, seed, state, &schedule, &mut Replay::new(table.spikes.to_vec()), obs),
     }
 }
 
@@ -72,12 +72,7 @@ pub fn run_from(
     input: &mut impl InputSource,
     obs: &mut impl Observer,
 ) -> Result<RunOutcome, RunError> {
-    let shown = |positions: &[usize]| -> Vec<Presentation<'_>> {
-        positions
-            .iter()
-            .map(|&p| Presentation { pixels: exp.data.image(exp.subset.rows[p]), label: exp.subset.class_index[p] })
-            .collect()
-    };
+    let shown = |positions: &[usize]| Schedule::presentations(positions, &exp.subset);
     let (f, p) = (&exp.factors, &exp.protocol);
     let check = |s: &State, phase| match s.first_non_finite() {
         Some(variable) => Err(RunError::NonFinite { variable, phase, step: s.step }),
@@ -87,6 +82,7 @@ pub fn run_from(
         &mut state,
         f,
         p,
+        &exp.data,
         &shown(&schedule.train),
         PhaseMode { teacher: true, plastic: p.plastic_train },
         input,
@@ -97,6 +93,7 @@ pub fn run_from(
         &mut state,
         f,
         p,
+        &exp.data,
         &shown(&schedule.test),
         PhaseMode { teacher: false, plastic: p.plastic_test },
         input,

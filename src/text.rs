@@ -1,4 +1,4 @@
-//! Plain-text tables for the terminal.
+//! Text for people: aligned tables for the terminal, and numbers as tables and figures show them.
 
 use std::fmt::Write as _;
 
@@ -16,8 +16,28 @@ pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
     s
 }
 
+/// A real number as shown in tables and figures: 4 decimals with trailing zeros dropped, or 4
+/// significant digits in scientific notation below 0.01 (`0.30000000000000004` is `0.3`,
+/// `0.000123456` is `1.235e-4`, `200.0` is `200`).
+pub fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_shown_compactly() {
+        assert_eq!(super::number(0.30000000000000004), "0.3");
+        assert_eq!(super::number(0.000123456), "1.235e-4");
+        assert_eq!(super::number(200.0), "200");
+        assert_eq!(super::number(0.0), "0");
+        assert_eq!(super::number(-0.5), "-0.5");
+    }
+
     #[test]
     fn columns_align() {
         let rows = vec![vec!["a".to_string(), "bb".into()], vec!["ccc".into(), "d".into()]];

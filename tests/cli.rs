@@ -1,14 +1,13 @@
 //! The `harness` binary, run as a user would.
 
-use std::process::Command;
+mod common;
 
+use common::{Outcome, harness as run_in, root};
+
+/// `harness args...` from the repository root.
 fn harness(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run harness");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let Outcome { code, stdout, stderr } = run_in(root(), args);
+    (code == Some(0), stdout, stderr)
 }
 
 fn without_wall_time(s: &str) -> String {

@@ -5,6 +5,7 @@
 
 use std::io::Read;
 
+use harness::data::Dataset;
 use harness::model::{Factors, ModelParams, Observer, Replay, State};
 use harness::protocol::{PhaseMode, Presentation, Protocol, Sampling, run_phase};
 use ndarray::Array2;
@@ -17,7 +18,7 @@ struct Fixture {
     params: Params,
     train_presentations: usize,
     n_steps: u64,
-    presentations: Vec<Shown>,
+    presentations: Vec<PresentedImage>,
     initial: Initial,
     input_spikes: Spikes,
     output_spikes: Spikes,
@@ -51,7 +52,7 @@ struct Params {
 }
 
 #[derive(Deserialize)]
-struct Shown {
+struct PresentedImage {
     label: usize,
     pixels: Vec<u8>,
 }
@@ -113,9 +114,16 @@ fn load(name: &str) -> Fixture {
 }
 
 /// Every state snapshot the fixture has a record for, keyed by the record's step.
+/// A state at a wanted step, with its input traces as of that step.
+struct Snapshot {
+    state: State,
+    p_a: Vec<f64>,
+    p_theta: Vec<f64>,
+}
+
 #[derive(Default)]
 struct Snapshots {
-    states: Vec<State>,
+    states: Vec<Snapshot>,
     wanted: Vec<u64>,
     input_spikes: Vec<(u64, u32)>,
     output_spikes: Vec<(u64, u32)>,
@@ -127,9 +135,9 @@ impl Observer for Snapshots {
         self.input_spikes.extend(s.in_spikes.iter().map(|&k| (n, k)));
         self.output_spikes.extend(s.out_spikes.iter().map(|&j| (n, j)));
         if self.wanted.binary_search(&s.step).is_ok() {
-            let mut s = s.clone();
-            s.settle_input_traces(f);
-            self.states.push(s);
+            let traces = (0..s.n_in()).map(|k| s.input_traces(f, k));
+            let (p_a, p_theta) = traces.unzip();
+            self.states.push(Snapshot { state: s.clone(), p_a, p_theta });
         }
     }
 }
@@ -200,19 +208,29 @@ fn replay(name: &str) {
     wanted.dedup();
     let mut snaps = Snapshots { wanted, ..Default::default() };
     if snaps.wanted.first() == Some(&0) {
-        snaps.states.push(state.clone());
+        let (p_a, p_theta) = (0..state.n_in()).map(|k| state.input_traces(&f, k)).unzip();
+        snaps.states.push(Snapshot { state: state.clone(), p_a, p_theta });
     }
     let mut state = state;
     let table: Vec<(u64, u32)> =
         fx.input_spikes.step.iter().copied().zip(fx.input_spikes.neuron.iter().copied()).collect();
     let mut input = Replay::new(table.clone());
+    // The presented images as a data set of their own, one row each (the label column is the
+    // class index: only the phase's teacher and tallies read it, through the presentation).
+    let csv: String = fx
+        .presentations
+        .iter()
+        .map(|s| {
+            s.pixels.iter().map(|p| p.to_string()).chain([s.label.to_string()]).collect::<Vec<_>>().join(",") + "\n"
+        })
+        .collect();
+    let images = Dataset::parse(csv.as_bytes(), "fixture presentations").unwrap();
     let shown: Vec<Presentation> =
-        fx.presentations.iter().map(|s| Presentation { pixels: &s.pixels, label: s.label }).collect();
+        fx.presentations.iter().enumerate().map(|(row, s)| Presentation { row, class_index: s.label }).collect();
     let (train, test) = shown.split_at(fx.train_presentations);
-    let tr =
-        run_phase(&mut state, &f, &protocol, train, PhaseMode { teacher: true, plastic: true }, &mut input, &mut snaps);
-    let te =
-        run_phase(&mut state, &f, &protocol, test, PhaseMode { teacher: false, plastic: true }, &mut input, &mut snaps);
+    let (teach, free) = (PhaseMode { teacher: true, plastic: true }, PhaseMode { teacher: false, plastic: true });
+    let tr = run_phase(&mut state, &f, &protocol, &images, train, teach, &mut input, &mut snaps);
+    let te = run_phase(&mut state, &f, &protocol, &images, test, free, &mut input, &mut snaps);
     assert_eq!(state.step, fx.n_steps);
 
     // Spikes: exactly the same steps.
@@ -237,7 +255,7 @@ fn replay(name: &str) {
     let mut cmp = Compare { worst: 0.0, worst_at: String::new() };
     let g = &fx.g_trajectory;
     for (r, &step) in g.step.iter().enumerate() {
-        let s = at(step);
+        let s = &at(step).state;
         cmp.check("G.v", step, &s.v, &g.v[r]);
         cmp.check("G.I_inp", step, &s.i_inp, &g.I_inp[r]);
         cmp.check("G.I_neg", step, &s.i_neg, &g.I_neg[r]);
@@ -252,8 +270,9 @@ fn replay(name: &str) {
     }
     let wt = &fx.w_trajectory;
     for (r, &step) in wt.step.iter().enumerate() {
-        cmp.check("S.w", step, &at(step).w.iter().copied().collect::<Vec<_>>(), &wt.w[r]);
-        cmp.check("S_neg.w", step, at(step).w_neg.as_slice().unwrap(), &wt.w_neg[r]);
+        let s = &at(step).state;
+        cmp.check("S.w", step, &s.w.iter().copied().collect::<Vec<_>>(), &wt.w[r]);
+        cmp.check("S_neg.w", step, s.w_neg.as_slice().unwrap(), &wt.w_neg[r]);
     }
     println!("{name}: {} output spikes, worst deviation {:e} ({})", want_out.len(), cmp.worst, cmp.worst_at);
     assert!(cmp.worst <= 1e-9, "{name}: deviation {:e} > 1e-9 at {}", cmp.worst, cmp.worst_at);

@@ -1,11 +1,12 @@
 //! `harness run --trace DIR --plots DIR`: the recording's tables and the figures, on a shortened
 //! notebook experiment (20 training and 10 test presentations, 30,000 steps).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use harness::plot::FIGURES;
-use harness::sweep::tables::read_parquet;
+use harness::results::tables::read_parquet;
 
 const TRAIN: u64 = 20;
 const TEST: u64 = 10;
@@ -13,14 +14,13 @@ const WINDOW: u64 = 500;
 const EVERY: u64 = 7;
 
 fn harness(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).current_dir(dir).output().expect("run harness");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let o = common::harness(dir, args);
+    (o.ok(), o.stdout, o.stderr)
 }
 
 /// The shortened copy of experiments/notebook.toml, in `dir`.
 fn short_experiment(dir: &Path) {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/notebook.toml")).unwrap();
+    let text = std::fs::read_to_string(common::root().join("experiments/notebook.toml")).unwrap();
     let text = text
         .replace("train_presentations = 200", &format!("train_presentations = {TRAIN}"))
         .replace("test_presentations = 100", &format!("test_presentations = {TEST}"));
@@ -100,7 +100,7 @@ fn trace_and_plots_are_written_and_change_nothing() {
     assert_eq!((end.get(0), end.get(1)), (Some(TRAIN * 2 * WINDOW), Some(steps)));
 
     // Figures: every one, as a real PNG and a real SVG.
-    for name in FIGURES {
+    for name in FIGURES.iter().map(|f| f.name) {
         let png = std::fs::read(dir.join("P").join(format!("{name}.png"))).unwrap();
         assert!(png.len() > 5_000 && png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}.png");
         let svg = std::fs::read_to_string(dir.join("P").join(format!("{name}.svg"))).unwrap();
@@ -115,4 +115,14 @@ fn record_every_needs_an_output() {
     let (ok, _, err) = harness(tmp.path(), &["run", "short.toml", "--record-every", "5"]);
     assert!(!ok);
     assert!(err.contains("--record-every needs"), "{err}");
+}
+
+/// The README's list of figures is the registry's (`harness::plot::FIGURES`), word for word.
+#[test]
+fn the_readme_lists_the_registered_figures() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = readme.find("<!-- figures: made from harness::plot::FIGURES -->\n").expect("the figures block");
+    let block = &readme[start..];
+    let block = &block[block.find('\n').unwrap() + 1..block.find("<!-- /figures -->").unwrap()];
+    assert_eq!(block, harness::plot::readme_list());
 }

@@ -11,8 +11,12 @@
 //!
 //! Without a browser that can be installed, the test says SKIPPED and passes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::harness_ok;
 
 const SWEEP: &str = r#"
 name = "report-browser"
@@ -37,24 +41,13 @@ fn expected_ids() -> Vec<String> {
             .iter()
             .map(|s| s.to_string())
             .collect();
-    ids.extend(harness::plot::FIGURES.iter().map(|f| format!("fig-best-run-{f}")));
+    ids.extend(harness::plot::FIGURES.iter().map(|f| format!("fig-best-run-{}", f.name)));
     ids
-}
-
-fn harness(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_harness")).args(args).current_dir(dir).output().expect("run harness");
-    assert!(
-        out.status.success(),
-        "harness {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// The browser, installed if need be; `None` (with the reason printed) when there is none.
 fn chromium() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ensure-chromium.sh");
+    let script = common::root().join("tests/browser/ensure-chromium.sh");
     let out = Command::new("sh").arg(&script).output().expect("run ensure-chromium.sh");
     if !out.status.success() {
         eprintln!(
@@ -103,9 +96,9 @@ fn report_opens_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("sweep.toml"), SWEEP).unwrap();
-    harness(dir, &["sweep", "sweep.toml", "--out", "results", "--threads", "2"]);
-    let out = harness(dir, &["report", "results"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("report.html"));
+    harness_ok(dir, &["sweep", "sweep.toml", "--out", "results", "--threads", "2"]);
+    let out = harness_ok(dir, &["report", "results"]);
+    assert!(out.stdout.contains("report.html"));
     let report = dir.join("results/report.html");
     let html = std::fs::read_to_string(&report).unwrap();
 

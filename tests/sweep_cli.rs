@@ -2,117 +2,17 @@
 //! directory, on small experiment files written there (20 training and 10 test presentations per
 //! run, a few milliseconds each).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use harness::sweep::tables::read_parquet;
+use common::*;
+
+use harness::results::tables::read_parquet;
 use polars::prelude::DataType;
-
-/// The protocol of every sweep here: short, on a held-out split.
-const PROTOCOL: &str = "[protocol]\nsampling = \"holdout\"\ntrain_presentations = 20\ntest_presentations = 10\n";
-
-/// A grid of 2 axes: 3 x 2 = 6 configurations x 3 replicates = 18 runs.
-fn grid_sweep() -> String {
-    format!(
-        "name = \"grid\"\nseed = 3\nreplicates = 3\n\n{PROTOCOL}\n[grid]\nc_inp = [0.1, 0.2, 0.4]\nlr = [0.05, 0.1]\n"
-    )
-}
-const GRID_RUNS: usize = 18;
-
-/// What a finished `harness` process left.
-#[derive(Debug)]
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-/// Run `harness args...` in `dir`.
-fn harness(dir: &Path, args: &[&str]) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("run harness");
-    Outcome {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
-
-/// Run `harness args...` in `dir` and insist that it succeeds.
-fn harness_ok(dir: &Path, args: &[&str]) -> Outcome {
-    let o = harness(dir, args);
-    assert!(o.ok(), "harness {args:?} failed ({:?}):\n{}\n{}", o.code, o.stdout, o.stderr);
-    o
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).expect("write experiment file");
-}
-
-fn bytes(path: impl AsRef<Path>) -> Vec<u8> {
-    let path = path.as_ref();
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Split one CSV line into fields (double-quoted fields may hold commas and `""`).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().unwrap().push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            (c, _) => fields.last_mut().unwrap().push(c),
-        }
-    }
-    fields
-}
-
-/// A CSV file as rows of `column -> value`.
-fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = String::from_utf8(bytes(path)).expect("UTF-8 CSV");
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().expect("a header"));
-    lines
-        .map(|l| {
-            let fields = csv_fields(l);
-            assert_eq!(fields.len(), header.len(), "{}: ragged row {l:?}", path.display());
-            header.iter().cloned().zip(fields).collect()
-        })
-        .collect()
-}
-
-/// The names of the entries of `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 const TABLES: [&str; 6] =
     ["runs.parquet", "runs.csv", "summary.parquet", "summary.csv", "timings.parquet", "timings.csv"];
-
-/// The files whose bytes depend only on the sweep (not on timing).
-const DETERMINISTIC: [&str; 4] = ["runs.parquet", "runs.csv", "summary.parquet", "summary.csv"];
 
 #[test]
 fn threads_1_and_2_give_identical_tables() {
@@ -373,7 +273,7 @@ fn force_with_a_trailing_slash_moves_the_old_results_aside() {
 // taken beforehand; a fixed harness picks a free name and leaves the taken ones alone.
 #[test]
 fn force_when_the_aside_name_is_taken_keeps_both_old_results() {
-    use harness::sweep::manifest::format_utc;
+    use harness::results::manifest::format_utc;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let one = |seed: u64| format!("name = \"one\"\nseed = {seed}\nreplicates = 1\n\n{PROTOCOL}\n[grid]\nlr = [0.05]\n");

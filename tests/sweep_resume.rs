@@ -2,11 +2,15 @@
 //! then run again with the same command, end with the same tables, byte for byte, as a sweep
 //! that was never interrupted, and with exactly one journal line per run.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
+
+use common::{DETERMINISTIC, assert_same_tables, bytes, harness_ok, journal_ids, spawn};
 
 /// 5 x 4 = 20 configurations x 15 replicates = 300 runs of 60 + 30 presentations: about 1.2 s on
 /// 2 threads (~4 ms a run), long enough for kills at 80-350 ms to land mid-sweep.
@@ -41,59 +45,13 @@ lr = [0.05, 0.1]
 "#;
 const SHORT_RUNS: usize = 18;
 
-const COMPARED: [&str; 4] = ["runs.parquet", "summary.parquet", "runs.csv", "summary.csv"];
-
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_harness"));
-    c.args(args).current_dir(dir).env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
-    c
-}
-
 /// Run to the end; return stderr.
 fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = command(dir, args).output().expect("run harness");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "harness {args:?} failed ({:?}):\n{stderr}", out.status.code());
-    stderr
-}
-
-fn spawn(dir: &Path, args: &[&str], capture: bool) -> Child {
-    let pipe = || if capture { Stdio::piped() } else { Stdio::null() };
-    command(dir, args).stdout(pipe()).stderr(pipe()).spawn().expect("spawn harness")
-}
-
-fn bytes(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The run ids of the journal's complete lines, checked to be unique.
-fn journal_ids(out: &Path) -> Vec<String> {
-    let text = std::fs::read(out.join("journal.jsonl")).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let complete = match text.rfind('\n') {
-        Some(p) => &text[..=p],
-        None => "",
-    };
-    let ids: Vec<String> = complete
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l:?}: {e}"));
-            v["run_id"].as_str().expect("a run_id").to_string()
-        })
-        .collect();
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "the journal holds a run twice");
-    ids
+    harness_ok(dir, args).stderr
 }
 
 fn csv_rows(path: &Path) -> usize {
     String::from_utf8(bytes(path)).unwrap().lines().count() - 1
-}
-
-fn assert_same_tables(reference: &Path, out: &Path) {
-    for f in COMPARED {
-        assert!(bytes(&reference.join(f)) == bytes(&out.join(f)), "{f} differs from the uninterrupted sweep's");
-    }
 }
 
 #[test]
@@ -155,7 +113,7 @@ fn killed_sweeps_resume_to_identical_tables() {
     assert_eq!(ids.len(), LONG_RUNS, "one journal line per run");
     assert_eq!(ids.into_iter().collect::<HashSet<_>>(), reference_ids);
     assert_same_tables(&dir.join("reference"), &out);
-    let manifest = String::from_utf8(bytes(&out.join("manifest.toml"))).unwrap();
+    let manifest = String::from_utf8(bytes(out.join("manifest.toml"))).unwrap();
     assert!(manifest.contains(&format!("runs_done = {LONG_RUNS}")) && manifest.contains("finished = "), "{manifest}");
 }
 
@@ -168,14 +126,14 @@ fn torn_journal_line_is_redone() {
     run_ok(dir, &args);
     let out = dir.join("out");
     std::fs::create_dir(dir.join("reference")).unwrap();
-    for f in COMPARED {
+    for f in DETERMINISTIC {
         std::fs::copy(out.join(f), dir.join("reference").join(f)).unwrap();
     }
     let ids: HashSet<String> = journal_ids(&out).into_iter().collect();
     assert_eq!(ids.len(), SHORT_RUNS);
 
     // A crash in the middle of writing the last line: drop it, and write back half of it.
-    let text = String::from_utf8(bytes(&out.join("journal.jsonl"))).unwrap();
+    let text = String::from_utf8(bytes(out.join("journal.jsonl"))).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     let last = lines.pop().unwrap();
     let torn = format!("{}\n{}", lines.join("\n"), &last[..last.len() / 2]);
@@ -187,6 +145,6 @@ fn torn_journal_line_is_redone() {
     let after = journal_ids(&out);
     assert_eq!(after.len(), SHORT_RUNS, "one journal line per run");
     assert_eq!(after.into_iter().collect::<HashSet<_>>(), ids);
-    assert!(bytes(&out.join("journal.jsonl")).ends_with(b"\n"));
+    assert!(bytes(out.join("journal.jsonl")).ends_with(b"\n"));
     assert_same_tables(&dir.join("reference"), &out);
 }

@@ -44,7 +44,36 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// Whether `s` is made only of the characters in `extra` and ASCII letters and digits.
+fn plain(s: &str, extra: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
 impl Plan {
+    /// Problems with values that go into the scripts: a `#SBATCH` line is read by SLURM, not by a
+    /// shell, so a value with a newline would add a directive, and one with a space would split.
+    pub fn problems(&self) -> Vec<String> {
+        let mut bad = Vec::new();
+        if let Some(p) = self.partition.as_deref().filter(|p| !plain(p, "_.,-")) {
+            bad.push(format!("--partition {p:?}: a partition name is letters, digits and `_.,-`"));
+        }
+        if let Some(t) = self.time.as_deref().filter(|t| !plain(t, ":-")) {
+            bad.push(format!("--time {t:?}: a SLURM time is digits, `:` and `-`, e.g. 01:00:00 or 2-00:00:00"));
+        }
+        if !plain(&self.name, "_.-") {
+            bad.push(format!(
+                "the experiment name {:?} goes into #SBATCH lines: use letters, digits and `_.-` only",
+                self.name
+            ));
+        }
+        for (what, v) in [("the experiment path", &self.experiment), ("--harness", &self.harness)] {
+            if v.chars().any(char::is_control) {
+                bad.push(format!("{what} {v:?} contains a control character"));
+            }
+        }
+        bad
+    }
+
     fn directives(&self, s: &mut String, job: &str) {
         let _ = writeln!(s, "#SBATCH --job-name={job}");
         let _ = writeln!(s, "#SBATCH --cpus-per-task={}", self.cpus_per_task);
@@ -111,14 +140,15 @@ impl Plan {
         for c in chunks(self.shards, self.max_array_size) {
             let _ = writeln!(
                 s,
-                "ids+=($(sbatch --parsable --array=0-{}{throttle} --export=ALL,HARNESS_SHARD_OFFSET={},HARNESS_SHARDS={} {dir}/array.sbatch))",
+                "ids+=($(sbatch --parsable --array=0-{}{throttle} --export=ALL,HARNESS_SHARD_OFFSET={},HARNESS_SHARDS={} {}/array.sbatch))",
                 c.count - 1,
                 c.offset,
-                self.shards
+                self.shards,
+                quote(dir)
             );
         }
         let _ = writeln!(s, "deps=$(IFS=:; echo \"${{ids[*]}}\")");
-        let _ = writeln!(s, "merge=$(sbatch --parsable --dependency=afterok:$deps {dir}/merge.sbatch)");
+        let _ = writeln!(s, "merge=$(sbatch --parsable --dependency=afterok:$deps {}/merge.sbatch)", quote(dir));
         let _ = writeln!(s, "echo \"submitted array job(s) ${{ids[*]}} and merge job $merge\"");
         s
     }
@@ -168,7 +198,7 @@ mod tests {
         );
         assert!(lines[1].contains("--array=0-1000%50 ") && lines[1].contains("HARNESS_SHARD_OFFSET=1001,"));
         assert!(lines[2].contains("--array=0-497%50 ") && lines[2].contains("HARNESS_SHARD_OFFSET=2002,"));
-        assert!(s.contains("--dependency=afterok:$deps slurm/merge.sbatch"));
+        assert!(s.contains("--dependency=afterok:$deps 'slurm'/merge.sbatch"));
         // Every shard is covered exactly once, and no array index reaches MaxArraySize.
         let mut covered: Vec<usize> =
             chunks(2500, 1001).iter().flat_map(|c| (0..c.count).map(move |t| c.offset + t)).collect();
@@ -197,6 +227,22 @@ mod tests {
                 && m.contains("shard-$i-of-8")
                 && m.contains("merge \"${dirs[@]}\" --out results/'grid'/merged")
         );
+    }
+
+    #[test]
+    fn values_that_would_inject_or_split_a_directive_are_refused() {
+        let ok = plan(4, 1001);
+        assert!(ok.problems().is_empty(), "{:?}", ok.problems());
+        let bad = Plan {
+            partition: Some("gpu\n#SBATCH --mem=1T".into()),
+            time: Some("1 hour".into()),
+            name: "a b".into(),
+            harness: "/bin/h\narness".into(),
+            ..ok
+        };
+        let p = bad.problems();
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(p[0].contains("--partition") && p[1].contains("--time") && p[2].contains("name"), "{p:?}");
     }
 
     #[test]

@@ -9,8 +9,8 @@ use anyhow::{Result, bail};
 use crate::cli::RunArgs;
 use crate::config::{self, Experiment};
 use crate::plot;
-use crate::record::{DEFAULT_EVERY, Recorder};
 use crate::run::{RunOutcome, run_instance, schedule};
+use crate::trace::{self, DEFAULT_EVERY, Trace};
 
 pub fn main(args: &RunArgs) -> Result<ExitCode> {
     let exp = config::load(&args.experiment)?;
@@ -19,6 +19,9 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
             "note: {} defines sweep axes; `harness run` runs its base configuration (use `harness sweep`)",
             args.experiment.display()
         );
+    }
+    for w in &exp.warnings {
+        eprintln!("warning: {w}");
     }
     let seed = args.seed.unwrap_or(exp.seed);
     if args.trace.is_none() && args.plots.is_none() {
@@ -30,18 +33,22 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
         print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
         return Ok(ExitCode::SUCCESS);
     }
-    // Recording: the same run (the observer only reads the state), then tables and figures.
+    // Traced: the same run (the observer only reads the state), then tables and figures; where
+    // they go is checked before the run, and so is the trace's size.
+    for dir in args.trace.iter().chain(&args.plots) {
+        trace::check_writable(dir)?;
+    }
     let every = args.record_every.unwrap_or(DEFAULT_EVERY);
-    let mut recorder = Recorder::new(&exp, &schedule(&exp, seed), every);
+    let mut tr = Trace::new(&exp, &schedule(&exp, seed), every)?;
     let start = Instant::now();
-    let outcome = run_instance(&exp, seed, &mut recorder)?;
+    let outcome = run_instance(&exp, seed, &mut tr)?;
     print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
     if let Some(dir) = &args.trace {
-        let files = recorder.write(dir)?;
+        let files = tr.write(dir)?;
         println!("trace           {} ({} tables, a sample every {every} steps)", dir.display(), files.len());
     }
     if let Some(dir) = &args.plots {
-        let files = plot::write_all(dir, &recorder, &exp.data)?;
+        let files = plot::write_all(dir, &tr, &exp.data)?;
         println!("plots           {} ({} files)", dir.display(), files.len());
     }
     Ok(ExitCode::SUCCESS)

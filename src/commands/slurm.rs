@@ -3,28 +3,21 @@
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::cli::SlurmArgs;
 use crate::cluster::slurm::{Plan, chunks, parse_max_array_size};
-
-use super::sweep::load_sweep;
+use crate::fsio;
 
 pub fn main(args: &SlurmArgs) -> Result<ExitCode> {
-    if args.shards == 0 {
-        bail!("--shards 0: give at least one shard");
-    }
-    let sweep = load_sweep(&args.experiment, true)?;
-    let runs = sweep.runs().len();
-    if args.shards > runs {
-        eprintln!(
-            "note: {} shards for {runs} runs: {} shard(s) will have nothing to do",
-            args.shards,
-            args.shards - runs
-        );
+    let sweep = crate::sweep::load(&args.experiment, true)?;
+    let runs = sweep.configs.len() * sweep.replicates as usize;
+    let shards = args.shards as usize;
+    if shards > runs {
+        eprintln!("note: {shards} shards for {runs} runs: {} shard(s) will have nothing to do", shards - runs);
     }
     let max_array_size = match args.max_array_size {
-        Some(m) => m,
+        Some(m) => m as usize,
         None => Command::new("scontrol")
             .args(["show", "config"])
             .output()
@@ -44,29 +37,33 @@ pub fn main(args: &SlurmArgs) -> Result<ExitCode> {
     let plan = Plan {
         experiment: args.experiment.display().to_string(),
         name: sweep.name.clone(),
-        shards: args.shards,
-        parallel: args.parallel,
+        shards,
+        parallel: args.parallel.map(|p| p as usize),
         partition: args.partition.clone(),
         time: args.time.clone(),
-        cpus_per_task: args.cpus_per_task.max(1),
+        cpus_per_task: args.cpus_per_task as usize,
         max_array_size,
         harness,
     };
+    let problems = plan.problems();
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("slurm").join(&sweep.name));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    fsio::create_dir_all(&dir)?;
     let d = dir.display().to_string();
     for (name, text) in [
         ("array.sbatch", plan.array_script()),
         ("merge.sbatch", plan.merge_script()),
         ("submit.sh", plan.submit_script(&d)),
     ] {
-        let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        fsio::write_atomic(&dir.join(name), text.as_bytes())?;
     }
-    let arrays = chunks(args.shards, max_array_size).len();
+    let arrays = chunks(shards, max_array_size).len();
     println!(
-        "sweep {}: {runs} runs in {} shards ({arrays} job array(s), MaxArraySize {max_array_size}) -> {d}/{{array.sbatch,merge.sbatch,submit.sh}}",
-        sweep.name, args.shards
+        "sweep {}: {runs} runs in {shards} shards ({arrays} job array(s), MaxArraySize {max_array_size}) -> \
+         {d}/{{array.sbatch,merge.sbatch,submit.sh}}",
+        sweep.name
     );
     println!("submit with:  bash {d}/submit.sh");
     println!("follow with:  harness status results/{}/shard-*", sweep.name);

@@ -5,43 +5,25 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::StatusArgs;
-use crate::sweep::journal;
-use crate::sweep::manifest::{Manifest, Probe};
+use crate::results::status;
 
 pub fn main(args: &StatusArgs) -> Result<ExitCode> {
-    let mut rows = vec![[
-        "directory".to_string(),
-        "shard".into(),
-        "done".into(),
-        "failed".into(),
-        "pending".into(),
-        "state".into(),
-    ]];
-    let (mut done, mut failed, mut pending, mut sweep_runs) = (0, 0, 0, None);
+    let mut rows = vec![["directory", "shard", "done", "failed", "pending", "state"].map(String::from)];
+    let (mut done, mut failed, mut pending, mut total, mut unreadable) = (0, 0, 0, None, 0);
     for dir in &args.dirs {
-        let records = journal::read(&dir.join(journal::FILE))?;
-        let n_done = records.records.len();
-        let n_failed = records.records.iter().filter(|r| r.error.is_some()).count();
-        let (shard, runs, state) = match Manifest::probe(dir)? {
-            Probe::Ours(m) => {
-                sweep_runs = Some(m.sweep_runs);
-                let state = if m.finished.is_some() && n_done == m.runs { "finished" } else { "incomplete" };
-                (m.shard.clone().unwrap_or_else(|| "whole".into()), Some(m.runs), state.to_string())
-            }
-            Probe::Missing => ("?".into(), None, "not started".into()),
-            Probe::Foreign(why) => ("?".into(), None, why),
-        };
-        let n_pending = runs.map(|r| r.saturating_sub(n_done));
-        done += n_done;
-        failed += n_failed;
-        pending += n_pending.unwrap_or(0);
+        let s = status::of(dir)?;
+        done += s.done;
+        failed += s.failed;
+        pending += s.pending.unwrap_or(0);
+        total = total.or(s.total_runs);
+        unreadable += usize::from(s.state.is_error());
         rows.push([
             dir.display().to_string(),
-            shard,
-            n_done.to_string(),
-            n_failed.to_string(),
-            n_pending.map_or("?".into(), |p| p.to_string()),
-            state,
+            s.shard.clone(),
+            s.done.to_string(),
+            s.failed.to_string(),
+            s.pending.map_or("?".into(), |p| p.to_string()),
+            s.state.describe(),
         ]);
     }
     rows.push([
@@ -53,8 +35,12 @@ pub fn main(args: &StatusArgs) -> Result<ExitCode> {
         String::new(),
     ]);
     print!("{}", crate::text::table(&rows));
-    if let Some(total) = sweep_runs {
+    if let Some(total) = total {
         println!("{done} of {total} runs of the sweep done in these directories ({failed} failed)");
+    }
+    if unreadable > 0 {
+        eprintln!("{unreadable} of {} path(s) are not results directories", args.dirs.len());
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

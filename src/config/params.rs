@@ -1,9 +1,11 @@
-//! The names of every parameter a sweep may vary, read off the parameter structs themselves (so
-//! a new field is an axis without further code), and "did you mean" suggestions.
+//! The parameters of an experiment: every name a sweep may vary, read off the parameter structs
+//! themselves (so a new field is an axis without further code), "did you mean" suggestions,
+//! setting one by name, and their values as table cells.
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use super::RawExperiment;
 use crate::model::ModelParams;
 use crate::protocol::ProtocolParams;
 
@@ -12,15 +14,6 @@ use crate::protocol::ProtocolParams;
 pub enum Section {
     Model,
     Protocol,
-}
-
-impl Section {
-    pub fn key(self) -> &'static str {
-        match self {
-            Section::Model => "model",
-            Section::Protocol => "protocol",
-        }
-    }
 }
 
 /// Captures the field list serde passes to `deserialize_struct`.
@@ -81,6 +74,84 @@ pub fn all() -> Vec<(Section, &'static str)> {
 /// The section of parameter `name`, if it is one.
 pub fn section_of(name: &str) -> Option<Section> {
     all().into_iter().find(|(_, n)| *n == name).map(|(s, _)| s)
+}
+
+/// Set parameter `name` (of `section`) of `raw` to `value`; the error is serde's, trimmed.
+pub fn set(raw: &mut RawExperiment, section: Section, name: &str, value: toml::Value) -> Result<(), String> {
+    fn set_in<T: serde::Serialize + serde::de::DeserializeOwned>(
+        x: &T,
+        name: &str,
+        value: toml::Value,
+    ) -> Result<T, String> {
+        let mut t = toml::Table::try_from(x).map_err(|e| e.to_string())?;
+        t.insert(name.to_string(), value);
+        toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| e.message().trim().to_string())
+    }
+    match section {
+        Section::Model => raw.model = set_in::<ModelParams>(&raw.model, name, value)?,
+        Section::Protocol => raw.protocol = set_in::<ProtocolParams>(&raw.protocol, name, value)?,
+    }
+    Ok(())
+}
+
+/// One parameter value, as it goes into a table cell.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Param {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Param {
+    fn of(v: &toml::Value) -> Param {
+        match v {
+            toml::Value::Boolean(b) => Param::Bool(*b),
+            toml::Value::Integer(i) => Param::Int(*i),
+            toml::Value::Float(x) => Param::Float(*x),
+            toml::Value::String(s) => Param::Text(s.clone()),
+            toml::Value::Array(xs) => Param::Text(
+                xs.iter()
+                    .map(|x| match x {
+                        toml::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            other => Param::Text(other.to_string()),
+        }
+    }
+}
+
+/// Every parameter of a configuration, in the order of [`all`], as table values (`None`: absent,
+/// i.e. its default is "none"). `hold_inc` is given its effective value (`0.1 * n_out` when
+/// absent), `n_out` being the configuration's number of outputs.
+pub fn values(raw: &RawExperiment, n_out: usize) -> Vec<(String, Option<Param>)> {
+    let mut model = toml::Table::try_from(&raw.model).expect("parameters serialise to a table");
+    model.insert("hold_inc".into(), toml::Value::Float(raw.model.hold_inc_for(n_out)));
+    let protocol = toml::Table::try_from(&raw.protocol).expect("parameters serialise to a table");
+    all()
+        .into_iter()
+        .map(|(section, name)| {
+            let table = match section {
+                Section::Model => &model,
+                Section::Protocol => &protocol,
+            };
+            (name.to_string(), table.get(name).map(Param::of))
+        })
+        .collect()
+}
+
+/// The kind of a parameter's column when no run gives it a value: that of its default (a whole
+/// number when the default is "none").
+pub fn default_kind(name: &str) -> Param {
+    let defaults = values(&RawExperiment::default(), 2);
+    match defaults.into_iter().find(|(n, _)| n == name).and_then(|(_, v)| v) {
+        Some(v) => v,
+        None => Param::Int(0),
+    }
 }
 
 /// Levenshtein distance.

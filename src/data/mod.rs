@@ -3,15 +3,20 @@
 //! The file is a CSV (optionally gzip-compressed, detected by its magic bytes) with no header: one
 //! image per line, its pixels (integers 0..16, row-major) then its label (0..9). The bundled copy
 //! (`data/digits.csv.gz`, scikit-learn's 8x8 digits, CC BY 4.0, see `data/README.md`) is compiled
-//! into the binary, so harness runs anywhere without it.
+//! into the binary, so harness runs anywhere without it. [`spikes`] reads the input spike tables
+//! that replace Poisson input.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::GzDecoder;
 
+use crate::fsio::PathError;
+
+pub mod spikes;
+
 /// The bundled 8x8 digits (1797 images).
-pub const BUNDLED: &[u8] = include_bytes!("../data/digits.csv.gz");
+pub const BUNDLED: &[u8] = include_bytes!("../../data/digits.csv.gz");
 /// The name the bundled data goes by in messages and manifests.
 pub const BUNDLED_NAME: &str = "<bundled data/digits.csv.gz>";
 /// Highest pixel value; a pixel's rate is `pixel / MAX_PIXEL * f_max`.
@@ -19,8 +24,8 @@ pub const MAX_PIXEL: u8 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("{file}: cannot read: {source}")]
-    Io { file: String, source: std::io::Error },
+    #[error("{}: cannot read: {}", .0.path.display(), .0.source)]
+    Io(PathError),
     #[error("{file}:{line}: {message}")]
     Malformed { file: String, line: usize, message: String },
     #[error("{file}: no images in the file")]
@@ -36,6 +41,8 @@ pub struct Dataset {
     pub name: String,
     /// Pixels per image.
     pub n_pixels: usize,
+    /// FNV-1a of the file's bytes (as stored, compressed or not): what ties results to the data.
+    pub contents: u64,
     pixels: Vec<u8>,
     labels: Vec<u8>,
 }
@@ -56,16 +63,16 @@ impl Dataset {
 
     /// Load a CSV or gzip CSV file.
     pub fn load(path: &Path) -> Result<Dataset, DataError> {
-        let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io { file: file.clone(), source })?;
-        Dataset::parse(&bytes, &file)
+        let bytes = crate::fsio::read(path).map_err(DataError::Io)?;
+        Dataset::parse(&bytes, &path.display().to_string())
     }
 
     /// Parse file contents; `file` names it in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Dataset, DataError> {
         let reader: Box<dyn Read + '_> =
             if bytes.starts_with(&[0x1f, 0x8b]) { Box::new(GzDecoder::new(bytes)) } else { Box::new(bytes) };
-        let mut set = Dataset { name: file.to_string(), n_pixels: 0, pixels: Vec::new(), labels: Vec::new() };
+        let contents = crate::rng::fnv1a(bytes);
+        let mut set = Dataset { name: file.to_string(), n_pixels: 0, contents, pixels: Vec::new(), labels: Vec::new() };
         let bad = |line: usize, message: String| DataError::Malformed { file: file.to_string(), line, message };
         let mut line_no = 0;
         let mut buf = String::new();

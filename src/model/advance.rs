@@ -24,7 +24,7 @@ pub struct Tally<'a> {
     pub input_spikes: u64,
     /// Spikes of each output.
     pub output_spikes: &'a mut [u64],
-    /// Per output: the sum of `G.a` at the start of every step from `sum_from` on (the records of
+    /// Per output: the sum of `G.a` at the start of every step from `sum_from` on (the samples of
     /// the notebook's monitor that the prediction reads).
     pub g_a_sum: &'a mut [f64],
     /// First step whose `G.a` enters `g_a_sum`.

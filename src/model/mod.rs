@@ -3,7 +3,7 @@
 //! Populations: `n_in` Poisson inputs `P` (one per pixel) and `n_out` leaky integrate-and-fire
 //! outputs `G` (one per class) with an adaptive threshold. Synapses: forward `P -> G` all-to-all with
 //! trace-based plasticity, lateral `G -> G` all-to-all without self with their own plasticity.
-//! `../shared/spec/model.md` (vendored as `docs/model.md`) is the authority; [`step`] says the order
+//! `docs/model.md` (the project's spec of the notebook's network) is the authority; [`step`] says the order
 //! of operations, [`params`] the integration scheme.
 //!
 //! [`step`] is one step; [`advance`] runs many, the quiet ones (no spike) in a tight loop, with the

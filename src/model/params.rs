@@ -163,9 +163,11 @@ impl ModelParams {
             check("t_ref_ms", false, &format!("must be a whole number of steps of dt_ms = {}", p.dt_ms), p.t_ref_ms);
         }
         check("wmax", p.wmax.is_finite() && p.wmax > 0.0, "must be > 0", p.wmax);
-        check("hold0", p.hold0.is_finite(), "must be a finite number", p.hold0);
+        // A threshold below 0 fires on a membrane at rest, and a negative increment makes every
+        // spike lower the threshold (more spikes, lower still): neither is the notebook's network.
+        check("hold0", p.hold0.is_finite() && p.hold0 >= 0.0, "must be a finite threshold >= 0", p.hold0);
         let hold_inc = p.hold_inc_for(n_out);
-        check("hold_inc", hold_inc.is_finite(), "must be a finite number", hold_inc);
+        check("hold_inc", hold_inc.is_finite() && hold_inc >= 0.0, "must be a finite increment >= 0", hold_inc);
         for (key, v) in [("c_inp", p.c_inp), ("c_neg", p.c_neg), ("lr", p.lr), ("lr_n", p.lr_n), ("decay", p.decay)] {
             check(key, v.is_finite() && v >= 0.0, "must be a finite number >= 0", v);
         }

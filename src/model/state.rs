@@ -2,8 +2,9 @@
 //!
 //! Input population `P` (`n_in` neurons): traces `a`, `theta`, the rate it is driven at, and the
 //! first step at which it may spike again. The input traces are decayed when a spike reads them,
-//! not every step (see [`super::decay`]): `p_a[k]`, `p_theta[k]` are the values at the start of
-//! step `p_since[k]`, before its decay; [`State::input_traces`] gives them at the current step.
+//! not every step (see [`super::decay`]): the stored `p_a[k]`, `p_theta[k]` are the values at the
+//! start of step `p_since[k]`, before its decay, so they are private to the model; outside it,
+//! [`State::input_traces`] gives them at the current step.
 //! Output population `G` (`n_out` neurons): `v`, `I_inp`, `I_neg`, `I_teacher`, traces `a`,
 //! `theta`, adaptive threshold `hold`, refractory end. Forward weights `w[[k, j]]` (input `k` to
 //! output `j`; brian2's synapse `k * n_out + j`; stored column-major, an output's weights
@@ -25,16 +26,16 @@ pub struct State {
     /// Input rates in Hz, set by the protocol at window boundaries.
     pub rates_hz: Vec<f64>,
     /// Input trace `a` at the start of step `p_since[k]` (not decayed since).
-    pub p_a: Vec<f64>,
+    pub(super) p_a: Vec<f64>,
     /// Input trace `theta` at the start of step `p_since[k]`.
-    pub p_theta: Vec<f64>,
+    pub(super) p_theta: Vec<f64>,
     /// The first step whose decay `p_a[k]` and `p_theta[k]` have not received.
-    pub p_since: Vec<u64>,
+    pub(super) p_since: Vec<u64>,
     /// `p_since` of every input not in `p_touched`: the step an output spike last brought them all
     /// up to date (so that the next one decays them by one common factor).
-    pub p_common_since: u64,
+    pub(super) p_common_since: u64,
     /// Inputs whose traces a spike brought up to date since then, each once.
-    pub p_touched: Vec<u32>,
+    pub(super) p_touched: Vec<u32>,
     /// First step at which each input may spike again.
     pub p_ready: Vec<u64>,
     pub v: Vec<f64>,
@@ -118,18 +119,6 @@ impl State {
     pub fn input_traces(&self, f: &Factors, k: usize) -> (f64, f64) {
         let m = self.step - self.p_since[k];
         (f.pow_a.decay(self.p_a[k], m), f.pow_theta.decay(self.p_theta[k], m))
-    }
-
-    /// Bring the stored input traces up to the current step, for a copy of the state that is only
-    /// looked at. Never on a running state: decaying in other pieces than the step does would
-    /// round differently.
-    pub fn settle_input_traces(&mut self, f: &Factors) {
-        for k in 0..self.n_in() {
-            (self.p_a[k], self.p_theta[k]) = self.input_traces(f, k);
-            self.p_since[k] = self.step;
-        }
-        self.p_common_since = self.step;
-        self.p_touched.clear();
     }
 
     pub fn n_in(&self) -> usize {

@@ -29,7 +29,7 @@ use super::params::Factors;
 use super::repeat::repeat_add;
 use super::state::State;
 
-/// What a caller wants to see of a run, called after every step. `()` records nothing and
+/// What a caller wants to see of a run, called after every step. `()` watches nothing and
 /// compiles away.
 pub trait Observer {
     /// Whether [`Observer::after_step`] must see every step. When not (only `()`), runs of steps

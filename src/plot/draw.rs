@@ -122,6 +122,7 @@ pub fn colour_bar<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let range = &(range.start.max(-DRAWN_MAX)..range.end.min(DRAWN_MAX));
     let mut chart = ChartBuilder::on(area)
         .margin_top(40)
         .margin_bottom(40)
@@ -181,10 +182,16 @@ pub fn reduce(ts: &[f64], ys: impl Fn(usize) -> f64, buckets: usize) -> Vec<(f64
     out
 }
 
-/// The range `[min, max]` of `values`, widened a little (and made non-empty).
+/// Values beyond this magnitude are drawn at it: plotters' tick computation never ends on a range
+/// whose width overflows (diverging parameters give such values), and nothing is read off a figure
+/// at 1e150 anyway.
+pub const DRAWN_MAX: f64 = 1e150;
+
+/// The range `[min, max]` of `values` (finite ones, clamped to +-[`DRAWN_MAX`]), widened a little
+/// (and made non-empty).
 pub fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
+    for v in values.filter(|v| v.is_finite()).map(|v| v.clamp(-DRAWN_MAX, DRAWN_MAX)) {
         lo = lo.min(v);
         hi = hi.max(v);
     }
@@ -196,4 +203,14 @@ pub fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     }
     let pad = (hi - lo) * 0.05;
     lo - pad..hi + pad
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_stay_drawable() {
+        let r = super::padded_range([-1.7e307, 1e308, f64::NAN].into_iter());
+        assert!((r.end - r.start).is_finite() && r.end >= 1e150 && r.start <= -1e150, "{r:?}");
+        assert_eq!(super::padded_range([f64::INFINITY].into_iter()), 0.0..1.0);
+    }
 }

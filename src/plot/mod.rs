@@ -1,17 +1,7 @@
-//! The notebook's figures for one run (`harness run ... --plots DIR`), drawn with plotters from a
-//! [`Recorder`]'s recording. Every figure is written twice, as `NAME.png` and `NAME.svg`:
-//!
-//! | figure | content |
-//! | --- | --- |
-//! | `samples` | the first training presentations' images, with their digits |
-//! | `weights_after_train` | each output's forward weights as an 8x8 image at the end of training, with a colour bar |
-//! | `weights_after_test` | the same at the end of the test phase |
-//! | `lateral` | the lateral weight matrix after training and after the test phase, with a colour bar |
-//! | `input_rates` | input rates over time (image: time x input, colour = rate), whole run and first second |
-//! | `traces_a` | input and output traces `a` over time, train/test boundary marked |
-//! | `currents` | `I_inp` and `I_neg` of each output over time |
-//! | `weights_time` | forward and lateral weights over time |
-//! | `raster` | input and output spikes, whole run and first second |
+//! The notebook's figures for one run (`harness run ... --plots DIR`, and the best run of a
+//! report), drawn with plotters from a [`Trace`]. Every figure is written twice, as `NAME.png` and
+//! `NAME.svg`. [`FIGURES`] is the one list of them, with their captions: `--plots`, the report and
+//! the README's list are all made from it.
 //!
 //! Long traces are reduced for drawing to the minimum and maximum of each of about 1,000 time
 //! buckets (so spikes in a trace stay visible); the tables of `--trace` keep every sample.
@@ -21,30 +11,83 @@
 //! message saying so.
 
 mod draw;
-mod figures;
+mod images;
+mod raster;
 pub mod sweep;
+mod time;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result, anyhow, bail};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::Dataset;
-use crate::record::Recorder;
+use crate::trace::{Snapshot, Trace};
 
-/// Names of the figures [`write_all`] writes (each as `.png` and `.svg`).
-pub const FIGURES: [&str; 9] = [
-    "samples",
-    "weights_after_train",
-    "weights_after_test",
-    "lateral",
-    "input_rates",
-    "traces_a",
-    "currents",
-    "weights_time",
-    "raster",
-];
+/// What a figure is drawn from.
+pub struct Ctx<'a> {
+    pub trace: &'a Trace,
+    /// The run's data set (for the sample images).
+    pub data: &'a Dataset,
+}
+
+impl Ctx<'_> {
+    fn after_train(&self) -> Result<&Snapshot> {
+        self.trace.after_train.as_ref().context("the trace has no weights at the end of training")
+    }
+
+    fn after_test(&self) -> Result<&Snapshot> {
+        self.trace.after_test.as_ref().context("the trace has no weights at the end of the run")
+    }
+}
+
+/// One figure: its file stem, its caption, and its size in pixels for a trace.
+pub struct Figure {
+    pub name: &'static str,
+    pub caption: &'static str,
+    pub size: fn(&Trace) -> (u32, u32),
+}
+
+/// Each output's weight image in a grid of up to 5 columns.
+fn weights_size(t: &Trace) -> (u32, u32) {
+    let cols = t.n_out.min(5);
+    let rows = t.n_out.div_ceil(cols);
+    ((cols as u32 * 260 + 140).max(520), rows as u32 * 280 + 60)
+}
+
+/// The figures, and the one function that draws each: `figures! { name, caption, size, draw; ... }`
+/// makes [`FIGURES`] and the dispatch of [`draw`] from one list.
+macro_rules! figures {
+    ($($name:literal, $caption:literal, $size:expr, $draw:path;)*) => {
+        /// Every figure of a run, in the order they are written and shown.
+        pub const FIGURES: &[Figure] = &[$(Figure { name: $name, caption: $caption, size: $size },)*];
+
+        /// Draw figure `name` on `root`.
+        fn draw<DB: DrawingBackend>(name: &str, root: &DrawingArea<DB, Shift>, ctx: &Ctx) -> Result<()>
+        where
+            DB::ErrorType: 'static,
+        {
+            match name {
+                $($name => $draw(root, ctx),)*
+                other => bail!("no figure named {other}"),
+            }
+        }
+    };
+}
+
+figures! {
+    "samples", "the first training presentations' images, with their digits", |_| (1100, 600), images::samples;
+    "weights_after_train", "each output's forward weights as an 8x8 image at the end of training, with a colour bar", weights_size, images::weights_after_train;
+    "weights_after_test", "each output's forward weights at the end of the test phase, with a colour bar", weights_size, images::weights_after_test;
+    "lateral", "the lateral weight matrix after training and after the test phase, with a colour bar", |_| (1000, 480), images::lateral_matrix;
+    "input_rates", "input rates over time (time x input, colour = rate), the whole run and the first second", |_| (1400, 900), time::input_rates;
+    "traces_a", "input and output traces a over time, the train/test boundary dashed", |_| (1400, 900), time::traces_a;
+    "currents", "I_inp and I_neg of each output over time", |_| (1400, 900), time::currents;
+    "weights_time", "forward and lateral weights over time", |_| (1400, 900), time::weights_time;
+    "raster", "input and output spikes, the whole run and the first second", |_| (1400, 1000), raster::raster;
+}
 
 const FONT_PATHS: [&str; 8] = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -82,57 +125,36 @@ fn ensure_font() -> Result<()> {
     }
 }
 
-/// Draw one figure with both backends: `$f(&root, args...)` on a PNG and on an SVG canvas.
-macro_rules! both {
-    ($out:expr, $dir:expr, $name:expr, $size:expr, $f:path $(, $arg:expr)* $(,)?) => {{
-        let png = $dir.join(format!("{}.png", $name));
+/// Write every figure of [`FIGURES`] into `dir` (created if missing) as PNG and SVG; returns the
+/// files written. `data` is the run's data set (for the sample images).
+pub fn write_all(dir: &Path, trace: &Trace, data: &Dataset) -> Result<Vec<PathBuf>> {
+    ensure_font()?;
+    crate::fsio::create_dir_all(dir)?;
+    let ctx = Ctx { trace, data };
+    let mut out = Vec::new();
+    for fig in FIGURES {
+        let size = (fig.size)(trace);
+        let png = dir.join(format!("{}.png", fig.name));
         {
-            let root = BitMapBackend::new(&png, $size).into_drawing_area();
+            let root = BitMapBackend::new(&png, size).into_drawing_area();
             root.fill(&WHITE)?;
-            $f(&root $(, $arg)*).with_context(|| format!("drawing {}", png.display()))?;
+            draw(fig.name, &root, &ctx).with_context(|| format!("drawing {}", png.display()))?;
             root.present().map_err(|e| anyhow!("writing {}: {e}", png.display()))?;
         }
-        let svg = $dir.join(format!("{}.svg", $name));
+        let svg = dir.join(format!("{}.svg", fig.name));
         {
-            let root = SVGBackend::new(&svg, $size).into_drawing_area();
+            let root = SVGBackend::new(&svg, size).into_drawing_area();
             root.fill(&WHITE)?;
-            $f(&root $(, $arg)*).with_context(|| format!("drawing {}", svg.display()))?;
+            draw(fig.name, &root, &ctx).with_context(|| format!("drawing {}", svg.display()))?;
             root.present().map_err(|e| anyhow!("writing {}: {e}", svg.display()))?;
         }
-        $out.push(png);
-        $out.push(svg);
-    }};
+        out.push(png);
+        out.push(svg);
+    }
+    Ok(out)
 }
 
-/// Write every figure of [`FIGURES`] into `dir` (created if missing); returns the files written.
-/// `data` is the run's data set (for the sample images).
-pub fn write_all(dir: &Path, rec: &Recorder, data: &Dataset) -> Result<Vec<PathBuf>> {
-    ensure_font()?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut out = Vec::new();
-    let n_out = rec.n_out;
-    let cols = n_out.min(5);
-    let rows = n_out.div_ceil(cols);
-    let weights_size = ((cols as u32 * 260 + 140).max(520), rows as u32 * 280 + 60);
-    both!(out, dir, "samples", (1100, 600), figures::samples, rec, data);
-    let after_train = rec.after_train.as_ref().context("the recording has no weights at the end of training")?;
-    let after_test = rec.after_test.as_ref().context("the recording has no weights at the end of the run")?;
-    both!(out, dir, "weights_after_train", weights_size, figures::forward_images, rec, after_train, "after training");
-    both!(
-        out,
-        dir,
-        "weights_after_test",
-        weights_size,
-        figures::forward_images,
-        rec,
-        after_test,
-        "after the test phase"
-    );
-    both!(out, dir, "lateral", (1000, 480), figures::lateral, rec, after_train, after_test);
-    both!(out, dir, "input_rates", (1400, 900), figures::input_rates, rec);
-    both!(out, dir, "traces_a", (1400, 900), figures::traces_a, rec);
-    both!(out, dir, "currents", (1400, 900), figures::currents, rec);
-    both!(out, dir, "weights_time", (1400, 900), figures::weights_time, rec);
-    both!(out, dir, "raster", (1400, 1000), figures::raster, rec);
-    Ok(out)
+/// The README's list of figures, as [`FIGURES`] makes it (a test holds the README to it).
+pub fn readme_list() -> String {
+    FIGURES.iter().map(|f| format!("- `{}`: {}\n", f.name, f.caption)).collect()
 }

@@ -6,17 +6,19 @@
 //! starts at 0 in each phase decides: even, a presentation starts (input rates `pixel/16 * f_max`,
 //! teacher current into the labelled output during training, label recorded); odd, a rest starts
 //! (rates and teacher 0) and the prediction for the image just shown is the argmax over outputs of
-//! the mean of `G.a` over the last `predict_steps` records of a monitor that records `G.a` at the
+//! the mean of `G.a` over the last `predict_steps` samples of a monitor that samples `G.a` at the
 //! start of every step (so the state after the boundary's preceding step is not among them; the
 //! first index wins a tie).
 
 mod phase;
 pub mod sampling;
+mod validate;
 
 use serde::{Deserialize, Serialize};
 
 pub use phase::{PhaseMode, PhaseOutcome, Presentation, predict, run_phase};
 pub use sampling::Sampling;
+pub use validate::{Invalid, MAX_PRESENTATIONS};
 
 /// How presentations are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +66,7 @@ pub struct ProtocolParams {
     pub test_presentations: Option<usize>,
     /// Length of a presentation and of a rest, in ms; a whole number of steps. Notebook: 50.
     pub window_ms: f64,
-    /// Monitor records averaged for a prediction. Notebook: 50.
+    /// Monitor samples (of `G.a`, one per step) averaged for a prediction. Notebook: 50.
     pub predict_steps: usize,
     /// Input rate of a white (16) pixel, in Hz. Notebook: 250.
     pub f_max_hz: f64,

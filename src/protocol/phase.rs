@@ -1,15 +1,16 @@
 //! One phase of the protocol: alternating presentations and rests, with predictions.
 
-use crate::data::MAX_PIXEL;
+use crate::data::{Dataset, MAX_PIXEL};
 use crate::model::{Factors, InputSource, Observer, State, Tally, advance};
 
 use super::{Prediction, Protocol, argmax};
 
-/// One image to show and its class index.
-#[derive(Debug, Clone, Copy)]
-pub struct Presentation<'a> {
-    pub pixels: &'a [u8],
-    pub label: usize,
+/// One presentation: the image on data row `row`, of the class at `class_index` in the
+/// experiment's class list (whose outputs the teacher drives in training).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presentation {
+    pub row: usize,
+    pub class_index: usize,
 }
 
 /// What a phase produced.
@@ -41,12 +42,14 @@ pub struct PhaseMode {
 }
 
 /// Run one phase from the current state: `2 * shown.len()` windows, a presentation then a rest for
-/// each image.
+/// each image (read from `data`).
+#[allow(clippy::too_many_arguments)]
 pub fn run_phase(
     s: &mut State,
     f: &Factors,
     p: &Protocol,
-    shown: &[Presentation<'_>],
+    data: &Dataset,
+    shown: &[Presentation],
     mode: PhaseMode,
     input: &mut impl InputSource,
     obs: &mut impl Observer,
@@ -60,8 +63,8 @@ pub fn run_phase(
     };
     let w = p.window_steps;
     let k = p.neurons_per_class;
-    let record_from = w - p.predict_steps as u64;
-    // Sum of the monitor's records of G.a over the last `predict_steps` steps of the window.
+    let sample_from = w - p.predict_steps as u64;
+    // Sum of the monitor's samples of G.a over the last `predict_steps` steps of the window.
     let mut recent = vec![0.0; n_out];
     // Spikes of each output during the window.
     let mut window_spikes = vec![0u64; n_out];
@@ -69,14 +72,15 @@ pub fn run_phase(
     for window in 0..2 * shown.len() {
         if window % 2 == 0 {
             let shown = shown[window / 2];
-            for (r, &px) in s.rates_hz.iter_mut().zip(shown.pixels) {
+            for (r, &px) in s.rates_hz.iter_mut().zip(data.image(shown.row)) {
                 *r = px as f64 / MAX_PIXEL as f64 * p.f_max_hz;
             }
+            let label = shown.class_index;
             if mode.teacher {
                 s.i_teacher.fill(0.0);
-                s.i_teacher[shown.label * k..(shown.label + 1) * k].fill(p.teacher);
+                s.i_teacher[label * k..(label + 1) * k].fill(p.teacher);
             }
-            out.labels.push(shown.label);
+            out.labels.push(label);
         } else {
             s.rates_hz.fill(0.0);
             s.i_teacher.fill(0.0);
@@ -89,7 +93,7 @@ pub fn run_phase(
             input_spikes: 0,
             output_spikes: &mut window_spikes,
             g_a_sum: &mut recent,
-            sum_from: s.step + record_from,
+            sum_from: s.step + sample_from,
         };
         advance(s, f, mode.plastic, input, obs, s.step + w, &mut tally);
         out.input_spikes += tally.input_spikes;
@@ -101,7 +105,7 @@ pub fn run_phase(
 }
 
 /// The class predicted at the end of a presentation: outputs `c*k .. (c+1)*k` stand for class `c`.
-/// - [`Prediction::Trace`] (the notebook's): the class whose outputs' summed monitor records of
+/// - [`Prediction::Trace`] (the notebook's): the class whose outputs' summed monitor samples of
 ///   `G.a` (over the last `predict_steps` steps) are largest; with one output per class, the
 ///   notebook's argmax of mean traces exactly.
 /// - [`Prediction::Spikes`]: the class whose outputs fired most during the presentation; when no

@@ -13,6 +13,7 @@
 use rand::seq::SliceRandom;
 use rand::{Rng, RngExt};
 
+use super::Presentation;
 use crate::data::Subset;
 use crate::rng::{Stream, stream};
 
@@ -30,6 +31,30 @@ pub struct Schedule {
     pub test: Vec<usize>,
 }
 
+impl Schedule {
+    /// The presentations of positions `positions` of `subset`.
+    pub fn presentations(positions: &[usize], subset: &Subset) -> Vec<Presentation> {
+        positions.iter().map(|&p| Presentation { row: subset.rows[p], class_index: subset.class_index[p] }).collect()
+    }
+}
+
+/// How many of a class's `n` images are held out under `test_fraction`: `round(fraction * n)`,
+/// at least 1 and at most `n - 1`.
+fn held_out(n: usize, test_fraction: f64) -> usize {
+    ((test_fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(1).max(1))
+}
+
+/// The held-out split's sizes, `(train, test)` images of each class of `subset`.
+pub fn holdout_sizes(subset: &Subset, n_classes: usize, test_fraction: f64) -> Vec<(usize, usize)> {
+    (0..n_classes)
+        .map(|class| {
+            let n = subset.class_index.iter().filter(|&&c| c == class).count();
+            let t = held_out(n, test_fraction);
+            (n - t, t)
+        })
+        .collect()
+}
+
 /// Test images held out of each class of `subset`, under `test_fraction`.
 pub fn holdout_split(
     subset: &Subset,
@@ -41,8 +66,7 @@ pub fn holdout_split(
     for class in 0..n_classes {
         let mut positions: Vec<usize> = (0..subset.rows.len()).filter(|&p| subset.class_index[p] == class).collect();
         positions.shuffle(rng);
-        let n = positions.len();
-        let n_test = ((test_fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(1).max(1));
+        let n_test = held_out(positions.len(), test_fraction);
         test.extend_from_slice(&positions[..n_test]);
         train.extend_from_slice(&positions[n_test..]);
     }

@@ -1,4 +1,4 @@
-//! Small pieces of HTML: escaping, base64 data URIs.
+//! Small pieces of HTML: escaping, base64 data URIs, figures, the page around a report.
 
 /// Escape text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -46,6 +46,27 @@ pub fn inline_svg(svg: &str) -> &str {
         Some(rest) => rest.split_once("?>").map_or(s, |(_, r)| r.trim_start()),
         None => s,
     }
+}
+
+fn css() -> &'static str {
+    "body{font-family:sans-serif;margin:2em auto;max-width:1300px;color:#222;padding:0 1em}\
+     h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}\
+     table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}.wide{overflow-x:auto}\
+     th{background:#f0f0f0}tr:nth-child(even){background:#fafafa}\
+     figure{display:inline-block;margin:.5em;vertical-align:top}figcaption{font-size:.9em;color:#444;max-width:800px}\
+     figure{max-width:100%}figure img,figure svg{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em}\
+     dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}"
+}
+
+/// A whole page: `title`, the report's styles, `body` (markup), and a footer saying who wrote it.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n{body}<footer><p>Written by harness {} at {}.</p></footer>\n</body>\n</html>\n",
+        escape(title),
+        css(),
+        env!("CARGO_PKG_VERSION"),
+        crate::results::manifest::now_utc()
+    )
 }
 
 #[cfg(test)]

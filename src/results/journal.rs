@@ -1,30 +1,28 @@
 //! The journal: one JSON line per finished run, appended and synced to disk as each run
 //! finishes, so that a crash (Ctrl-C, kill -9, power loss) loses nothing that finished. A torn
-//! last line (a crash mid-write) is detected on reading and dropped, and that run is redone.
+//! last line (a crash mid-write) is detected on reading and dropped, and that run is redone. A run
+//! journalled twice (two writers before the directory lock existed, or a merge of overlapping
+//! shards) is counted once: the first line wins, and a second line that disagrees with it is an
+//! error.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::params::Param;
+
 /// The journal's file name inside a results directory.
 pub const FILE: &str = "journal.jsonl";
 
-/// One parameter value, as it goes into a table column.
+/// What one finished run produced: everything its table rows need. The field names are the
+/// journal's JSON keys (unchanged since the first results format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Param {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-/// A finished run: everything its table rows need.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    /// Position in the sweep's order (configuration-major, then replicate).
+pub struct RunResult {
+    /// Position in the work's order (a sweep's: configuration-major, then replicate; a race's:
+    /// the order its decisions asked for runs).
     pub index: usize,
     pub run_id: String,
     pub config_id: String,
@@ -44,25 +42,53 @@ pub struct Record {
     pub output_spikes_test: u64,
     /// Wall time of the run, s (not part of the deterministic tables).
     pub wall_s: f64,
+    /// Where a race run stands in its race (absent for sweeps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<RaceTag>,
+}
+
+/// A race run's place: the iteration that asked for it, the seed index it ran, and whether it was
+/// racing or validating the final elites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaceTag {
+    pub iteration: u32,
+    pub seed_index: u32,
+    pub validation: bool,
+}
+
+impl RunResult {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The same run as far as the tables go: everything but the wall time.
+    fn same_outcome(&self, other: &RunResult) -> bool {
+        RunResult { wall_s: 0.0, ..self.clone() } == RunResult { wall_s: 0.0, ..other.clone() }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}: not a journal record ({message}); the journal is damaged before its last line")]
+    #[error("{path}:{line}: not a journal line ({message}); the journal is damaged before its last line")]
     Corrupt { path: PathBuf, line: usize, message: String },
+    #[error("{path}:{line}: run {run_id} (position {index}) is journalled twice with different results")]
+    Conflict { path: PathBuf, line: usize, run_id: String, index: usize },
 }
 
 /// What reading a journal found.
 #[derive(Debug, Default)]
 pub struct Contents {
-    pub records: Vec<Record>,
+    /// The runs, one per position, in position order.
+    pub results: Vec<RunResult>,
     /// A torn last line was dropped (and truncated away when reading for append).
     pub torn: bool,
+    /// Lines that repeated a run already read (counted once).
+    pub duplicates: usize,
 }
 
-/// Read the records of the journal at `path` (none if it does not exist).
+/// Read the runs of the journal at `path` (none if it does not exist).
 pub fn read(path: &Path) -> Result<Contents, JournalError> {
     let io = |source| JournalError::Io { path: path.to_path_buf(), source };
     let text = match std::fs::read(path) {
@@ -71,20 +97,31 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
         Err(e) => return Err(io(e)),
     };
     let mut out = Contents::default();
+    let mut by_index: BTreeMap<usize, RunResult> = BTreeMap::new();
     let n_lines = text.split(|&b| b == b'\n').count();
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
         }
         let last = i + 1 == n_lines; // no newline after it: possibly torn
-        match (serde_json::from_slice::<Record>(line), last) {
+        match (serde_json::from_slice::<RunResult>(line), last) {
             (_, true) => out.torn = true,
-            (Ok(r), false) => out.records.push(r),
+            (Ok(r), false) => match by_index.get(&r.index) {
+                Some(first) if first.same_outcome(&r) => out.duplicates += 1,
+                Some(_) => {
+                    let (path, line) = (path.to_path_buf(), i + 1);
+                    return Err(JournalError::Conflict { path, line, run_id: r.run_id, index: r.index });
+                }
+                None => {
+                    by_index.insert(r.index, r);
+                }
+            },
             (Err(e), false) => {
                 return Err(JournalError::Corrupt { path: path.to_path_buf(), line: i + 1, message: e.to_string() });
             }
         }
     }
+    out.results = by_index.into_values().collect();
     Ok(out)
 }
 
@@ -111,9 +148,9 @@ impl Journal {
         Ok((Journal { path: path.to_path_buf(), file }, contents))
     }
 
-    /// Append one record and sync it to disk.
-    pub fn append(&mut self, r: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(r).expect("records serialise");
+    /// Append one run and sync it to disk.
+    pub fn append(&mut self, r: &RunResult) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(r).expect("run results serialise");
         line.push(b'\n');
         let io = |source| JournalError::Io { path: self.path.clone(), source };
         self.file.write_all(&line).map_err(io)?;
@@ -125,8 +162,8 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn record(index: usize) -> Record {
-        Record {
+    fn result(index: usize) -> RunResult {
+        RunResult {
             index,
             run_id: format!("00000000000000ab-{index}"),
             config_id: "00000000000000ab".into(),
@@ -149,19 +186,20 @@ mod tests {
             output_spikes_train: 3,
             output_spikes_test: 4,
             wall_s: 0.01,
+            race: None,
         }
     }
 
     #[test]
-    fn records_round_trip_bit_for_bit() {
+    fn results_round_trip_bit_for_bit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
         let (mut j, c) = Journal::open(&path).unwrap();
-        assert!(c.records.is_empty());
-        j.append(&record(0)).unwrap();
-        j.append(&record(1)).unwrap();
+        assert!(c.results.is_empty());
+        j.append(&result(0)).unwrap();
+        j.append(&result(1)).unwrap();
         let back = read(&path).unwrap();
-        assert_eq!(back.records, vec![record(0), record(1)]);
+        assert_eq!(back.results, vec![result(0), result(1)]);
         assert!(!back.torn);
     }
 
@@ -170,19 +208,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
         let (mut j, _) = Journal::open(&path).unwrap();
-        j.append(&record(0)).unwrap();
-        let full = serde_json::to_string(&record(1)).unwrap();
+        j.append(&result(0)).unwrap();
+        let full = serde_json::to_string(&result(1)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(&full.as_bytes()[..full.len() / 2]).unwrap();
         drop((j, f));
         let c = read(&path).unwrap();
         assert!(c.torn);
-        assert_eq!(c.records, vec![record(0)]);
+        assert_eq!(c.results, vec![result(0)]);
         let (mut j, c) = Journal::open(&path).unwrap();
         assert!(c.torn);
-        j.append(&record(1)).unwrap();
+        j.append(&result(1)).unwrap();
         let c = read(&path).unwrap();
-        assert_eq!((c.records, c.torn), (vec![record(0), record(1)], false));
+        assert_eq!((c.results, c.torn), (vec![result(0), result(1)], false));
     }
 
     #[test]
@@ -191,7 +229,7 @@ mod tests {
         // which is safe (runs are deterministic) and keeps the rule simple.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
-        std::fs::write(&path, serde_json::to_string(&record(0)).unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_string(&result(0)).unwrap()).unwrap();
         assert!(read(&path).unwrap().torn);
     }
 
@@ -199,9 +237,25 @@ mod tests {
     fn damage_before_the_last_line_is_an_error_naming_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
-        let good = serde_json::to_string(&record(0)).unwrap();
+        let good = serde_json::to_string(&result(0)).unwrap();
         std::fs::write(&path, format!("{good}\n{{garbage\n{good}\n")).unwrap();
         let e = read(&path).unwrap_err().to_string();
         assert!(e.contains("journal.jsonl:2:"), "{e}");
+    }
+
+    #[test]
+    fn a_run_journalled_twice_counts_once_and_a_disagreement_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let line = |r: &RunResult| serde_json::to_string(r).unwrap() + "\n";
+        let slower = RunResult { wall_s: 9.0, ..result(0) };
+        std::fs::write(&path, line(&result(0)) + &line(&result(1)) + &line(&slower)).unwrap();
+        let c = read(&path).unwrap();
+        assert_eq!((c.results, c.duplicates), (vec![result(0), result(1)], 1));
+
+        let other = RunResult { test_accuracy: Some(0.5), ..result(1) };
+        std::fs::write(&path, line(&result(0)) + &line(&result(1)) + &line(&other)).unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("journal.jsonl:3:") && e.contains("twice with different results"), "{e}");
     }
 }

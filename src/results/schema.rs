@@ -1,97 +1,229 @@
-//! Writing a results directory's tables, and the end-of-sweep report.
-
-use std::path::Path;
+//! The tables of a results directory, and the one home of their column names.
+//!
+//! | table | one row per | columns |
+//! | --- | --- | --- |
+//! | `runs` | run, in the work's order | `run_id`, `config_id`, `replicate`, `seed`, (races: `iteration`, `seed_index`, `phase`), every parameter, `status`, `error`, the [`METRICS`] |
+//! | `summary` | configuration | `config_id`, every parameter, `replicates`, `failed`, and `<m>_<s>` for `m` in [`SUMMARY_METRICS`] and `s` in [`STATS`] |
+//! | `timings` | run | `run_id`, `wall_s` |
+//!
+//! The runs table holds only what a run determines (no wall time: that goes to the timings
+//! table), so the same work gives the same bytes whatever the thread count, the order runs
+//! finished in, interruptions or sharding.
 
 use polars::prelude::*;
 
-use super::journal::Record;
-use super::tables::{self, Format};
+use super::journal::{Param, RunResult};
+use crate::config::params;
 
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    #[error("building the tables: {0}")]
-    Polars(#[from] PolarsError),
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+pub const RUN_ID: &str = "run_id";
+pub const CONFIG_ID: &str = "config_id";
+pub const REPLICATE: &str = "replicate";
+pub const SEED: &str = "seed";
+pub const ITERATION: &str = "iteration";
+pub const SEED_INDEX: &str = "seed_index";
+pub const PHASE: &str = "phase";
+pub const STATUS: &str = "status";
+pub const ERROR: &str = "error";
+pub const TRAIN_ACCURACY: &str = "train_accuracy";
+pub const TEST_ACCURACY: &str = "test_accuracy";
+pub const REPLICATES: &str = "replicates";
+pub const FAILED: &str = "failed";
+pub const WALL_S: &str = "wall_s";
+
+/// `status` of a run that finished with results, and of one that failed.
+pub const OK: &str = "ok";
+pub const FAILED_STATUS: &str = "failed";
+/// `phase` of a race run: racing, or validating the final elites on fresh seeds.
+pub const RACING: &str = "race";
+pub const VALIDATION: &str = "validation";
+
+/// A count column: its name and how to read it off a run.
+pub type Count = (&'static str, fn(&RunResult) -> u64);
+/// A metric column: its name and how to read it off a run (absent for a failed run).
+pub type Metric = (&'static str, fn(&RunResult) -> Option<f64>);
+
+/// The counts a run reports, after its two accuracies, in table order.
+pub const COUNTS: [Count; 6] = [
+    ("presentations_train", |r| r.train_presentations),
+    ("presentations_test", |r| r.test_presentations),
+    ("input_spikes_train", |r| r.input_spikes_train),
+    ("input_spikes_test", |r| r.input_spikes_test),
+    ("output_spikes_train", |r| r.output_spikes_train),
+    ("output_spikes_test", |r| r.output_spikes_test),
+];
+
+/// The accuracies a run reports, in table order.
+pub const METRICS: [Metric; 2] = [(TRAIN_ACCURACY, |r| r.train_accuracy), (TEST_ACCURACY, |r| r.test_accuracy)];
+
+/// The metrics the summary describes, in its column order.
+pub const SUMMARY_METRICS: [&str; 2] = [TEST_ACCURACY, TRAIN_ACCURACY];
+
+/// The statistics of each summarised metric, in column order.
+pub const STATS: [&str; 5] = ["mean", "sd", "se", "ci95_low", "ci95_high"];
+
+/// The summary column of statistic `stat` of `metric`, e.g. `test_accuracy_mean`.
+pub fn stat_column(metric: &str, stat: &str) -> String {
+    format!("{metric}_{stat}")
 }
 
-/// The tables of a set of records.
-pub struct Tables {
-    pub runs: DataFrame,
-    pub summary: DataFrame,
-    pub timings: DataFrame,
+/// The parameter columns, in table order.
+pub fn param_names() -> Vec<&'static str> {
+    params::all().into_iter().map(|(_, n)| n).collect()
 }
 
-impl Tables {
-    pub fn build(records: &[Record]) -> Result<Tables, OutputError> {
-        let ordered = tables::in_order(records);
-        let runs = tables::runs(&ordered)?;
-        let summary = tables::summary(&runs, &tables::param_names(&ordered))?;
-        let timings = tables::timings(&ordered)?;
-        Ok(Tables { runs, summary, timings })
+/// Results in the work's order, one per position (the first of any duplicates).
+pub fn in_order(results: &[RunResult]) -> Vec<&RunResult> {
+    let mut v: Vec<&RunResult> = results.iter().collect();
+    v.sort_by_key(|r| r.index);
+    v.dedup_by_key(|r| r.index);
+    v
+}
+
+/// A parameter column: typed by its values (text if any is text, else float if any is a float,
+/// else boolean, else whole number), or by its default when no run gives it a value.
+pub fn param_column(name: &str, values: &[Option<&Param>]) -> Column {
+    let default = params::default_kind(name);
+    let kind = |f: fn(&Param) -> bool| {
+        values.iter().flatten().any(|p| f(p)) || (values.iter().all(Option::is_none) && f(&default))
+    };
+    if kind(|p| matches!(p, Param::Text(_))) {
+        let v: Vec<Option<String>> = values
+            .iter()
+            .map(|p| {
+                p.map(|p| match p {
+                    Param::Text(s) => s.clone(),
+                    Param::Bool(b) => b.to_string(),
+                    Param::Int(i) => i.to_string(),
+                    Param::Float(x) => x.to_string(),
+                })
+            })
+            .collect();
+        Column::new(name.into(), v)
+    } else if kind(|p| matches!(p, Param::Float(_))) {
+        let v: Vec<Option<f64>> = values
+            .iter()
+            .map(|p| match p {
+                Some(Param::Float(x)) => Some(*x),
+                Some(Param::Int(i)) => Some(*i as f64),
+                _ => None,
+            })
+            .collect();
+        Column::new(name.into(), v)
+    } else if kind(|p| matches!(p, Param::Bool(_))) {
+        let v: Vec<Option<bool>> =
+            values.iter().map(|p| if let Some(Param::Bool(b)) = p { Some(*b) } else { None }).collect();
+        Column::new(name.into(), v)
+    } else {
+        let v: Vec<Option<i64>> =
+            values.iter().map(|p| if let Some(Param::Int(i)) = p { Some(*i) } else { None }).collect();
+        Column::new(name.into(), v)
     }
+}
 
-    /// Write `runs`, `summary` and `timings` as Parquet and CSV into `dir`.
-    pub fn write(&self, dir: &Path) -> Result<(), OutputError> {
-        for (name, df) in [("runs", &self.runs), ("summary", &self.summary), ("timings", &self.timings)] {
-            for format in [Format::Parquet, Format::Csv] {
-                let bytes = tables::encode(df, format)?;
-                let path = dir.join(format!("{name}.{}", format.extension()));
-                tables::write_atomic(&path, &bytes)
-                    .map_err(|source| OutputError::Io { path: path.display().to_string(), source })?;
-            }
+/// The parameter columns of some results (`rows[i]` gives row `i`'s parameters).
+pub fn param_columns(rows: &[&[(String, Option<Param>)]]) -> Vec<Column> {
+    param_names()
+        .iter()
+        .map(|name| {
+            let values: Vec<Option<&Param>> =
+                rows.iter().map(|ps| ps.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_ref())).collect();
+            param_column(name, &values)
+        })
+        .collect()
+}
+
+/// One row per run, in the work's order.
+pub fn runs(results: &[RunResult]) -> PolarsResult<DataFrame> {
+    let rs = in_order(results);
+    let u64s =
+        |name: &str, f: fn(&RunResult) -> u64| Column::new(name.into(), rs.iter().map(|r| f(r)).collect::<Vec<u64>>());
+    let mut cols = vec![
+        Column::new(RUN_ID.into(), rs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>()),
+        Column::new(CONFIG_ID.into(), rs.iter().map(|r| r.config_id.as_str()).collect::<Vec<_>>()),
+        u64s(REPLICATE, |r| r.replicate),
+        u64s(SEED, |r| r.seed),
+    ];
+    if rs.iter().any(|r| r.race.is_some()) {
+        let tag = |r: &RunResult| {
+            r.race.unwrap_or(crate::results::journal::RaceTag { iteration: 0, seed_index: 0, validation: false })
+        };
+        cols.push(Column::new(ITERATION.into(), rs.iter().map(|r| u64::from(tag(r).iteration)).collect::<Vec<_>>()));
+        cols.push(Column::new(SEED_INDEX.into(), rs.iter().map(|r| u64::from(tag(r).seed_index)).collect::<Vec<_>>()));
+        cols.push(Column::new(
+            PHASE.into(),
+            rs.iter().map(|r| if tag(r).validation { VALIDATION } else { RACING }).collect::<Vec<_>>(),
+        ));
+    }
+    let params: Vec<&[(String, Option<Param>)]> = rs.iter().map(|r| r.params.as_slice()).collect();
+    cols.extend(param_columns(&params));
+    cols.push(Column::new(
+        STATUS.into(),
+        rs.iter().map(|r| if r.ok() { OK } else { FAILED_STATUS }).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(ERROR.into(), rs.iter().map(|r| r.error.as_deref()).collect::<Vec<_>>()));
+    for (name, f) in METRICS {
+        cols.push(Column::new(name.into(), rs.iter().map(|r| f(r)).collect::<Vec<_>>()));
+    }
+    for (name, f) in COUNTS {
+        cols.push(u64s(name, f));
+    }
+    DataFrame::new_infer_height(cols)
+}
+
+/// Wall time per run, in the work's order.
+pub fn timings(results: &[RunResult]) -> PolarsResult<DataFrame> {
+    let rs = in_order(results);
+    DataFrame::new_infer_height(vec![
+        Column::new(RUN_ID.into(), rs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>()),
+        Column::new(WALL_S.into(), rs.iter().map(|r| r.wall_s).collect::<Vec<_>>()),
+    ])
+}
+
+/// A table cell: its text, and its number when it is one (`float`: it was a real number, which
+/// is shown rounded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub number: Option<f64>,
+    pub float: bool,
+}
+
+impl Cell {
+    pub fn of(v: AnyValue) -> Cell {
+        let num = |text: String, x: f64, float: bool| Cell { text, number: Some(x), float };
+        match v {
+            AnyValue::Float64(x) => num(format!("{x}"), x, true),
+            AnyValue::Float32(x) => num(format!("{x}"), f64::from(x), true),
+            AnyValue::Int64(i) => num(i.to_string(), i as f64, false),
+            AnyValue::Int32(i) => num(i.to_string(), f64::from(i), false),
+            AnyValue::UInt64(i) => num(i.to_string(), i as f64, false),
+            AnyValue::UInt32(i) => num(i.to_string(), f64::from(i), false),
+            AnyValue::Null => Cell { text: "-".into(), number: None, float: false },
+            AnyValue::String(s) => Cell { text: s.to_string(), number: None, float: false },
+            AnyValue::StringOwned(s) => Cell { text: s.to_string(), number: None, float: false },
+            other => Cell { text: other.to_string(), number: None, float: false },
         }
-        Ok(())
+    }
+
+    /// The cell as shown in tables and figures: real numbers rounded (see [`crate::text::number`]).
+    pub fn shown(&self) -> String {
+        match self.number {
+            Some(x) if self.float => crate::text::number(x),
+            _ => self.text.clone(),
+        }
     }
 }
 
-fn cell(df: &DataFrame, col: &str, row: usize) -> String {
-    match df.column(col).and_then(|c| c.get(row)) {
-        Ok(AnyValue::Float64(x)) if x != 0.0 && x.abs() < 0.01 => format!("{x:.3e}"),
-        Ok(AnyValue::Float64(x)) => format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string(),
-        Ok(AnyValue::Null) => "-".into(),
-        Ok(AnyValue::String(s)) => s.to_string(),
-        Ok(AnyValue::StringOwned(s)) => s.to_string(),
-        Ok(v) => v.to_string(),
-        Err(_) => "?".into(),
-    }
-}
-
-fn float(df: &DataFrame, col: &str, row: usize) -> Option<f64> {
-    df.column(col).ok()?.f64().ok()?.get(row)
-}
-
-/// The best `k` configurations by mean test accuracy, as a text table showing the swept axes.
-pub fn top_table(summary: &DataFrame, axes: &[String], k: usize) -> String {
-    let mut rows: Vec<usize> =
-        (0..summary.height()).filter(|&r| float(summary, "test_accuracy_mean", r).is_some()).collect();
-    rows.sort_by(|&a, &b| {
-        let (x, y) = (float(summary, "test_accuracy_mean", a), float(summary, "test_accuracy_mean", b));
-        y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
-    });
-    let mut header = vec!["rank".to_string(), "config_id".to_string()];
-    header.extend(axes.iter().cloned());
-    header.extend(["test acc".into(), "95% CI".into(), "n".into()]);
-    let mut table = vec![header];
-    for (rank, &r) in rows.iter().take(k).enumerate() {
-        let mut line = vec![(rank + 1).to_string(), cell(summary, "config_id", r)];
-        line.extend(axes.iter().map(|a| cell(summary, a, r)));
-        let mean = float(summary, "test_accuracy_mean", r).unwrap_or(f64::NAN);
-        line.push(format!("{mean:.4}"));
-        line.push(match (float(summary, "test_accuracy_ci95_low", r), float(summary, "test_accuracy_ci95_high", r)) {
-            (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
-            _ => "-".into(),
-        });
-        line.push(cell(summary, "replicates", r));
-        table.push(line);
-    }
-    crate::text::table(&table)
+/// Column `name` of `df`, cell by cell (`None` if there is no such column).
+pub fn cells(df: &DataFrame, name: &str) -> Option<Vec<Cell>> {
+    let c = df.column(name).ok()?;
+    Some((0..df.height()).map(|r| c.get(r).map(Cell::of).unwrap_or_else(|_| Cell::of(AnyValue::Null))).collect())
 }
 
 /// Failed runs grouped by error, most frequent first.
-pub fn failures(records: &[Record]) -> Vec<(String, usize)> {
+pub fn failures(results: &[RunResult]) -> Vec<(String, usize)> {
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for e in records.iter().filter_map(|r| r.error.as_ref()) {
+    for e in results.iter().filter_map(|r| r.error.as_ref()) {
         match counts.iter_mut().find(|(m, _)| m == e) {
             Some((_, n)) => *n += 1,
             None => counts.push((e.clone(), 1)),

@@ -1,75 +1,45 @@
-//! Running a sweep's runs: one kernel ([`run_one`]) behind the sequential and parallel paths,
-//! parallelism only here (`par_iter` on a rayon pool of the requested size), every finished run
-//! appended to the journal at once. A run that panics or diverges is recorded as failed and the
-//! sweep goes on. Setting `stop` lets in-flight runs finish and starts no new one.
+//! Running runs: one kernel ([`run_one`]) behind every path, parallelism only here (`par_iter` on
+//! a rayon pool of the requested size). Each finished run is handed to a sink (a results
+//! directory's journal) at once. A run that panics or diverges is recorded as failed and the rest
+//! go on. Setting `stop` lets in-flight runs finish and starts no new one.
+//!
+//! A run's result depends only on its configuration and seed, never on the thread that ran it or
+//! on when: [`tests::one_thread_and_two_agree_bit_for_bit`] holds the kernel to that.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::journal::{Journal, JournalError, Param, Record};
-use super::names;
-use super::space::{Config, RunSpec};
-use crate::run::run_instance;
+use super::{Config, RunSpec};
+use crate::config::params;
+use crate::results::journal::{JournalError, RunResult};
+use crate::run::{RunOutcome, run_instance};
 
-/// Worker threads: the requested number, or every core.
-pub fn threads(requested: Option<usize>) -> usize {
-    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
-}
+/// The most worker threads harness starts (far beyond any machine it runs on; a larger request
+/// is a typo).
+pub const MAX_THREADS: usize = 1024;
 
-/// Every parameter of a configuration, in declaration order, as table values. `hold_inc` is
-/// given its effective value (`0.1 * n_out` when absent).
-pub fn params_of(config: &Config) -> Vec<(String, Option<Param>)> {
-    let raw = &config.exp.raw;
-    let mut model = toml::Table::try_from(&raw.model).expect("serialisable");
-    model.insert("hold_inc".into(), toml::Value::Float(raw.model.hold_inc_for(config.exp.factors.n_out)));
-    let protocol = toml::Table::try_from(&raw.protocol).expect("serialisable");
-    names::all()
-        .into_iter()
-        .map(|(section, name)| {
-            let table = match section {
-                names::Section::Model => &model,
-                names::Section::Protocol => &protocol,
-            };
-            (name.to_string(), table.get(name).map(to_param))
-        })
-        .collect()
-}
-
-fn to_param(v: &toml::Value) -> Param {
-    match v {
-        toml::Value::Boolean(b) => Param::Bool(*b),
-        toml::Value::Integer(i) => Param::Int(*i),
-        toml::Value::Float(x) => Param::Float(*x),
-        toml::Value::String(s) => Param::Text(s.clone()),
-        toml::Value::Array(xs) => Param::Text(
-            xs.iter()
-                .map(|x| match x {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        other => Param::Text(other.to_string()),
+/// Worker threads: the requested number (1 to [`MAX_THREADS`]), or every core.
+pub fn threads(requested: Option<usize>) -> Result<usize, String> {
+    match requested {
+        Some(0) => Err("--threads 0: give at least 1 thread".into()),
+        Some(n) if n > MAX_THREADS => Err(format!("--threads {n}: at most {MAX_THREADS}")),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
 }
 
-/// Run one run of a sweep: the kernel of every path.
-pub fn run_one(config: &Config, spec: &RunSpec) -> Record {
-    let start = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_instance(&config.exp, spec.seed, &mut ())));
-    let wall_s = start.elapsed().as_secs_f64();
-    let mut r = Record {
+/// The result of a run of `config` with `spec`'s seed, from what the run produced (or why not).
+pub fn result_of(config: &Config, spec: &RunSpec, outcome: Result<RunOutcome, String>, wall_s: f64) -> RunResult {
+    let mut r = RunResult {
         index: spec.index,
         run_id: spec.run_id.clone(),
         config_id: config.id_hex(),
         replicate: spec.replicate,
         seed: spec.seed,
-        params: params_of(config),
+        params: params::values(&config.exp.raw, config.exp.factors.n_out),
         error: None,
         train_accuracy: None,
         test_accuracy: None,
@@ -80,9 +50,10 @@ pub fn run_one(config: &Config, spec: &RunSpec) -> Record {
         output_spikes_train: 0,
         output_spikes_test: 0,
         wall_s,
+        race: None,
     };
     match outcome {
-        Ok(Ok(o)) => {
+        Ok(o) => {
             r.train_accuracy = Some(o.train_accuracy());
             r.test_accuracy = Some(o.test_accuracy());
             r.train_presentations = o.train.labels.len() as u64;
@@ -92,59 +63,102 @@ pub fn run_one(config: &Config, spec: &RunSpec) -> Record {
             r.output_spikes_train = o.train.output_spikes.iter().sum();
             r.output_spikes_test = o.test.output_spikes.iter().sum();
         }
-        Ok(Err(e)) => r.error = Some(e.to_string()),
+        Err(e) => r.error = Some(e),
+    }
+    r
+}
+
+/// Run one run: the kernel of every path.
+pub fn run_one(config: &Config, spec: &RunSpec) -> RunResult {
+    let start = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_instance(&config.exp, spec.seed, &mut ())));
+    let wall_s = start.elapsed().as_secs_f64();
+    let outcome = match outcome {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            r.error = Some(format!("panic: {msg}"));
+            Err(format!("panic: {msg}"))
         }
-    }
-    r
+    };
+    result_of(config, spec, outcome, wall_s)
 }
 
-/// Run `specs` on `threads` threads, appending each record to `journal` as it finishes and
-/// calling `progress` after each. Returns the records of the runs that ran, in the order of
-/// `specs` (runs skipped because `stop` was set are absent).
+/// Run `specs` on `threads` threads, handing each result to `sink` as it finishes (a sink error
+/// stops the work) and calling `progress` after each. Returns the results of the runs that ran,
+/// in the order of `specs` (runs skipped because `stop` was set are absent).
 pub fn execute(
     configs: &[Config],
     specs: &[RunSpec],
     threads: usize,
-    journal: &Mutex<Journal>,
+    sink: &(dyn Fn(&RunResult) -> Result<(), JournalError> + Sync),
     stop: &AtomicBool,
-    progress: &(dyn Fn(&Record) + Sync),
-) -> Result<Vec<Record>, JournalError> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
-    let results: Vec<Option<Result<Record, JournalError>>> = pool.install(|| {
+    progress: &(dyn Fn(&RunResult) + Sync),
+) -> Result<Vec<RunResult>, JournalError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| JournalError::Io { path: "(thread pool)".into(), source: std::io::Error::other(e.to_string()) })?;
+    let results: Vec<Option<Result<RunResult, JournalError>>> = pool.install(|| {
         specs
             .par_iter()
             .map(|spec| {
                 if stop.load(Ordering::SeqCst) {
                     return None;
                 }
-                let record = run_one(&configs[spec.config], spec);
-                let written = journal.lock().expect("journal lock").append(&record);
+                let result = run_one(&configs[spec.config], spec);
+                let written = sink(&result);
                 if written.is_ok() {
-                    progress(&record);
+                    progress(&result);
                 } else {
                     stop.store(true, Ordering::SeqCst);
                 }
-                Some(written.map(|_| record))
+                Some(written.map(|_| result))
             })
             .collect()
     });
     results.into_iter().flatten().collect()
 }
 
-/// The sequential path: the same kernel, one run after the other.
-pub fn execute_sequential(configs: &[Config], specs: &[RunSpec]) -> Vec<Record> {
-    specs.iter().map(|s| run_one(&configs[s.config], s)).collect()
+/// Run `specs` on `threads` threads without a sink: results in the order of `specs`.
+pub fn execute_in_memory(configs: &[Config], specs: &[RunSpec], threads: usize) -> Vec<RunResult> {
+    let never = AtomicBool::new(false);
+    execute(configs, specs, threads, &|_| Ok(()), &never, &|_| {}).expect("no sink, no sink error")
 }
 
-/// The parallel path without a journal (for checks): records in the order of `specs`.
-pub fn execute_in_memory(configs: &[Config], specs: &[RunSpec], threads: usize) -> Vec<Record> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
-    pool.install(|| specs.par_iter().map(|s| run_one(&configs[s.config], s)).collect())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::expand;
+
+    /// rayon-demo's `test_life`: the parallel path and the sequential one agree bit for bit, in
+    /// the same order, whatever finishes first.
+    #[test]
+    fn one_thread_and_two_agree_bit_for_bit() {
+        let text = "seed = 3\nreplicates = 3\n[protocol]\ntrain_presentations = 10\ntest_presentations = 5\n\
+                    [grid]\nc_inp = [0.1, 0.3]\nlr = [0.05, 0.2]\n";
+        let raw = crate::config::parse_text("t.toml", text).unwrap();
+        let sweep = expand(&raw, "t", std::path::Path::new("."), false).unwrap();
+        let specs = sweep.runs();
+        let strip = |rs: Vec<RunResult>| rs.into_iter().map(|r| RunResult { wall_s: 0.0, ..r }).collect::<Vec<_>>();
+        let one = strip(execute_in_memory(&sweep.configs, &specs, 1));
+        let two = strip(execute_in_memory(&sweep.configs, &specs, 2));
+        assert_eq!(one.len(), 12);
+        assert_eq!(one, two);
+        let sequential = strip(specs.iter().map(|s| run_one(&sweep.configs[s.config], s)).collect());
+        assert_eq!(one, sequential);
+        assert!(one.iter().any(|r| r.test_accuracy != one[0].test_accuracy), "runs differ from each other");
+    }
+
+    #[test]
+    fn thread_counts_are_checked() {
+        assert!(threads(Some(0)).unwrap_err().contains("at least 1"));
+        assert!(threads(Some(MAX_THREADS + 1)).unwrap_err().contains("at most"));
+        assert_eq!(threads(Some(3)), Ok(3));
+        assert!(threads(None).unwrap() >= 1);
+    }
 }

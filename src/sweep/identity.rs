@@ -13,19 +13,18 @@
 //! - A random-search draw for axis `name`, trial `t`, at the grid point whose canonical override
 //!   text has id `g`, comes from `Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(stream_seed(s,
 //!   RANDOM_TAG), g ^ fnv1a(name)), t))`.
+//! - The **identity** of a sweep (or race), which resume and merge compare, is FNV-1a of its
+//!   identity text: sorted `key=value` lines of everything its results depend on, namely `kind`,
+//!   the canonical parameters of its base configuration (above), `seed` and `replicates` (their
+//!   effective values), each grid axis as `grid[i].name=[values]` (its position matters: it orders
+//!   the configurations), `random.trials` and each random axis, the `[race]` settings, and the
+//!   contents of the data file and of any `input_spikes` table as `data.contents=<FNV-1a of the
+//!   bytes>`. Not in it: the name, and anything that changes no result. A toml crate that writes
+//!   numbers differently changes nothing here: values are written by [`canonical_value`].
 
-use crate::config::RawExperiment;
+use crate::config::{Experiment, InputKind, RawExperiment};
+pub use crate::rng::fnv1a;
 use crate::rng::stream_seed;
-
-/// FNV-1a, 64 bits.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// Tag of the random-search streams ("RANDOM" in ASCII).
 pub const RANDOM_TAG: u64 = 0x52_41_4e_44_4f_4d;
@@ -70,6 +69,47 @@ pub fn canonical(raw: &RawExperiment) -> String {
     }
     lines.sort();
     lines.join("\n")
+}
+
+/// What a results directory is matched to its work by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub hash: u64,
+    pub text: String,
+}
+
+impl Identity {
+    fn of_lines(mut lines: Vec<String>) -> Identity {
+        lines.sort();
+        let text = lines.join("\n");
+        Identity { hash: fnv1a(text.as_bytes()), text }
+    }
+}
+
+/// The lines every identity has: the base configuration's parameters, the seed, the replicates,
+/// and the contents of the data it reads (`exp` is any configuration: they share the data).
+fn common_lines(kind: &str, raw: &RawExperiment, exp: &Experiment) -> Vec<String> {
+    let mut lines: Vec<String> = canonical(&raw.base()).lines().map(str::to_string).collect();
+    lines.push(format!("kind={kind}"));
+    lines.push(format!("seed={}", raw.seed.unwrap_or(1)));
+    lines.push(format!("replicates={}", raw.replicates.unwrap_or(1)));
+    lines.push(format!("data.contents={:016x}", exp.data.contents));
+    if let InputKind::Replay(t) = &exp.input {
+        lines.push(format!("input_spikes.contents={:016x}", t.contents));
+    }
+    lines
+}
+
+/// The identity of a sweep of `raw`.
+pub fn of_sweep(raw: &RawExperiment, exp: &Experiment) -> Identity {
+    let mut lines = common_lines("sweep", raw, exp);
+    for (i, (k, v)) in raw.grid.iter().flatten().enumerate() {
+        lines.push(format!("grid[{i}].{k}={}", canonical_value(v)));
+    }
+    for (k, v) in raw.random.iter().flatten() {
+        lines.push(format!("random.{k}={}", canonical_value(v)));
+    }
+    Identity::of_lines(lines)
 }
 
 /// The id of a configuration.

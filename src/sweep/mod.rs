@@ -1,18 +1,164 @@
-//! Sweeps: many seeded instances of many configurations, in parallel, into tables.
+//! Sweeps: many seeded instances of many configurations, in parallel, into a results directory.
 //!
-//! [`space`] expands a sweep file into validated configurations and runs; [`identity`] gives
-//! them stable ids and seeds; [`journal`] records each finished run as it finishes; [`tables`]
-//! turns records into the runs and summary tables; [`driver`] runs them on a rayon pool.
+//! [`axes`] parses a sweep file's `[grid]` and `[random]`; [`expand`] turns it into validated
+//! configurations and runs; [`identity`] gives them stable ids and seeds and the whole sweep its
+//! identity; [`driver`] runs runs (one kernel, sequential or on a rayon pool); [`runner`] runs a
+//! sweep into a [`crate::results::ResultsDir`], resuming what is there.
 
-pub mod baseline;
+pub mod axes;
 pub mod driver;
+mod expand;
 pub mod identity;
-pub mod journal;
-pub mod manifest;
-pub mod names;
-pub mod output;
-pub mod regression;
-pub mod space;
-pub mod tables;
+pub mod runner;
 
-pub use space::{Config, RunSpec, Sweep, expand};
+use std::path::{Path, PathBuf};
+
+pub use expand::expand;
+pub use identity::Identity;
+
+use crate::config::{self, ConfigError, Experiment, RawExperiment};
+use crate::results::Work;
+use crate::results::manifest::Kind;
+
+/// Sweeps above this many runs need `--yes`.
+pub const MAX_RUNS_WITHOUT_YES: u64 = 10_000;
+/// No sweep has more runs than this, `--yes` or not (its run list alone would take gigabytes).
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// One configuration of a sweep.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Position in the sweep's order.
+    pub index: usize,
+    pub id: u64,
+    /// The swept values, as `(name, value)`.
+    pub swept: Vec<(String, toml::Value)>,
+    pub exp: Experiment,
+}
+
+impl Config {
+    pub fn id_hex(&self) -> String {
+        format!("{:016x}", self.id)
+    }
+}
+
+/// An expanded, validated sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub name: String,
+    pub seed: u64,
+    pub replicates: u64,
+    /// Names of the swept parameters, grid axes first.
+    pub axes: Vec<String>,
+    pub configs: Vec<Config>,
+    /// Configurations dropped because an earlier one had the same parameters.
+    pub duplicates: usize,
+    /// The file as parsed.
+    pub raw: RawExperiment,
+    /// What resume and merge compare: the experiment and its data.
+    pub identity: Identity,
+    /// The absolute directory relative paths start from.
+    pub base_dir: PathBuf,
+}
+
+/// One run of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    /// Position in the sweep's order (configuration-major).
+    pub index: usize,
+    pub config: usize,
+    pub replicate: u64,
+    pub seed: u64,
+    pub run_id: String,
+}
+
+/// A shard of a sweep: runs whose position is `index - 1` modulo `count` (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parse `I/N` (1 <= I <= N).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let parsed = s.split_once('/').and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if count >= 1 && (1..=count).contains(&index) => Ok(Shard { index, count }),
+            _ => Err(format!("--shard {s:?}: expected I/N with 1 <= I <= N, e.g. --shard 2/8")),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
+
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+impl Sweep {
+    /// Every run, configuration-major, replicates in order.
+    pub fn runs(&self) -> Vec<RunSpec> {
+        let mut runs = Vec::with_capacity(self.configs.len().saturating_mul(self.replicates as usize));
+        for c in &self.configs {
+            for r in 0..self.replicates {
+                runs.push(RunSpec {
+                    index: runs.len(),
+                    config: c.index,
+                    replicate: r,
+                    seed: identity::run_seed(self.seed, c.id, r),
+                    run_id: format!("{}-{r}", c.id_hex()),
+                });
+            }
+        }
+        runs
+    }
+
+    /// What a results directory of this sweep (or of one shard of it) is for.
+    pub fn work(&self, experiment_file: &Path, shard: Option<Shard>, threads: usize) -> Work {
+        let total = self.configs.len() * self.replicates as usize;
+        let runs = match shard {
+            Some(s) => (0..total).filter(|&p| s.holds(p)).count(),
+            None => total,
+        };
+        Work {
+            kind: Kind::Sweep,
+            identity: self.identity.hash,
+            identity_text: self.identity.text.clone(),
+            experiment_file: experiment_file.display().to_string(),
+            base_dir: self.base_dir.clone(),
+            experiment: self.raw.clone(),
+            shard: shard.map(|s| s.label()),
+            total_runs: total,
+            runs,
+            threads,
+        }
+    }
+}
+
+/// Read, parse and expand a sweep file; errors name the file, line and key.
+pub fn load(path: &Path, yes: bool) -> Result<Sweep, ConfigError> {
+    let (file, text, raw) = config::read_raw(path)?;
+    let stem = path.file_stem().map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+    let base = path.parent().unwrap_or(Path::new("."));
+    expand(&raw, &stem, base, yes).map_err(|p| config::locate_all(&file, &text, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_positions() {
+        assert_eq!(Shard::parse("2/8"), Ok(Shard { index: 2, count: 8 }));
+        for bad in ["0/3", "4/3", "1/0", "x", "1/", "/2", "-1/3", "1/3/4"] {
+            assert!(Shard::parse(bad).unwrap_err().contains("expected I/N"), "{bad}");
+        }
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
+        for p in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.holds(p)).count(), 1, "position {p} in exactly one shard");
+        }
+    }
+}

@@ -1,8 +1,8 @@
-//! Recording a run: an [`Observer`] that keeps what the notebook's monitors kept, and writes it as
-//! Parquet tables (`harness run ... --trace DIR`).
+//! A run's trace: an [`Observer`] that keeps what the notebook's monitors kept, written as Parquet
+//! tables by `harness run ... --trace DIR` ([`tables`]) and drawn by `--plots` ([`crate::plot`]).
 //!
 //! The model knows nothing of this module: it only calls [`Observer::after_step`] after every step,
-//! and [`Recorder`] copies what it wants out of the [`State`].
+//! and [`Trace`] copies what it wants out of the [`State`].
 //!
 //! **What is recorded, and when.** State variables are sampled every `every` steps (the recording
 //! interval, `--record-every K`): a sample labelled `step = n` holds the values after `n` steps have
@@ -12,7 +12,8 @@
 //! recorded at every step whatever the interval (they are sparse): a spike emitted during step `n`
 //! has `step = n` and `t_ms = n * dt`, brian2's spike time. The forward and lateral weights are also
 //! kept in full at the end of the training phase and at the end of the run, whatever the interval
-//! (for the weight images).
+//! (for the weight images). A trace that would need more than [`MAX_BYTES`] is refused before the
+//! run starts (choose a larger interval).
 //!
 //! **Tables: one per group of variables, not one long table.** Each table is "tidy" in the sense
 //! that one row is one neuron (or one synapse) at one sample, and each variable is a column:
@@ -36,46 +37,39 @@
 //! type (ids unsigned, values `f64`), and Parquet's column compression does well on the repeated
 //! `step`/`neuron` columns. Row order: by sample, then neuron (or `pre`, then `post`).
 
+pub mod tables;
+
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
-use polars::prelude::*;
 
 use crate::config::Experiment;
+use crate::fsio::{self, PathError};
 use crate::model::{Factors, Observer, State};
-use crate::protocol::sampling::Schedule;
-use crate::sweep::tables::{Format, encode, write_atomic};
+use crate::protocol::{Presentation, sampling::Schedule};
 
-/// Builds one of a recording's tables.
-type TableFn = fn(&Recorder) -> PolarsResult<DataFrame>;
-
-/// Why a recording could not be written.
+/// Why a trace could not be made or written.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("{action} {}", path.display())]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
-    #[error("building the {table} table")]
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("building the {table} table: {source}")]
     Table { table: &'static str, source: polars::error::PolarsError },
+    #[error(
+        "a sample every {every} step(s) of this {steps}-step run would keep {} MB of state (at most {} MB): \
+         sample less often, e.g. --record-every {suggest}",
+        bytes / 1_000_000,
+        MAX_BYTES / 1_000_000
+    )]
+    TooLarge { every: u64, steps: u64, bytes: u64, suggest: u64 },
 }
 
 /// Recording interval used when `--plots` is given without `--trace`/`--record-every`: every
 /// 10 steps (1 ms at the notebook's `dt`).
 pub const DEFAULT_EVERY: u64 = 10;
 
-/// One presentation of the schedule, as the run showed it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shown {
-    pub index: usize,
-    pub train: bool,
-    /// First step of the presentation window.
-    pub step: u64,
-    /// The digit shown.
-    pub label: u8,
-    /// Index of its class (and of its output, with one output per class).
-    pub class_index: usize,
-    /// Row of the image in the data set.
-    pub row: usize,
-}
+/// The most memory the sampled state of one trace may take.
+pub const MAX_BYTES: u64 = 2_000_000_000;
 
 /// Weights at one moment, in full.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,12 +81,12 @@ pub struct Snapshot {
     pub w_neg: Array2<f64>,
 }
 
-/// The recording observer; after the run, its fields are the recording.
+/// The tracing observer; after the run, its fields are the trace.
 ///
 /// Per-sample arrays are flat, sample-major: sample `s`, neuron `k` of a population of `n` is at
 /// `s * n + k`; forward weight `(k, j)` of sample `s` at `s * n_in * n_out + k * n_out + j`.
 #[derive(Debug, Clone)]
-pub struct Recorder {
+pub struct Trace {
     pub every: u64,
     pub dt_ms: f64,
     pub n_in: usize,
@@ -106,8 +100,9 @@ pub struct Recorder {
     /// The classes (digits), in output order (`neurons_per_class` outputs each).
     pub classes: Vec<u8>,
     pub neurons_per_class: usize,
-    /// Every presentation of the run, in order.
-    pub schedule: Vec<Shown>,
+    /// Every presentation of the run, in order (training first; presentation `i` starts at step
+    /// `i * 2 * window_steps`).
+    pub presentations: Vec<Presentation>,
     /// The sample steps.
     pub steps: Vec<u64>,
     pub rates_hz: Vec<f64>,
@@ -132,37 +127,29 @@ pub struct Recorder {
     pub after_test: Option<Snapshot>,
 }
 
-impl Recorder {
-    /// A recorder for a run of `exp` with `schedule` (the run's, see [`crate::run::schedule`]),
-    /// sampling every `every` steps (at least 1).
-    pub fn new(exp: &Experiment, schedule: &Schedule, every: u64) -> Recorder {
+impl Trace {
+    /// A trace of a run of `exp` with `schedule` (the run's, see [`crate::run::schedule`]),
+    /// sampling every `every` steps (at least 1); refused when it would take more than
+    /// [`MAX_BYTES`].
+    pub fn new(exp: &Experiment, schedule: &Schedule, every: u64) -> Result<Trace, TraceError> {
         let every = every.max(1);
         let (n_in, n_out) = (exp.factors.n_in, exp.factors.n_out);
         let window_steps = exp.protocol.window_steps;
         let per_presentation = 2 * window_steps;
         let train_end = schedule.train.len() as u64 * per_presentation;
         let total_steps = train_end + schedule.test.len() as u64 * per_presentation;
-        let shown = schedule
-            .train
-            .iter()
-            .map(|&p| (true, p))
-            .chain(schedule.test.iter().map(|&p| (false, p)))
-            .enumerate()
-            .map(|(index, (train, p))| {
-                let row = exp.subset.rows[p];
-                Shown {
-                    index,
-                    train,
-                    step: index as u64 * per_presentation,
-                    label: exp.data.label(row),
-                    class_index: exp.subset.class_index[p],
-                    row,
-                }
-            })
-            .collect();
-        let samples = (total_steps / every) as usize;
+        let samples = total_steps / every;
+        let per_sample = (2 * n_in + 8 * n_out + n_in * n_out + n_out * n_out + 1) as u64 * 8;
+        let bytes = samples.saturating_mul(per_sample);
+        if bytes > MAX_BYTES {
+            let suggest = (total_steps.saturating_mul(per_sample) / MAX_BYTES + 1).max(every + 1);
+            return Err(TraceError::TooLarge { every, steps: total_steps, bytes, suggest });
+        }
+        let mut presentations = Schedule::presentations(&schedule.train, &exp.subset);
+        presentations.extend(Schedule::presentations(&schedule.test, &exp.subset));
+        let samples = samples as usize;
         let cap = |n: usize| Vec::with_capacity(samples * n);
-        Recorder {
+        Ok(Trace {
             every,
             dt_ms: exp.factors.dt_ms,
             n_in,
@@ -172,7 +159,7 @@ impl Recorder {
             window_steps,
             classes: exp.classes.clone(),
             neurons_per_class: exp.protocol.neurons_per_class,
-            schedule: shown,
+            presentations,
             steps: Vec::with_capacity(samples),
             rates_hz: cap(n_in),
             p_a: cap(n_in),
@@ -190,10 +177,10 @@ impl Recorder {
             out_spikes: Vec::new(),
             after_train: None,
             after_test: None,
-        }
+        })
     }
 
-    /// Number of samples recorded.
+    /// Number of samples taken.
     pub fn samples(&self) -> usize {
         self.steps.len()
     }
@@ -208,179 +195,53 @@ impl Recorder {
         self.classes[j / self.neurons_per_class.max(1)]
     }
 
+    /// The digit of a presentation.
+    pub fn digit(&self, p: &Presentation) -> u8 {
+        self.classes[p.class_index]
+    }
+
+    /// First step of presentation `index`.
+    pub fn presentation_step(&self, index: usize) -> u64 {
+        index as u64 * 2 * self.window_steps
+    }
+
     fn snapshot(s: &State) -> Snapshot {
         Snapshot { step: s.step, w: s.w.clone(), w_neg: s.w_neg.clone() }
     }
 
     /// Write every table into `dir` (created if missing); returns the files written.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, TraceError> {
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| TraceError::Io { action, path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io("creating", dir))?;
-        let tables: [(&'static str, TableFn); 7] = [
-            ("inputs", Recorder::inputs_table),
-            ("outputs", Recorder::outputs_table),
-            ("weights", Recorder::weights_table),
-            ("lateral", Recorder::lateral_table),
-            ("spikes", Recorder::spikes_table),
-            ("schedule", Recorder::schedule_table),
-            ("phases", Recorder::phases_table),
-        ];
+        fsio::create_dir_all(dir)?;
         let mut written = Vec::new();
-        for (table, build) in tables {
+        for (table, build) in tables::TABLES {
             let path = dir.join(format!("{table}.parquet"));
             let bytes = build(self)
-                .and_then(|df| encode(&df, Format::Parquet))
+                .and_then(|df| crate::results::tables::encode(&df, crate::results::tables::Format::Parquet))
                 .map_err(|source| TraceError::Table { table, source })?;
-            write_atomic(&path, &bytes).map_err(io("writing", &path))?;
+            fsio::write_atomic(&path, &bytes)?;
             written.push(path);
         }
         Ok(written)
     }
-
-    /// `step` and `t_ms` columns for `per_sample` rows per sample.
-    fn time_columns(&self, per_sample: usize) -> (Column, Column) {
-        let steps: Vec<u64> = self.steps.iter().flat_map(|&s| std::iter::repeat_n(s, per_sample)).collect();
-        let t: Vec<f64> = steps.iter().map(|&s| self.t_ms(s)).collect();
-        (Column::new("step".into(), steps), Column::new("t_ms".into(), t))
-    }
-
-    /// Neuron index column `0..n` repeated for each sample.
-    fn index_column(&self, name: &str, n: usize) -> Column {
-        let v: Vec<u32> = (0..self.samples()).flat_map(|_| 0..n as u32).collect();
-        Column::new(name.into(), v)
-    }
-
-    pub fn inputs_table(&self) -> PolarsResult<DataFrame> {
-        let (step, t) = self.time_columns(self.n_in);
-        let diff: Vec<f64> = self.p_a.iter().zip(&self.p_theta).map(|(a, th)| a - th).collect();
-        DataFrame::new_infer_height(vec![
-            step,
-            t,
-            self.index_column("neuron", self.n_in),
-            Column::new("rate_hz".into(), self.rates_hz.as_slice()),
-            Column::new("a".into(), self.p_a.as_slice()),
-            Column::new("theta".into(), self.p_theta.as_slice()),
-            Column::new("diff".into(), diff),
-        ])
-    }
-
-    pub fn outputs_table(&self) -> PolarsResult<DataFrame> {
-        let (step, t) = self.time_columns(self.n_out);
-        let i: Vec<f64> = (0..self.i_inp.len()).map(|x| self.i_inp[x] + self.i_neg[x] + self.i_teacher[x]).collect();
-        DataFrame::new_infer_height(vec![
-            step,
-            t,
-            self.index_column("neuron", self.n_out),
-            Column::new("a".into(), self.g_a.as_slice()),
-            Column::new("theta".into(), self.g_theta.as_slice()),
-            Column::new("v".into(), self.v.as_slice()),
-            Column::new("I".into(), i),
-            Column::new("I_inp".into(), self.i_inp.as_slice()),
-            Column::new("I_neg".into(), self.i_neg.as_slice()),
-            Column::new("I_teacher".into(), self.i_teacher.as_slice()),
-            Column::new("hold".into(), self.hold.as_slice()),
-        ])
-    }
-
-    pub fn weights_table(&self) -> PolarsResult<DataFrame> {
-        let (n_in, n_out) = (self.n_in, self.n_out);
-        let (step, t) = self.time_columns(n_in * n_out);
-        let pre: Vec<u32> =
-            (0..self.samples()).flat_map(|_| (0..n_in as u32).flat_map(|k| std::iter::repeat_n(k, n_out))).collect();
-        let post: Vec<u32> = (0..self.samples() * n_in).flat_map(|_| 0..n_out as u32).collect();
-        DataFrame::new_infer_height(vec![
-            step,
-            t,
-            Column::new("pre".into(), pre),
-            Column::new("post".into(), post),
-            Column::new("w".into(), self.w.as_slice()),
-        ])
-    }
-
-    pub fn lateral_table(&self) -> PolarsResult<DataFrame> {
-        let n = self.n_out;
-        let pairs: Vec<(u32, u32)> =
-            (0..n as u32).flat_map(|i| (0..n as u32).map(move |j| (i, j))).filter(|(i, j)| i != j).collect();
-        let (step, t) = self.time_columns(pairs.len());
-        let mut pre = Vec::with_capacity(self.samples() * pairs.len());
-        let mut post = Vec::with_capacity(self.samples() * pairs.len());
-        let mut w = Vec::with_capacity(self.samples() * pairs.len());
-        for s in 0..self.samples() {
-            for &(i, j) in &pairs {
-                pre.push(i);
-                post.push(j);
-                w.push(self.w_neg[s * n * n + i as usize * n + j as usize]);
-            }
-        }
-        DataFrame::new_infer_height(vec![
-            step,
-            t,
-            Column::new("pre".into(), pre),
-            Column::new("post".into(), post),
-            Column::new("w".into(), w),
-        ])
-    }
-
-    pub fn spikes_table(&self) -> PolarsResult<DataFrame> {
-        let all = self
-            .in_spikes
-            .iter()
-            .map(|&(s, k)| (s, "input", k))
-            .chain(self.out_spikes.iter().map(|&(s, j)| (s, "output", j)));
-        let (mut step, mut pop, mut neuron) = (Vec::new(), Vec::new(), Vec::new());
-        for (s, p, k) in all {
-            step.push(s);
-            pop.push(p);
-            neuron.push(k);
-        }
-        let t: Vec<f64> = step.iter().map(|&s| self.t_ms(s)).collect();
-        DataFrame::new_infer_height(vec![
-            Column::new("step".into(), step),
-            Column::new("t_ms".into(), t),
-            Column::new("population".into(), pop),
-            Column::new("neuron".into(), neuron),
-        ])
-    }
-
-    pub fn schedule_table(&self) -> PolarsResult<DataFrame> {
-        let sc = &self.schedule;
-        let steps: Vec<u64> = sc.iter().map(|p| p.step).collect();
-        DataFrame::new_infer_height(vec![
-            Column::new("index".into(), sc.iter().map(|p| p.index as u64).collect::<Vec<_>>()),
-            Column::new("phase".into(), sc.iter().map(|p| if p.train { "train" } else { "test" }).collect::<Vec<_>>()),
-            Column::new("t_ms".into(), steps.iter().map(|&s| self.t_ms(s)).collect::<Vec<_>>()),
-            Column::new("end_step".into(), steps.iter().map(|&s| s + self.window_steps).collect::<Vec<_>>()),
-            Column::new("step".into(), steps),
-            Column::new("label".into(), sc.iter().map(|p| p.label as u32).collect::<Vec<_>>()),
-            Column::new("class_index".into(), sc.iter().map(|p| p.class_index as u32).collect::<Vec<_>>()),
-            Column::new("row".into(), sc.iter().map(|p| p.row as u64).collect::<Vec<_>>()),
-        ])?
-        .select(["index", "phase", "step", "t_ms", "end_step", "label", "class_index", "row"])
-    }
-
-    pub fn phases_table(&self) -> PolarsResult<DataFrame> {
-        let (start, end) = (vec![0, self.train_end], vec![self.train_end, self.total_steps]);
-        DataFrame::new_infer_height(vec![
-            Column::new("phase".into(), ["train", "test"]),
-            Column::new("start_ms".into(), start.iter().map(|&s| self.t_ms(s)).collect::<Vec<_>>()),
-            Column::new("end_ms".into(), end.iter().map(|&s| self.t_ms(s)).collect::<Vec<_>>()),
-            Column::new("start_step".into(), start),
-            Column::new("end_step".into(), end),
-        ])?
-        .select(["phase", "start_step", "end_step", "start_ms", "end_ms"])
-    }
 }
 
-impl Observer for Recorder {
+/// Check, before a run, that tables or figures can be written into `dir`: create it and a file
+/// in it (removed again), so that an unwritable place is reported before the run, not after.
+pub fn check_writable(dir: &Path) -> Result<(), PathError> {
+    fsio::create_dir_all(dir)?;
+    let probe = dir.join(".harness-write-check");
+    std::fs::write(&probe, b"").map_err(fsio::at("writing", &probe))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+impl Observer for Trace {
     fn after_step(&mut self, s: &State, f: &Factors) {
         let n = s.step;
         let spiked = n - 1;
         self.in_spikes.extend(s.in_spikes.iter().map(|&k| (spiked, k)));
         self.out_spikes.extend(s.out_spikes.iter().map(|&j| (spiked, j)));
-        if n % self.every == 0 {
+        if n.is_multiple_of(self.every) {
             self.steps.push(n);
             self.rates_hz.extend_from_slice(&s.rates_hz);
             for k in 0..s.n_in() {

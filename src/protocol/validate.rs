@@ -1,0 +1,225 @@
+//! The protocol's validating constructor: [`ProtocolParams::protocol`] checks every value of the
+//! `[protocol]` table and derives the [`Protocol`] a run follows, as
+//! [`crate::model::ModelParams::factors`] does for the model. Problems carry the key as written in
+//! the table (`classes[2]`, `window_ms`).
+
+use super::sampling::{Sampling, holdout_sizes};
+use super::{Protocol, ProtocolParams, SamplingMode};
+use crate::data::Subset;
+use crate::model::params::whole_steps;
+
+/// The most presentations a phase may have: a run keeps about 24 bytes per presentation (its
+/// schedule, labels and predictions), so this bounds a run's memory at tens of megabytes.
+pub const MAX_PRESENTATIONS: usize = 1_000_000;
+
+/// A protocol value that failed validation: the key (within `[protocol]`) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub key: String,
+    pub message: String,
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid { key: key.into(), message: message.into() }
+}
+
+impl ProtocolParams {
+    /// Check the class list: 1 to 10 distinct digits 0..9.
+    pub fn check_classes(&self) -> Vec<Invalid> {
+        let classes = &self.classes;
+        let mut bad = Vec::new();
+        if classes.is_empty() {
+            bad.push(invalid("classes", "the class list is empty: give 1 to 10 distinct digits, e.g. [0, 1]"));
+        } else if classes.len() > 10 {
+            bad.push(invalid("classes", format!("{} classes given, at most 10", classes.len())));
+        }
+        for (i, &c) in classes.iter().enumerate() {
+            if c > 9 {
+                bad.push(invalid(format!("classes[{i}]"), format!("class {c} is outside 0..9")));
+            } else if classes[..i].contains(&c) {
+                bad.push(invalid(format!("classes[{i}]"), format!("class {c} is listed twice")));
+            }
+        }
+        bad
+    }
+
+    /// Check every value and derive the protocol of a model stepping `dt_ms`, showing the images
+    /// of `subset` (`None` when the classes could not be selected: the checks that need the
+    /// images are then skipped, the others still run).
+    pub fn protocol(&self, dt_ms: f64, subset: Option<&Subset>) -> Result<Protocol, Vec<Invalid>> {
+        let mut bad = self.check_classes();
+        let window_steps = self.window_steps(dt_ms, &mut bad);
+        self.check_values(window_steps, &mut bad);
+        let sampling = self.sampling(subset, &mut bad);
+        match window_steps {
+            Some(window_steps) if bad.is_empty() => Ok(Protocol {
+                window_steps,
+                predict_steps: self.predict_steps,
+                f_max_hz: self.f_max_hz,
+                teacher: self.teacher,
+                plastic_train: self.plasticity_train,
+                plastic_test: self.plasticity_test,
+                neurons_per_class: self.neurons_per_class,
+                prediction: self.prediction,
+                sampling,
+            }),
+            _ => Err(bad),
+        }
+    }
+
+    fn window_steps(&self, dt_ms: f64, bad: &mut Vec<Invalid>) -> Option<u64> {
+        let steps = if dt_ms > 0.0 && dt_ms.is_finite() { whole_steps(self.window_ms, dt_ms) } else { None };
+        let steps = steps.filter(|&w| w > 0);
+        if steps.is_none() {
+            bad.push(invalid(
+                "window_ms",
+                format!("must be a positive whole number of steps of dt_ms = {dt_ms} (got {})", self.window_ms),
+            ));
+        }
+        steps
+    }
+
+    fn check_values(&self, window_steps: Option<u64>, bad: &mut Vec<Invalid>) {
+        if self.predict_steps == 0 || window_steps.is_some_and(|w| self.predict_steps as u64 > w) {
+            bad.push(invalid(
+                "predict_steps",
+                format!(
+                    "must be between 1 and the steps in a window ({}), got {}",
+                    window_steps.unwrap_or(0),
+                    self.predict_steps
+                ),
+            ));
+        }
+        if !(self.f_max_hz.is_finite() && self.f_max_hz >= 0.0) {
+            bad.push(invalid("f_max_hz", format!("must be a rate >= 0 Hz (got {})", self.f_max_hz)));
+        }
+        // A negative teacher current would inhibit the labelled output: not a teacher.
+        if !(self.teacher.is_finite() && self.teacher >= 0.0) {
+            bad.push(invalid("teacher", format!("must be a finite current >= 0 (got {})", self.teacher)));
+        }
+        let count = |key: &str, n: usize, bad: &mut Vec<Invalid>| {
+            if n == 0 {
+                bad.push(invalid(key, "must be at least 1"));
+            } else if n > MAX_PRESENTATIONS {
+                bad.push(invalid(key, format!("{n} presentations: at most {MAX_PRESENTATIONS} per phase")));
+            }
+        };
+        count("train_presentations", self.train_presentations, bad);
+        if let Some(n) = self.test_presentations {
+            count("test_presentations", n, bad);
+        }
+        if self.neurons_per_class == 0 {
+            bad.push(invalid("neurons_per_class", "must be at least 1"));
+        }
+    }
+
+    fn sampling(&self, subset: Option<&Subset>, bad: &mut Vec<Invalid>) -> Sampling {
+        match self.sampling {
+            SamplingMode::Notebook => {
+                let [lo, hi] = self.notebook_positions;
+                if let Some(s) = subset
+                    && (lo > hi || hi >= s.rows.len())
+                {
+                    bad.push(invalid(
+                        "notebook_positions",
+                        format!(
+                            "[{lo}, {hi}] is not a range of positions in the {} images of classes {:?} (0..={})",
+                            s.rows.len(),
+                            self.classes,
+                            s.rows.len().saturating_sub(1)
+                        ),
+                    ));
+                }
+                let test = self.test_presentations.unwrap_or(100);
+                Sampling::Notebook { lo, hi, train: self.train_presentations, test }
+            }
+            SamplingMode::Holdout => {
+                if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+                    bad.push(invalid(
+                        "test_fraction",
+                        format!("must be strictly between 0 and 1 (got {})", self.test_fraction),
+                    ));
+                }
+                if let Some(s) = subset {
+                    for (ci, &c) in self.classes.iter().enumerate() {
+                        let n = s.class_index.iter().filter(|&&x| x == ci).count();
+                        if n < 2 {
+                            bad.push(invalid(
+                                "classes",
+                                format!("class {c} has {n} image(s); a held-out split needs at least 2"),
+                            ));
+                        }
+                    }
+                }
+                Sampling::Holdout {
+                    test_fraction: self.test_fraction,
+                    split_seed: self.split_seed,
+                    train: self.train_presentations,
+                    test: self.test_presentations,
+                }
+            }
+        }
+    }
+}
+
+impl Protocol {
+    /// Presentations in the training and test phases of a run on `subset`.
+    pub fn presentations(&self, subset: &Subset, n_classes: usize) -> (usize, usize) {
+        match self.sampling {
+            Sampling::Notebook { train, test, .. } => (train, test),
+            Sampling::Holdout { train, test: Some(test), .. } => (train, test),
+            Sampling::Holdout { train, test: None, test_fraction, .. } => {
+                (train, holdout_sizes(subset, n_classes, test_fraction).iter().map(|(_, t)| t).sum())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let p = ProtocolParams {
+            classes: vec![1, 12, 1],
+            window_ms: 0.05,
+            predict_steps: 0,
+            teacher: -1.0,
+            train_presentations: 0,
+            test_presentations: Some(MAX_PRESENTATIONS + 1),
+            neurons_per_class: 0,
+            test_fraction: 1.0,
+            ..Default::default()
+        };
+        let keys: Vec<String> = p.protocol(0.1, None).unwrap_err().into_iter().map(|b| b.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "classes[1]",
+                "classes[2]",
+                "window_ms",
+                "predict_steps",
+                "teacher",
+                "train_presentations",
+                "test_presentations",
+                "neurons_per_class",
+                "test_fraction"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_notebook_protocol_derives_as_documented() {
+        let subset = Dataset::bundled().select(&[0, 1]).unwrap();
+        let p = ProtocolParams { sampling: SamplingMode::Notebook, ..Default::default() };
+        let proto = p.protocol(0.1, Some(&subset)).unwrap();
+        assert_eq!((proto.window_steps, proto.predict_steps), (500, 50));
+        assert_eq!(proto.presentations(&subset, 2), (200, 100));
+        let held = ProtocolParams::default().protocol(0.1, Some(&subset)).unwrap();
+        assert_eq!(held.presentations(&subset, 2), (200, 91), "round(0.25 * 178) + round(0.25 * 182)");
+        let bad = ProtocolParams { notebook_positions: [1, 360], ..p };
+        assert_eq!(bad.protocol(0.1, Some(&subset)).unwrap_err()[0].key, "notebook_positions");
+    }
+}

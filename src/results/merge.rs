@@ -1,0 +1,150 @@
+//! Merging the shards of one sweep into the results of the whole: the same journal, tables and
+//! manifest as a single-machine sweep's (the runs and summary tables byte for byte).
+//!
+//! The policy: every directory must hold a sweep (races are not sharded) with the same identity
+//! (experiment and data contents); a run present in two shards must agree; every shard, and the
+//! merging harness, must be one build unless `allow_other_build` (then the manifest lists the
+//! builds); the output directory must not hold results yet. An incomplete merge (shards missing)
+//! writes what there is and says how many runs are missing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::journal::{self, Journal, RunResult};
+use super::lock::DirLock;
+use super::manifest::{self, Kind, Manifest};
+use super::{ResultsError, Tables};
+use crate::fsio;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    #[error("{}: a race's results are not shards of a sweep; races are not merged", dir.display())]
+    Race { dir: PathBuf },
+    #[error("{}: results of {what}: only shards of one sweep merge", dir.display())]
+    OtherExperiment { what: String, dir: PathBuf },
+    #[error("run {run_id} (position {index}) differs between {} and another shard: the shards disagree", dir.display())]
+    Disagree { dir: PathBuf, run_id: String, index: usize },
+    #[error(
+        "the shards were written by more than one build of harness ({builds}); runs are bit-identical only under \
+         one build. Merge with --allow-other-build to mix them (the manifest records the builds)."
+    )]
+    OtherBuild { builds: String },
+    #[error("{}: already holds results; choose another --out", out.display())]
+    OutExists { out: PathBuf },
+    #[error(
+        "{}: results format 1 (written by harness {build}); merge its shards with that build, or re-run them",
+        dir.display()
+    )]
+    Format1 { dir: PathBuf, build: String },
+}
+
+/// What a merge wrote.
+#[derive(Debug)]
+pub struct Merged {
+    pub out: PathBuf,
+    pub manifest: Manifest,
+    pub tables: Tables,
+    pub done: usize,
+}
+
+impl Merged {
+    pub fn complete(&self) -> bool {
+        self.done == self.manifest.sweep_runs
+    }
+
+    pub fn missing(&self) -> usize {
+        self.manifest.sweep_runs.saturating_sub(self.done)
+    }
+}
+
+fn identity(m: &Manifest) -> String {
+    m.identity.clone()
+}
+
+/// Merge the shard directories `dirs` into `out` (default: `results/<experiment name>`).
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>, allow_other_build: bool) -> Result<Merged, MergeError> {
+    let mut first: Option<Manifest> = None;
+    let mut by_index: BTreeMap<usize, RunResult> = BTreeMap::new();
+    let mut builds: Vec<String> = vec![manifest::this_build()];
+    let mut readers = Vec::new();
+    for dir in dirs {
+        readers.push(DirLock::shared(dir).map_err(ResultsError::from)?);
+        let m = Manifest::read(dir).map_err(ResultsError::from)?;
+        if m.kind == Kind::Race {
+            return Err(MergeError::Race { dir: dir.clone() });
+        }
+        if m.legacy_hash.is_some() {
+            return Err(MergeError::Format1 { dir: dir.clone(), build: m.build() });
+        }
+        if let Some(f) = &first
+            && identity(f) != identity(&m)
+        {
+            let what = format!(
+                "experiment {} ({}), but {} holds experiment {} ({})",
+                identity(&m),
+                m.experiment_file,
+                dirs[0].display(),
+                identity(f),
+                f.experiment_file
+            );
+            return Err(MergeError::OtherExperiment { what, dir: dir.clone() });
+        }
+        for b in std::iter::once(m.build()).chain(m.other_builds.iter().cloned()) {
+            if !builds.contains(&b) {
+                builds.push(b);
+            }
+        }
+        for r in journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results {
+            match by_index.get(&r.index) {
+                Some(old) if RunResult { wall_s: 0.0, ..old.clone() } != RunResult { wall_s: 0.0, ..r.clone() } => {
+                    return Err(MergeError::Disagree { dir: dir.clone(), run_id: r.run_id, index: r.index });
+                }
+                Some(_) => {}
+                None => {
+                    by_index.insert(r.index, r);
+                }
+            }
+        }
+        first.get_or_insert(m);
+    }
+    let Some(m) = first else { return Err(MergeError::OtherBuild { builds: "no shard given".into() }) };
+    if builds.len() > 1 && !allow_other_build {
+        return Err(MergeError::OtherBuild { builds: builds.join("; ") });
+    }
+    let name = m.experiment.name.clone().unwrap_or_else(|| "merged".into());
+    let out = out.map_or_else(|| PathBuf::from("results").join(&name), Path::to_path_buf);
+    fsio::create_dir_all(&out).map_err(ResultsError::from)?;
+    let mut lock = DirLock::exclusive(&out).map_err(ResultsError::from)?;
+    if out.join(journal::FILE).exists() || out.join(manifest::FILE).exists() {
+        return Err(MergeError::OutExists { out });
+    }
+    lock.announce().map_err(ResultsError::from)?;
+    let results: Vec<RunResult> = by_index.into_values().collect();
+    let (mut j, _) = Journal::open(&out.join(journal::FILE)).map_err(ResultsError::from)?;
+    for r in &results {
+        j.append(r).map_err(ResultsError::from)?;
+    }
+    let tables = Tables::build(&results).map_err(ResultsError::from)?;
+    for (name, df) in tables.named() {
+        super::tables::write(&out, name, df).map_err(ResultsError::from)?;
+    }
+    let complete = results.len() == m.sweep_runs;
+    let this = manifest::this_build();
+    let merged = Manifest {
+        format: manifest::FORMAT,
+        shard: None,
+        runs: m.sweep_runs,
+        runs_done: results.len(),
+        runs_failed: results.iter().filter(|r| !r.ok()).count(),
+        finished: complete.then(manifest::now_utc),
+        command_line: manifest::command_line(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit().to_string(),
+        other_builds: builds.into_iter().filter(|b| *b != this).collect(),
+        ..m
+    };
+    merged.write(&out).map_err(ResultsError::from)?;
+    Ok(Merged { out, manifest: merged, tables, done: results.len() })
+}

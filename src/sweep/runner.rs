@@ -1,0 +1,122 @@
+//! Running a sweep into its results directory: [`prepare`] opens (or resumes, or refuses) the
+//! directory and works out what is pending; [`Prepared::run`] runs the pending runs on the pool,
+//! journalling each as it finishes, then writes the tables and the manifest. The command line and
+//! the Python binding both go through here, so they write the same directory.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::{RunSpec, Shard, Sweep, driver};
+use crate::progress::Progress;
+use crate::results::journal::RunResult;
+use crate::results::schema::failures;
+use crate::results::{Note, Policy, ResultsDir, ResultsError, Tables};
+
+/// How to run a sweep.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The results directory (default: [`default_out`]).
+    pub out: Option<PathBuf>,
+    pub threads: usize,
+    pub shard: Option<Shard>,
+    pub policy: Policy,
+}
+
+/// `results/<name>`, or `results/<name>/shard-I-of-N` for a shard.
+pub fn default_out(sweep: &Sweep, shard: Option<Shard>) -> PathBuf {
+    let base = PathBuf::from("results").join(&sweep.name);
+    match shard {
+        Some(s) => base.join(format!("shard-{}-of-{}", s.index, s.count)),
+        None => base,
+    }
+}
+
+/// A sweep whose directory is open: what is done and what is pending.
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    sweep: &'a Sweep,
+    dir: ResultsDir,
+    /// The runs of this directory (its shard, or all).
+    runs: usize,
+    pending: Vec<RunSpec>,
+    threads: usize,
+    pub notes: Vec<Note>,
+}
+
+/// What a sweep did.
+#[derive(Debug)]
+pub struct Finished {
+    pub out: PathBuf,
+    pub tables: Tables,
+    /// Runs run now, and how long they took.
+    pub ran: usize,
+    pub elapsed_s: f64,
+    /// Stopped before every run was done (`stop` was set).
+    pub interrupted: bool,
+    /// Runs done in the directory, of `runs` that belong there.
+    pub done: usize,
+    pub runs: usize,
+    pub failed: usize,
+    /// Failed runs grouped by error, most frequent first.
+    pub failures: Vec<(String, usize)>,
+}
+
+/// Open the results directory of `sweep` (from `experiment_file`) and find what is pending.
+pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) -> Result<Prepared<'a>, ResultsError> {
+    let all = sweep.runs();
+    let runs: Vec<RunSpec> = match options.shard {
+        Some(s) => all.into_iter().filter(|r| s.holds(r.index)).collect(),
+        None => all,
+    };
+    let out = options.out.clone().unwrap_or_else(|| default_out(sweep, options.shard));
+    let work = sweep.work(experiment_file, options.shard, options.threads);
+    let expected: HashSet<(usize, &str)> = runs.iter().map(|r| (r.index, r.run_id.as_str())).collect();
+    let belongs = |r: &RunResult| expected.contains(&(r.index, r.run_id.as_str()));
+    let (dir, notes) = ResultsDir::open(&out, &work, options.policy, belongs)?;
+    let pending: Vec<RunSpec> = runs.iter().filter(|r| dir.get(r.index).is_none()).cloned().collect();
+    Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, dir, notes })
+}
+
+impl Prepared<'_> {
+    pub fn out(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs of this directory, done already, and pending.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.runs, self.runs - self.pending.len(), self.pending.len())
+    }
+
+    /// Run what is pending (until `stop` is set), then write the tables and the manifest.
+    pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Finished, ResultsError> {
+        let start = Instant::now();
+        progress.start(self.pending.len(), "runs");
+        let dir = &self.dir;
+        let ran = driver::execute(&self.sweep.configs, &self.pending, self.threads, &|r| dir.record(r), stop, &|_| {
+            progress.advance()
+        });
+        progress.finish();
+        let ran = ran?;
+        let elapsed_s = start.elapsed().as_secs_f64();
+        let results = self.dir.results();
+        let tables = Tables::build(&results)?;
+        self.dir.write_tables(&tables.named())?;
+        let done = results.len();
+        let interrupted = done < self.runs;
+        let failed = results.iter().filter(|r| !r.ok()).count();
+        self.dir.update_manifest(!interrupted)?;
+        Ok(Finished {
+            out: self.dir.path().to_path_buf(),
+            tables,
+            ran: ran.len(),
+            elapsed_s,
+            interrupted,
+            done,
+            runs: self.runs,
+            failed,
+            failures: failures(&results),
+        })
+    }
+}
