@@ -20,7 +20,7 @@
 
 use super::beta::beta_inc_pair;
 pub use super::beta::{beta_inc, beta_inc_c};
-use super::gamma::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, MAX_ITER, TINY};
+use super::gamma::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, lentz};
 pub use super::gamma::{gamma_p, gamma_q, ln_gamma, stirling_remainder};
 
 /// `e^(−s w²)` for w ≥ 0 and s = ½ or 1, with `w²` split as `h² + (w − h)(w + h)`, `h = ⌊16 w⌋/16`: `s h²` is
@@ -48,30 +48,7 @@ pub(super) fn normal_central(z2: f64, zphi: f64) -> f64 {
 /// Upper tail `Q(z) = z φ(z) / (z² + 1 − 1·2/(z² + 5 − 3·4/(z² + 9 − ⋯)))` for z ≥ 1 (≈ 160 steps at z = 1,
 /// 25 at z = 3), from `z2 = z²` and `zphi = z φ(z)`.
 pub(super) fn normal_upper_cf(z2: f64, zphi: f64) -> f64 {
-    let mut b = z2 + 1.0;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
-    let mut h = d;
-    for i in 1..MAX_ITER {
-        let i = i as f64;
-        let an = -(2.0 * i - 1.0) * (2.0 * i);
-        b += 4.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
-        h *= del;
-        if (del - 1.0).abs() <= f64::EPSILON {
-            break;
-        }
-    }
-    zphi * h
+    zphi * lentz(z2 + 1.0, 4.0, |i| -(2.0 * i - 1.0) * (2.0 * i))
 }
 
 /// Below this |z| the central series is used, above it the tail fraction; at 1 the series side loses

@@ -317,33 +317,40 @@ pub(super) fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
         let p = (pre * sum).min(1.0);
         (p, 1.0 - p)
     } else {
-        // Legendre's continued fraction for Q, modified Lentz.
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..MAX_ITER {
-            let i = i as f64;
-            let an = -i * (i - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = b + an / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() <= f64::EPSILON {
-                break;
-            }
-        }
+        // Legendre's continued fraction for Q.
+        let h = lentz(x + 1.0 - a, 2.0, |i| -i * (i - a));
         let q = (pre * h).min(1.0);
         (1.0 - q, q)
     }
+}
+
+/// The continued fraction `1/(b_0 + a_1/(b_1 + a_2/(b_2 + ⋯)))` with `b_i = b_0 + i·step` and
+/// `a_i = an(i)`, by the modified Lentz method (terms guarded against a zero denominator with
+/// [`TINY`], at most [`MAX_ITER`] of them, stopping when a step changes the value by less than ε).
+pub(super) fn lentz(b0: f64, step: f64, an: impl Fn(f64) -> f64) -> f64 {
+    let mut b = b0;
+    let mut c = 1.0 / TINY;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..MAX_ITER {
+        let an = an(i as f64);
+        b += step;
+        d = an * d + b;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = b + an / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= f64::EPSILON {
+            break;
+        }
+    }
+    h
 }
 
 /// Regularized lower incomplete gamma `P(a, x) = γ(a, x)/Γ(a)` (scipy's `gammainc`). a > 0, x ≥ 0, else NaN.
