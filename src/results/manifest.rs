@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RawExperiment;
 use crate::fsio::{self, PathError};
-use crate::sweep::identity::fnv1a;
+use crate::rng::fnv1a;
 
 pub const FILE: &str = "manifest.toml";
 

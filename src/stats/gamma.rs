@@ -25,23 +25,11 @@
 
 use std::f64::consts::PI;
 
-use super::distributions::erfc;
+use super::lentz::{MAX_ITER, lentz};
+use super::normal::erfc;
 
 /// ln √(2π).
 pub(super) const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
-/// 1/√(2π).
-pub(super) const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-/// 1/√π.
-pub(super) const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
-/// Lentz's guard against a zero denominator.
-pub(super) const TINY: f64 = 1e-300;
-/// Cap on the incomplete-gamma and normal series and continued fractions (they need ~9√a steps near x = a,
-/// 27,000 at a = 10⁷, above which Temme's expansion takes over). Past a cap the current estimate is returned.
-pub(super) const MAX_ITER: usize = 100_000;
-/// Cap on the (double-double) incomplete-beta fraction: it needs about 1.5 √max(a, b) steps near the mean,
-/// 15,000 at 10⁸. Above that (a and b both beyond ~10⁸, x near a/(a+b)) the result is truncated and loses
-/// accuracy; none of the tests here come near (Student t has b = ½ and converges in tens of steps).
-pub(super) const BETA_MAX_ITER: usize = 20_000;
 
 /// `(ζ(k) − 1)(−1)^k / k` for k = 2, 3, …, 30: Taylor coefficients of `ln Γ(2 + z) − (1 − γ) z`
 /// (computed with mpmath at 50 digits, printed with Python's shortest round-trip repr).
@@ -322,35 +310,6 @@ pub(super) fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
         let q = (pre * h).min(1.0);
         (1.0 - q, q)
     }
-}
-
-/// The continued fraction `1/(b_0 + a_1/(b_1 + a_2/(b_2 + ⋯)))` with `b_i = b_0 + i·step` and
-/// `a_i = an(i)`, by the modified Lentz method (terms guarded against a zero denominator with
-/// [`TINY`], at most [`MAX_ITER`] of them, stopping when a step changes the value by less than ε).
-pub(super) fn lentz(b0: f64, step: f64, an: impl Fn(f64) -> f64) -> f64 {
-    let mut b = b0;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
-    let mut h = d;
-    for i in 1..MAX_ITER {
-        let an = an(i as f64);
-        b += step;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
-        h *= del;
-        if (del - 1.0).abs() <= f64::EPSILON {
-            break;
-        }
-    }
-    h
 }
 
 /// Regularized lower incomplete gamma `P(a, x) = γ(a, x)/Γ(a)` (scipy's `gammainc`). a > 0, x ≥ 0, else NaN.

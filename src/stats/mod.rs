@@ -2,7 +2,7 @@
 //! report show ([`describe`]), the quantiles behind their confidence intervals ([`quantile`]), the
 //! tests a race eliminates candidates with ([`friedman`]: Friedman and Conover's post-hoc;
 //! [`paired`]: Wilcoxon's signed-rank test, the paired t-test, Holm's correction) and the
-//! distributions under them ([`distributions`], on [`gamma`] and [`beta`]); and the plain helpers and
+//! distributions under them ([`distributions`], on [`gamma`], [`beta`] and [`normal`]); and the plain helpers and
 //! Welch's interval that tests compare distributions with.
 //!
 //! The racing tests are checked against scipy, scikit-posthocs, statsmodels and mpmath on fixtures
@@ -13,6 +13,8 @@ pub mod describe;
 pub mod distributions;
 pub mod friedman;
 pub mod gamma;
+mod lentz;
+pub mod normal;
 pub mod paired;
 pub mod quantile;
 
