@@ -21,6 +21,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run a grid/random sweep across all cores into Parquet and CSV tables (resumable).
     Sweep(SweepArgs),
+    /// Find the best configuration with the fewest runs: iterated racing on common seeds (resumable).
+    Race(RaceArgs),
     /// Combine the results directories of a sharded sweep into the tables of the whole sweep.
     Merge(MergeArgs),
     /// Re-run the runs of a results directory and check every metric is bit-identical.
@@ -58,6 +60,9 @@ pub struct RunArgs {
 pub struct SweepArgs {
     /// Sweep file (TOML): a run file plus `replicates`, `[grid]` and/or `[random]`.
     pub experiment: PathBuf,
+    /// Seed of the sweep, in place of the file's `seed` (the manifest records it).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -82,6 +87,34 @@ pub struct SweepArgs {
     #[arg(long, value_name = "I/N|auto", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Write <out>/report.html at the end of the sweep (as `harness report <out>` does).
+    #[arg(long)]
+    pub report: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RaceArgs {
+    /// Race file (TOML): a run file plus `[random]` axes (the space), an optional `[grid]` (initial
+    /// candidates) and a `[race]` section with at least `budget`.
+    pub experiment: PathBuf,
+    /// Seed of the race, in place of the file's `seed` (the manifest records it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Results directory (default: results/<experiment name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Start afresh when the results directory holds other results (moved aside, not deleted).
+    #[arg(long)]
+    pub force: bool,
+    /// Resume results written by another build of harness (the manifest records the mix).
+    #[arg(long)]
+    pub allow_other_build: bool,
+    /// Allow budgets of more than 10,000 runs.
+    #[arg(long)]
+    pub yes: bool,
+    /// Write <out>/report.html at the end (as `harness report <out>` does).
     #[arg(long)]
     pub report: bool,
 }

@@ -20,6 +20,7 @@ pub mod model;
 pub mod plot;
 pub mod progress;
 pub mod protocol;
+pub mod race;
 pub mod regression;
 pub mod report;
 pub mod results;

@@ -6,6 +6,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => commands::run::main(&args),
         Command::Sweep(args) => commands::sweep::main(&args),
+        Command::Race(args) => commands::race::main(&args),
         Command::Merge(args) => commands::merge::main(&args),
         Command::Verify(args) => commands::verify::main(&args),
         Command::Check(args) => commands::check::main(&args),

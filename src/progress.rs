@@ -16,6 +16,8 @@ pub trait Progress: Sync {
     fn advance(&self);
     /// A line to show (between bars, not inside one).
     fn say(&self, line: &str);
+    /// Where the work stands, in a line (shown beside the bar, or with the next report).
+    fn status(&self, _line: &str) {}
     /// The work ended (finished or stopped).
     fn finish(&self);
 }
@@ -39,6 +41,7 @@ pub struct Terminal {
     done: AtomicUsize,
     started: std::sync::Mutex<Instant>,
     what: std::sync::Mutex<String>,
+    status: std::sync::Mutex<String>,
 }
 
 impl Default for Terminal {
@@ -50,6 +53,7 @@ impl Default for Terminal {
             done: AtomicUsize::new(0),
             started: std::sync::Mutex::new(Instant::now()),
             what: std::sync::Mutex::new(String::new()),
+            status: std::sync::Mutex::new(String::new()),
         }
     }
 }
@@ -66,7 +70,8 @@ impl Progress for Terminal {
         *lock(&self.what) = what.to_string();
         if !self.plain {
             let b = ProgressBar::new(total as u64);
-            let template = format!("{{bar:40}} {{pos}}/{{len}} {what}  {{per_sec}}  elapsed {{elapsed}}  ETA {{eta}}");
+            let template =
+                format!("{{bar:40}} {{pos}}/{{len}} {what}  {{per_sec}}  elapsed {{elapsed}}  ETA {{eta}}\n{{msg}}");
             if let Ok(style) = ProgressStyle::with_template(&template) {
                 b.set_style(style);
             }
@@ -85,10 +90,12 @@ impl Progress for Terminal {
             let secs = lock(&self.started).elapsed().as_secs_f64();
             let rate = n as f64 / secs.max(1e-9);
             let what = lock(&self.what).clone();
+            let status = lock(&self.status).clone();
             eprintln!(
-                "  {n}/{total} {what} ({:.0}%)  {rate:.1} {what}/s  ETA {:.0} s",
+                "  {n}/{total} {what} ({:.0}%)  {rate:.1} {what}/s  ETA {:.0} s{}",
                 100.0 * n as f64 / total.max(1) as f64,
-                total.saturating_sub(n) as f64 / rate
+                total.saturating_sub(n) as f64 / rate,
+                if status.is_empty() { String::new() } else { format!("  [{status}]") }
             );
         }
     }
@@ -100,9 +107,17 @@ impl Progress for Terminal {
         }
     }
 
+    fn status(&self, line: &str) {
+        match lock(&self.bar).as_ref() {
+            Some(b) => b.set_message(line.to_string()),
+            None => *lock(&self.status) = line.to_string(),
+        }
+    }
+
     fn finish(&self) {
         if let Some(b) = lock(&self.bar).take() {
             b.finish_and_clear();
         }
+        lock(&self.status).clear();
     }
 }

@@ -106,9 +106,14 @@ fn shipped_experiments_are_valid() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let exp = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-                let sweep = harness::sweep::expand(&exp.raw, "x", &dir, false)
-                    .unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
-                assert!(!sweep.configs.is_empty());
+                if exp.raw.race.is_some() {
+                    let plan = harness::race::load(&path, true, None).unwrap_or_else(|e| panic!("{e}"));
+                    assert!(!plan.space.params.is_empty());
+                } else {
+                    let sweep = harness::sweep::expand(&exp.raw, "x", &dir, false)
+                        .unwrap_or_else(|p| panic!("{}: {p:?}", path.display()));
+                    assert!(!sweep.configs.is_empty());
+                }
                 checked += 1;
             }
         }

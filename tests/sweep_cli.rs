@@ -392,3 +392,35 @@ fn parquet_dtypes_are_as_documented() {
         .collect();
     check(&summary, "summary", &stats.iter().map(String::as_str).collect::<Vec<_>>(), DataType::Float64);
 }
+
+#[test]
+fn common_seeds_give_every_configuration_the_same_seed_per_replicate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "c.toml", &grid_sweep().replace("replicates = 3", "replicates = 3\ncommon_seeds = true"));
+    harness_ok(dir, &["sweep", "c.toml", "--out", "c"]);
+    let runs = read_csv(&dir.join("c/runs.csv"));
+    for r in 0..3 {
+        let seeds: std::collections::HashSet<&String> =
+            runs.iter().filter(|x| x["replicate"] == r.to_string()).map(|x| &x["seed"]).collect();
+        assert_eq!(seeds.len(), 1, "replicate {r}: one seed for all 6 configurations");
+    }
+    write(dir, "g.toml", &grid_sweep());
+    harness_ok(dir, &["sweep", "g.toml", "--out", "g"]);
+    let independent = read_csv(&dir.join("g/runs.csv"));
+    let distinct: std::collections::HashSet<&String> = independent.iter().map(|x| &x["seed"]).collect();
+    assert_eq!(distinct.len(), GRID_RUNS, "without common seeds every run has its own");
+}
+
+#[test]
+fn a_seed_given_on_the_command_line_replaces_the_files_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "g.toml", &grid_sweep());
+    harness_ok(dir, &["sweep", "g.toml", "--out", "a"]);
+    harness_ok(dir, &["sweep", "g.toml", "--out", "b", "--seed", "99"]);
+    assert!(text(dir.join("b/manifest.toml")).contains("seed = 99"));
+    assert!(bytes(dir.join("a/runs.parquet")) != bytes(dir.join("b/runs.parquet")));
+    harness_ok(dir, &["verify", "b", "--sample", "2"]);
+    harness_refused(dir, &["sweep", "g.toml", "--out", "b"], &["seed=3", "seed=99"]);
+}

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod merge;
+pub mod race;
 pub mod report;
 pub mod run;
 pub mod slurm;
@@ -33,16 +34,6 @@ pub fn interrupt_flag(doing: &'static str) -> Arc<AtomicBool> {
 /// Tell the user what opening a results directory found.
 pub fn say_notes(notes: &[Note]) {
     for n in notes {
-        match n {
-            Note::MovedAside(p) => eprintln!("note: moved the previous results to {}", p.display()),
-            Note::TornLine => {
-                eprintln!("note: the journal's last line was torn (a crash mid-write): that run will be redone")
-            }
-            Note::DuplicateLines(k) => eprintln!("note: {k} journal line(s) repeated a run and were counted once"),
-            Note::OtherBuild(b) => eprintln!(
-                "note: resuming results written by harness {b} (--allow-other-build); the manifest records the mix"
-            ),
-            Note::Migrated => eprintln!("note: results format 1; the manifest is rewritten in format 2"),
-        }
+        eprintln!("note: {}", n.describe());
     }
 }

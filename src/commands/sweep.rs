@@ -31,7 +31,7 @@ pub fn shard(arg: Option<&str>) -> Result<Option<Shard>> {
 pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;
     let shard = shard(args.shard.as_deref())?;
-    let sweep = sweep::load(&args.experiment, args.yes)?;
+    let sweep = sweep::load_with_seed(&args.experiment, args.yes, args.seed)?;
     for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
         eprintln!("warning: {w}");
     }

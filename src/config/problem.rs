@@ -73,13 +73,23 @@ pub fn locate(text: &str, key: &str) -> Option<usize> {
     Some(line_of(text, value.span().start))
 }
 
-/// Locate problems in `text` (the file named `file`).
+/// Locate problems in `text` (the file named `file`): a key that is not written in the file (a
+/// missing one) is located at the nearest table that is (`race.budget` at `[race]`).
 pub fn locate_all(file: &str, text: &str, problems: Vec<Problem>) -> ConfigError {
+    let line_of_key = |key: &str| {
+        let mut k = key;
+        loop {
+            if let Some(line) = locate(text, k) {
+                return Some(line);
+            }
+            k = &k[..k.rfind(['.', '['])?];
+        }
+    };
     ConfigError {
         file: file.to_string(),
         problems: problems
             .into_iter()
-            .map(|p| Located { line: locate(text, &p.key), key: p.key, message: p.message })
+            .map(|p| Located { line: line_of_key(&p.key), key: p.key, message: p.message })
             .collect(),
     }
 }

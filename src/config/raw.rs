@@ -28,23 +28,30 @@ pub struct RawExperiment {
     pub protocol: ProtocolParams,
     /// Sweeps: independent seeded instances of each configuration. Default: 1.
     pub replicates: Option<u64>,
+    /// Sweeps: give replicate `r` of every configuration the same seed (a blocked design, for
+    /// paired comparisons). Default: false (each configuration's replicates have their own seeds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_seeds: Option<bool>,
     /// Sweeps: a list of values per parameter; the configurations are their Cartesian product.
     pub grid: Option<toml::Table>,
     /// Sweeps: `trials = N` and a distribution per parameter (`{ uniform = [lo, hi] }`,
     /// `{ log_uniform = [lo, hi] }`, `{ int = [lo, hi] }`, `{ choice = [a, b, ...] }`); each grid
-    /// point gets N random trials.
+    /// point gets N random trials. Races: the space searched (without `trials`).
     pub random: Option<toml::Table>,
+    /// Races (`harness race`): the racing settings; see [`crate::race::settings`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<crate::race::settings::RawRace>,
 }
 
 impl RawExperiment {
     /// The same experiment without its sweep axes: one configuration.
     pub fn base(&self) -> RawExperiment {
-        RawExperiment { replicates: None, grid: None, random: None, ..self.clone() }
+        RawExperiment { replicates: None, common_seeds: None, grid: None, random: None, race: None, ..self.clone() }
     }
 
     /// Whether the file defines sweep axes.
     pub fn has_axes(&self) -> bool {
-        self.grid.as_ref().is_some_and(|g| !g.is_empty()) || self.random.is_some()
+        self.grid.as_ref().is_some_and(|g| !g.is_empty()) || self.random.is_some() || self.race.is_some()
     }
 }
 

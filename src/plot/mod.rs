@@ -12,6 +12,7 @@
 
 mod draw;
 mod images;
+pub mod race;
 mod raster;
 pub mod sweep;
 mod time;

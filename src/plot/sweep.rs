@@ -49,7 +49,7 @@ pub struct Strip {
     pub hi: Option<f64>,
 }
 
-fn render(
+pub(super) fn render(
     name: &str,
     size: (u32, u32),
     f: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()>,

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use super::html::{base64, escape, figure};
 use super::{BEST_RUN_DIR, RECORD_EVERY, ReportError, Source};
 use crate::plot::FIGURES;
-use crate::sweep::expand;
 use crate::trace::Trace;
 
 /// The section, or nothing when no run succeeded. A best configuration whose first replicate
@@ -14,10 +13,11 @@ use crate::trace::Trace;
 pub fn section(src: &Source, figures: &mut Vec<String>, notes: &mut Vec<String>) -> Result<String, ReportError> {
     let Some(best) = src.ranked.iter().find(|c| c.mean.is_some()) else { return Ok(String::new()) };
     let id = &best.config_id;
+    // A race's best is shown by a validation run (the summary is of those).
     let run = src
         .runs
         .iter()
-        .filter(|r| &r.config_id == id && r.test.is_some())
+        .filter(|r| &r.config_id == id && r.test.is_some() && (src.race.is_none() || r.validation))
         .min_by_key(|r| r.replicate)
         .ok_or_else(|| ReportError::Data(format!("no successful run of configuration {id}")))?;
     let mut note = String::new();
@@ -56,16 +56,9 @@ type Png = (&'static crate::plot::Figure, Vec<u8>);
 /// Re-run configuration `config_id` with `seed` and a trace; draw its figures into
 /// `dir/report-best-run/`. Returns each figure's PNG bytes and the run's test accuracy.
 fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64), ReportError> {
-    let m = &src.manifest;
-    let base = std::path::Path::new(&m.base_dir);
-    let sweep = expand(&m.experiment, "report", base, true).map_err(|ps| {
-        ReportError::BestRun(ps.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))
+    let config = src.configs.iter().find(|c| c.id_hex() == config_id).ok_or_else(|| {
+        ReportError::BestRun(format!("configuration {config_id} is not in the manifest's experiment"))
     })?;
-    let config = sweep
-        .configs
-        .iter()
-        .find(|c| c.id_hex() == config_id)
-        .ok_or_else(|| ReportError::BestRun(format!("configuration {config_id} is not in the manifest's sweep")))?;
     let exp = &config.exp;
     let mut trace = Trace::new(exp, &crate::run::schedule(exp, seed), RECORD_EVERY)
         .map_err(|e| ReportError::BestRun(e.to_string()))?;

@@ -14,6 +14,7 @@
 
 mod best_run;
 pub mod html;
+mod race;
 mod sections;
 
 use std::fmt::Write as _;
@@ -24,7 +25,7 @@ use polars::prelude::*;
 use crate::fsio::{self, PathError};
 use crate::plot::sweep::SweepPlotError;
 use crate::results::lock::{DirLock, LockError};
-use crate::results::manifest::{self, Manifest, ManifestError};
+use crate::results::manifest::{self, Kind, Manifest, ManifestError};
 use crate::results::schema::{self, CONFIG_ID, Cell, REPLICATE, SEED, TEST_ACCURACY};
 use crate::results::summary::{self, SummaryRow};
 use crate::results::tables::{TableError, read_parquet};
@@ -78,9 +79,12 @@ pub struct Run {
     pub axes: Vec<Cell>,
     /// The test accuracy of a successful run.
     pub test: Option<f64>,
+    /// A race's validation run (on a fresh seed, after the races).
+    pub validation: bool,
 }
 
-/// What the report is about: the manifest, its swept axes, the summary rows best first, the runs.
+/// What the report is about: the manifest, its swept axes, the summary rows best first, the runs,
+/// the configurations (to re-run the best), and a race's replay.
 pub struct Source {
     pub dir: PathBuf,
     pub manifest: Manifest,
@@ -89,6 +93,9 @@ pub struct Source {
     pub axes: Vec<String>,
     pub ranked: Vec<SummaryRow>,
     pub runs: Vec<Run>,
+    pub configs: Vec<crate::sweep::Config>,
+    /// A race's plan and its races, replayed from the journal.
+    pub race: Option<(crate::race::Plan, crate::race::runner::Raced)>,
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column, ReportError> {
@@ -101,6 +108,9 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
     let reps = column(df, REPLICATE)?.u64().map_err(data)?.clone();
     let seeds = column(df, SEED)?.u64().map_err(data)?.clone();
     let test = column(df, TEST_ACCURACY)?.f64().map_err(data)?.clone();
+    let validation: Vec<bool> = schema::cells(df, schema::PHASE)
+        .map(|c| c.into_iter().map(|c| c.text == schema::VALIDATION).collect())
+        .unwrap_or_else(|| vec![false; df.height()]);
     let cells: Vec<Vec<Cell>> = axes
         .iter()
         .map(|a| schema::cells(df, a).ok_or_else(|| ReportError::Data(format!("runs.parquet: no column `{a}`"))))
@@ -112,6 +122,7 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
             seed: seeds.get(r).unwrap_or(0),
             axes: cells.iter().map(|c| c[r].clone()).collect(),
             test: test.get(r).filter(|x| x.is_finite()),
+            validation: validation[r],
         })
         .collect())
 }
@@ -121,12 +132,31 @@ impl Source {
     pub fn read(dir: &Path) -> Result<Source, ReportError> {
         let manifest = Manifest::read(dir)?;
         let manifest_text = fsio::read_to_string(&dir.join(manifest::FILE))?;
-        let axes = axes::names(&manifest.experiment);
-        let grid_axes: Vec<String> = manifest.experiment.grid.iter().flatten().map(|(k, _)| k.clone()).collect();
+        let base = Path::new(&manifest.base_dir);
+        let problems = |ps: Vec<crate::config::Problem>| {
+            ReportError::BestRun(ps.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))
+        };
+        let (axes, grid_axes, configs, race) = match manifest.kind {
+            Kind::Sweep => {
+                let sweep = crate::sweep::expand(&manifest.experiment, "report", base, true).map_err(problems)?;
+                let grid: Vec<String> = manifest.experiment.grid.iter().flatten().map(|(k, _)| k.clone()).collect();
+                (axes::names(&manifest.experiment), grid, sweep.configs, None)
+            }
+            Kind::Race => {
+                let plan = crate::race::plan(&manifest.experiment, "report", base, true).map_err(problems)?;
+                let journal = crate::results::journal::read(&dir.join(crate::results::journal::FILE))
+                    .map_err(|e| ReportError::Data(e.to_string()))?;
+                let by_index = journal.results.into_iter().map(|r| (r.index, r)).collect();
+                let raced =
+                    crate::race::runner::replay(&plan, &by_index).map_err(|e| ReportError::Data(e.to_string()))?;
+                let configs = raced.configs.clone();
+                (plan.space.names(), Vec::new(), configs, Some((plan, raced)))
+            }
+        };
         let summary = read_parquet(&dir.join("summary.parquet"))?;
         let ranked = summary::ranked(summary::rows(&summary, &axes));
         let runs = runs(&read_parquet(&dir.join("runs.parquet"))?, &axes)?;
-        Ok(Source { dir: dir.to_path_buf(), manifest, manifest_text, grid_axes, axes, ranked, runs })
+        Ok(Source { dir: dir.to_path_buf(), manifest, manifest_text, grid_axes, axes, ranked, runs, configs, race })
     }
 }
 
@@ -137,15 +167,23 @@ pub fn write(dir: &Path) -> Result<Written, ReportError> {
     let mut figures = Vec::new();
     let mut notes = Vec::new();
     let mut body = String::new();
-    let name = src.manifest.experiment.name.clone().unwrap_or_else(|| "sweep".into());
-    let _ = writeln!(body, "<h1>Sweep report: {}</h1>", escape(&name));
+    let kind = if src.race.is_some() { "Race" } else { "Sweep" };
+    let name = src.manifest.experiment.name.clone().unwrap_or_else(|| kind.to_lowercase());
+    let _ = writeln!(body, "<h1>{kind} report: {}</h1>", escape(&name));
     body.push_str(&sections::experiment(&src));
-    body.push_str(&sections::summary_table(&src));
-    body.push_str(&sections::axes(&src, &mut figures)?);
-    body.push_str(&sections::heat_maps(&src, &mut figures)?);
+    if src.race.is_some() {
+        body.push_str(&race::races(&src, &mut figures)?);
+        body.push_str(&sections::summary_table(&src));
+        body.push_str(&race::eliminations(&src)?);
+        body.push_str(&race::concentration(&src, &mut figures)?);
+    } else {
+        body.push_str(&sections::summary_table(&src));
+        body.push_str(&sections::axes(&src, &mut figures)?);
+        body.push_str(&sections::heat_maps(&src, &mut figures)?);
+    }
     body.push_str(&sections::best_distribution(&src, &mut figures)?);
     body.push_str(&best_run::section(&src, &mut figures, &mut notes)?);
-    let page = html::page(&format!("Sweep report: {name}"), &body);
+    let page = html::page(&format!("{kind} report: {name}"), &body);
     let path = dir.join(FILE);
     fsio::write_atomic(&path, page.as_bytes())?;
     Ok(Written { path, figures, notes })

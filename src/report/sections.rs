@@ -23,22 +23,45 @@ pub fn experiment(src: &Source) -> String {
     let none_or = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     let random: Vec<String> = src.axes.iter().filter(|a| !src.grid_axes.contains(a)).cloned().collect();
     let ok_runs = src.runs.iter().filter(|r| r.test.is_some()).count();
-    let items: Vec<(&str, String)> = vec![
-        ("experiment file", m.experiment_file.clone()),
-        ("grid axes", none_or(&src.grid_axes)),
-        ("random axes", none_or(&random)),
-        ("configurations", src.ranked.len().to_string()),
-        ("replicates", m.experiment.replicates.unwrap_or(1).to_string()),
-        (
-            "runs",
-            format!("{} in the sweep, {} here, {} done, {} failed", m.sweep_runs, m.runs, m.runs_done, m.runs_failed),
-        ),
-        ("successful runs", ok_runs.to_string()),
+    let mut items: Vec<(&str, String)> = vec![("experiment file", m.experiment_file.clone())];
+    match &src.race {
+        Some((plan, raced)) => items.extend([
+            ("searched parameters", none_or(&src.axes)),
+            ("candidates drawn", raced.history.candidates.len().to_string()),
+            ("final elites", raced.history.elites.len().to_string()),
+            (
+                "runs",
+                format!(
+                    "{} racing (budget {}), {} validating ({} fresh seeds per final elite), {} failed",
+                    raced.history.used,
+                    plan.settings.budget,
+                    m.runs_done.saturating_sub(raced.history.used),
+                    plan.settings.validation_replicates,
+                    m.runs_failed
+                ),
+            ),
+        ]),
+        None => items.extend([
+            ("grid axes", none_or(&src.grid_axes)),
+            ("random axes", none_or(&random)),
+            ("configurations", src.ranked.len().to_string()),
+            ("replicates", m.experiment.replicates.unwrap_or(1).to_string()),
+            (
+                "runs",
+                format!(
+                    "{} in the sweep, {} here, {} done, {} failed",
+                    m.sweep_runs, m.runs, m.runs_done, m.runs_failed
+                ),
+            ),
+            ("successful runs", ok_runs.to_string()),
+        ]),
+    }
+    items.extend([
         ("harness", format!("{} (commit {})", m.harness_version, m.git_commit)),
         ("started", m.started.clone()),
         ("finished", m.finished.clone().unwrap_or_else(|| "not finished".into())),
         ("command", m.command_line.join(" ")),
-    ];
+    ]);
     let mut s = String::from("<section id=\"experiment\"><h2>Experiment</h2><dl>\n");
     for (k, v) in items {
         let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v));
@@ -54,11 +77,19 @@ pub fn experiment(src: &Source) -> String {
 /// Every configuration, best first, from `summary.parquet`.
 pub fn summary_table(src: &Source) -> String {
     let mut s = String::from("<section id=\"summary\"><h2>Configurations by mean test accuracy</h2>\n");
-    let _ = writeln!(
-        s,
-        "<p>All {} configurations, best first; n is the number of successful replicates, the 95% CI is Student's t over them.</p>",
-        src.ranked.len()
-    );
+    if src.race.is_some() {
+        let _ = writeln!(
+            s,
+            "<p>The {} final elites, best first, over their validation seeds (fresh seeds no race used: the race's own means are biased upward by selection); n is the number of successful validation runs, the 95% CI is Student's t over them.</p>",
+            src.ranked.len()
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<p>All {} configurations, best first; n is the number of successful replicates, the 95% CI is Student's t over them.</p>",
+            src.ranked.len()
+        );
+    }
     s.push_str("<div class=\"wide\"><table id=\"summary-table\"><thead><tr><th>rank</th><th>config_id</th>");
     for a in &src.axes {
         let _ = write!(s, "<th>{}</th>", escape(a));
@@ -169,14 +200,20 @@ pub fn best_distribution(src: &Source, figures: &mut Vec<String>) -> Result<Stri
         .enumerate()
         .map(|(k, c)| Strip {
             label: format!("#{} {}", k + 1, &c.config_id[..c.config_id.len().min(8)]),
-            values: src.runs.iter().filter(|r| r.config_id == c.config_id).filter_map(|r| r.test).collect(),
+            values: src
+                .runs
+                .iter()
+                .filter(|r| r.config_id == c.config_id && (src.race.is_none() || r.validation))
+                .filter_map(|r| r.test)
+                .collect(),
             mean: c.mean.unwrap_or(f64::NAN),
             lo: c.ci95.map(|x| x.0),
             hi: c.ci95.map(|x| x.1),
         })
         .collect();
+    let what = if src.race.is_some() { "validation seed" } else { "replicate" };
     let caption = format!(
-        "Test accuracy of every replicate (points) of the {} best configurations by mean, with the mean (bar) and its 95% CI; labels are rank and the start of the config_id.",
+        "Test accuracy of every {what} (points) of the {} best configurations by mean, with the mean (bar) and its 95% CI; labels are rank and the start of the config_id.",
         best.len()
     );
     s.push_str(&figure("fig-best-distribution", &caption, inline_svg(&strips(&strips_of)?)));

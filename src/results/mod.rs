@@ -79,6 +79,21 @@ pub enum Note {
     Migrated,
 }
 
+impl Note {
+    /// The note as the user reads it.
+    pub fn describe(&self) -> String {
+        match self {
+            Note::MovedAside(p) => format!("moved the previous results to {}", p.display()),
+            Note::TornLine => "the journal's last line was torn (a crash mid-write): that run will be redone".into(),
+            Note::DuplicateLines(k) => format!("{k} journal line(s) repeated a run and were counted once"),
+            Note::OtherBuild(b) => {
+                format!("resuming results written by harness {b} (--allow-other-build); the manifest records the mix")
+            }
+            Note::Migrated => "results format 1; the manifest is rewritten in format 2".into(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
     #[error(transparent)]

@@ -5,6 +5,7 @@
 //! | `runs` | run, in the work's order | `run_id`, `config_id`, `replicate`, `seed`, (races: `iteration`, `seed_index`, `phase`), every parameter, `status`, `error`, the [`METRICS`] |
 //! | `summary` | configuration | `config_id`, every parameter, `replicates`, `failed`, and `<m>_<s>` for `m` in [`SUMMARY_METRICS`] and `s` in [`STATS`] |
 //! | `timings` | run | `run_id`, `wall_s` |
+//! | `race` (races) | candidate | `config_id`, every parameter, `parent`, `born`, `seeds`, `race_test_accuracy_mean`, `eliminated_by`, `p_value`, `eliminated_at_seed_index`, `eliminated_in_iteration`, `final_elite`, `elite_rank` |
 //!
 //! The runs table holds only what a run determines (no wall time: that goes to the timings
 //! table), so the same work gives the same bytes whatever the thread count, the order runs
@@ -29,6 +30,18 @@ pub const TEST_ACCURACY: &str = "test_accuracy";
 pub const REPLICATES: &str = "replicates";
 pub const FAILED: &str = "failed";
 pub const WALL_S: &str = "wall_s";
+
+/// The `race` table's columns (one row per candidate a race drew; see [`crate::race::tables`]).
+pub const PARENT: &str = "parent";
+pub const BORN: &str = "born";
+pub const SEEDS: &str = "seeds";
+pub const RACE_MEAN: &str = "race_test_accuracy_mean";
+pub const ELIMINATED_BY: &str = "eliminated_by";
+pub const P_VALUE: &str = "p_value";
+pub const ELIMINATED_AT_SEED: &str = "eliminated_at_seed_index";
+pub const ELIMINATED_IN: &str = "eliminated_in_iteration";
+pub const FINAL_ELITE: &str = "final_elite";
+pub const ELITE_RANK: &str = "elite_rank";
 
 /// `status` of a run that finished with results, and of one that failed.
 pub const OK: &str = "ok";

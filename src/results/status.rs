@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::ResultsError;
 use super::journal;
-use super::manifest::{Manifest, Probe};
+use super::manifest::{Kind, Manifest, Probe};
 
 /// Where one directory stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,13 @@ pub fn of(dir: &Path) -> Result<DirStatus, ResultsError> {
     let done = results.len();
     let failed = results.iter().filter(|r| !r.ok()).count();
     let s = match Manifest::probe(dir)? {
+        // A race's runs are not known ahead (its decisions ask for them), only its budget.
+        Probe::Ours(m) if m.kind == Kind::Race => DirStatus {
+            shard: "race".into(),
+            pending: m.finished.is_some().then_some(0),
+            state: if m.finished.is_some() { State::Finished } else { State::Incomplete },
+            ..blank(State::Incomplete)
+        },
         Probe::Ours(m) => DirStatus {
             shard: m.shard.clone().unwrap_or_else(|| "whole".into()),
             pending: Some(m.runs.saturating_sub(done)),

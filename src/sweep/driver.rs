@@ -50,7 +50,7 @@ pub fn result_of(config: &Config, spec: &RunSpec, outcome: Result<RunOutcome, St
         output_spikes_train: 0,
         output_spikes_test: 0,
         wall_s,
-        race: None,
+        race: spec.race,
     };
     match outcome {
         Ok(o) => {

@@ -69,6 +69,7 @@ pub fn expand(raw: &RawExperiment, default_name: &str, base: &Path, yes: bool) -
         name,
         seed,
         replicates,
+        common_seeds: raw.common_seeds.unwrap_or(false),
         axes: names,
         configs,
         duplicates,

@@ -13,6 +13,8 @@
 //! - A random-search draw for axis `name`, trial `t`, at the grid point whose canonical override
 //!   text has id `g`, comes from `Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(stream_seed(s,
 //!   RANDOM_TAG), g ^ fnv1a(name)), t))`.
+//! - With `common_seeds = true`, replicate `r` of every configuration runs with seed
+//!   `stream_seed(stream_seed(s, COMMON_TAG), r)`: the same seeds for all (a blocked design).
 //! - The **identity** of a sweep (or race), which resume and merge compare, is FNV-1a of its
 //!   identity text: sorted `key=value` lines of everything its results depend on, namely `kind`,
 //!   the canonical parameters of its base configuration (above), `seed` and `replicates` (their
@@ -93,6 +95,9 @@ fn common_lines(kind: &str, raw: &RawExperiment, exp: &Experiment) -> Vec<String
     lines.push(format!("kind={kind}"));
     lines.push(format!("seed={}", raw.seed.unwrap_or(1)));
     lines.push(format!("replicates={}", raw.replicates.unwrap_or(1)));
+    if raw.common_seeds == Some(true) {
+        lines.push("common_seeds=true".into());
+    }
     lines.push(format!("data.contents={:016x}", exp.data.contents));
     if let InputKind::Replay(t) = &exp.input {
         lines.push(format!("input_spikes.contents={:016x}", t.contents));
@@ -100,16 +105,23 @@ fn common_lines(kind: &str, raw: &RawExperiment, exp: &Experiment) -> Vec<String
     lines
 }
 
-/// The identity of a sweep of `raw`.
-pub fn of_sweep(raw: &RawExperiment, exp: &Experiment) -> Identity {
-    let mut lines = common_lines("sweep", raw, exp);
+/// The identity of work of `kind` on `raw`: the common lines, the axes, and `extra` lines (a
+/// race's effective settings).
+pub fn of_work(kind: &str, raw: &RawExperiment, exp: &Experiment, extra: Vec<String>) -> Identity {
+    let mut lines = common_lines(kind, raw, exp);
     for (i, (k, v)) in raw.grid.iter().flatten().enumerate() {
         lines.push(format!("grid[{i}].{k}={}", canonical_value(v)));
     }
     for (k, v) in raw.random.iter().flatten() {
         lines.push(format!("random.{k}={}", canonical_value(v)));
     }
+    lines.extend(extra);
     Identity::of_lines(lines)
+}
+
+/// The identity of a sweep of `raw`.
+pub fn of_sweep(raw: &RawExperiment, exp: &Experiment) -> Identity {
+    of_work("sweep", raw, exp, Vec::new())
 }
 
 /// The id of a configuration.
@@ -120,6 +132,30 @@ pub fn config_id(raw: &RawExperiment) -> u64 {
 /// The seed of replicate `replicate` of configuration `config` in a sweep seeded `sweep_seed`.
 pub fn run_seed(sweep_seed: u64, config: u64, replicate: u64) -> u64 {
     stream_seed(stream_seed(sweep_seed, config), replicate)
+}
+
+/// Tag of the common-seed stream of sweeps with `common_seeds = true` ("COMMON" in ASCII).
+pub const COMMON_TAG: u64 = 0x43_4f_4d_4d_4f_4e;
+
+/// The seed of replicate `replicate` of every configuration of a sweep seeded `sweep_seed` with
+/// common seeds.
+pub fn common_seed(sweep_seed: u64, replicate: u64) -> u64 {
+    stream_seed(stream_seed(sweep_seed, COMMON_TAG), replicate)
+}
+
+/// Tags of a race's seed streams ("RACE", "VALID" in ASCII).
+pub const RACE_TAG: u64 = 0x52_41_43_45;
+pub const VALIDATION_TAG: u64 = 0x56_41_4c_49_44;
+
+/// The seed every candidate of a race seeded `race_seed` runs with at seed index `index` (common
+/// seeds: it depends on nothing else).
+pub fn race_seed(race_seed: u64, index: u32) -> u64 {
+    stream_seed(stream_seed(race_seed, RACE_TAG), index as u64)
+}
+
+/// The seed of validation replicate `j` of a race seeded `race_seed`: a stream no race uses.
+pub fn validation_seed(race_seed: u64, j: u64) -> u64 {
+    stream_seed(stream_seed(race_seed, VALIDATION_TAG), j)
 }
 
 /// The seed of the random draw of axis `name` for trial `trial` at grid point `grid_id`.

@@ -48,6 +48,8 @@ pub struct Sweep {
     pub name: String,
     pub seed: u64,
     pub replicates: u64,
+    /// Replicate `r` of every configuration runs with the same seed.
+    pub common_seeds: bool,
     /// Names of the swept parameters, grid axes first.
     pub axes: Vec<String>,
     pub configs: Vec<Config>,
@@ -70,6 +72,8 @@ pub struct RunSpec {
     pub replicate: u64,
     pub seed: u64,
     pub run_id: String,
+    /// A race run's place in its race (`None` for sweeps); copied into its result.
+    pub race: Option<crate::results::journal::RaceTag>,
 }
 
 /// A shard of a sweep: runs whose position is `index - 1` modulo `count` (1-based).
@@ -108,8 +112,13 @@ impl Sweep {
                     index: runs.len(),
                     config: c.index,
                     replicate: r,
-                    seed: identity::run_seed(self.seed, c.id, r),
+                    seed: if self.common_seeds {
+                        identity::common_seed(self.seed, r)
+                    } else {
+                        identity::run_seed(self.seed, c.id, r)
+                    },
                     run_id: format!("{}-{r}", c.id_hex()),
+                    race: None,
                 });
             }
         }
@@ -140,7 +149,15 @@ impl Sweep {
 
 /// Read, parse and expand a sweep file; errors name the file, line and key.
 pub fn load(path: &Path, yes: bool) -> Result<Sweep, ConfigError> {
-    let (file, text, raw) = config::read_raw(path)?;
+    load_with_seed(path, yes, None)
+}
+
+/// [`load`], with the file's `seed` replaced by `seed` when given (the manifest then records it).
+pub fn load_with_seed(path: &Path, yes: bool, seed: Option<u64>) -> Result<Sweep, ConfigError> {
+    let (file, text, mut raw) = config::read_raw(path)?;
+    if seed.is_some() {
+        raw.seed = seed;
+    }
     let stem = path.file_stem().map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
     let base = path.parent().unwrap_or(Path::new("."));
     expand(&raw, &stem, base, yes).map_err(|p| config::locate_all(&file, &text, p))

@@ -4,13 +4,16 @@
 //! 1. the manifest: a format 2 identity recomputed from its experiment and the data as it is now
 //!    (an edited manifest, or a data file changed since, is named), a format 1 experiment hash;
 //! 2. the row set: `runs` holds exactly the work's runs, in order, once each (all of them when
-//!    the manifest says finished);
+//!    the manifest says finished); a race's are the runs its decisions ask for, replayed from the
+//!    journal ([`race`]);
 //! 3. every cell of every row of `runs` against the table rebuilt from the journal, and every
-//!    cell of `summary` against the summary recomputed from those runs;
+//!    cell of `summary` (and a race's `race` table) against its recomputation;
 //! 4. each CSV file against its Parquet twin;
 //! 5. every run re-run (or `--sample K` of them, chosen repeatably), every column compared.
 
-use std::collections::HashMap;
+mod race;
+mod sweep;
+
 use std::path::Path;
 
 use polars::prelude::*;
@@ -18,15 +21,14 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::locate_all;
 use crate::fsio;
-use crate::results::journal::{self, RunResult};
+use crate::results::ResultsError;
+use crate::results::journal::RunResult;
 use crate::results::lock::DirLock;
 use crate::results::manifest::{Kind, Manifest};
 use crate::results::schema::{self, RUN_ID};
 use crate::results::tables::{Format, encode, read_parquet};
-use crate::results::{ResultsError, summary};
-use crate::sweep::{RunSpec, Shard, driver, expand};
+use crate::sweep::{Config, RunSpec, driver};
 
 #[cfg(test)]
 mod tests {
@@ -92,7 +94,13 @@ fn text(v: AnyValue) -> String {
 }
 
 /// Compare two frames cell by cell, rows named by `names`; the columns must be the same.
-fn compare_frames(table: &str, recorded: &DataFrame, expected: &DataFrame, names: &[String], report: &mut Report) {
+pub(crate) fn compare_frames(
+    table: &str,
+    recorded: &DataFrame,
+    expected: &DataFrame,
+    names: &[String],
+    report: &mut Report,
+) {
     let cols = |df: &DataFrame| df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>();
     if cols(recorded) != cols(expected) {
         report.problems.push(format!(
@@ -133,7 +141,7 @@ fn compare_frames(table: &str, recorded: &DataFrame, expected: &DataFrame, names
 }
 
 /// Check that each CSV file holds exactly its Parquet twin.
-fn compare_csv(dir: &Path, name: &str, df: &DataFrame, report: &mut Report) {
+pub(crate) fn compare_csv(dir: &Path, name: &str, df: &DataFrame, report: &mut Report) {
     let path = dir.join(format!("{name}.csv"));
     match (fsio::read(&path), encode(df, Format::Csv)) {
         (Ok(bytes), Ok(want)) if bytes == want => {}
@@ -143,105 +151,61 @@ fn compare_csv(dir: &Path, name: &str, df: &DataFrame, report: &mut Report) {
     }
 }
 
-fn read_table(dir: &Path, name: &str) -> Result<DataFrame, VerifyError> {
+pub(crate) fn read_table(dir: &Path, name: &str) -> Result<DataFrame, VerifyError> {
     read_parquet(&dir.join(format!("{name}.parquet"))).map_err(|e| VerifyError::Results(e.into()))
 }
 
 /// Verify the results directory `dir`, re-running `sample` of its runs (all when `None`).
 pub fn verify(dir: &Path, sample: Option<usize>, threads: usize) -> Result<Report, VerifyError> {
-    let refused = |message: String| VerifyError::Refused { dir: dir.display().to_string(), message };
     if sample == Some(0) {
         return Err(refused(
+            dir,
             "--sample 0 re-runs nothing: give at least 1 (or leave it out to re-run every run)".into(),
         ));
     }
     let _reading = DirLock::shared(dir).map_err(ResultsError::from)?;
     let m = Manifest::read(dir).map_err(ResultsError::from)?;
-    if m.kind == Kind::Race {
-        return Err(refused("a race directory: this harness verifies sweeps".into()));
-    }
-    let sweep = sweep_of(dir, &m).map_err(refused)?;
-    let shard = m.shard.as_deref().map(Shard::parse).transpose().map_err(refused)?;
-    let specs: Vec<RunSpec> = sweep.runs().into_iter().filter(|s| shard.is_none_or(|sh| sh.holds(s.index))).collect();
     let mut report = Report { other_build: (!m.written_by_this_build()).then(|| m.build()), ..Default::default() };
-
-    let journalled = journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results;
-    let runs = read_table(dir, "runs")?;
-    report.rows = runs.height();
-    check_row_set(&runs, &specs, m.finished.is_some(), &mut report);
-    let names: Vec<String> = journalled.iter().map(|r| r.run_id.clone()).collect();
-    let rebuilt = schema::runs(&journalled).map_err(|e| refused(e.to_string()))?;
-    compare_frames("runs", &runs, &rebuilt, &names, &mut report);
-    let summary_now = summary::frame(&journalled).map_err(|e| refused(e.to_string()))?;
-    let summary_file = read_table(dir, "summary")?;
-    let config_names: Vec<String> = schema::cells(&summary_now, schema::CONFIG_ID)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| format!("config {}", c.text))
-        .collect();
-    compare_frames("summary", &summary_file, &summary_now, &config_names, &mut report);
-    let timings = read_table(dir, "timings")?;
-    if schema::cells(&timings, RUN_ID) != schema::cells(&runs, RUN_ID) {
-        report.problems.push("timings: its run_id column is not that of runs".into());
+    match m.kind {
+        Kind::Sweep => sweep::verify(dir, &m, sample, threads, &mut report)?,
+        Kind::Race => race::verify(dir, &m, sample, threads, &mut report)?,
     }
-    for (name, df) in [("runs", &runs), ("summary", &summary_file), ("timings", &timings)] {
-        compare_csv(dir, name, df, &mut report);
-    }
-    rerun(&sweep, &specs, &journalled, sample, threads, &m, &mut report);
     Ok(report)
 }
 
-/// The sweep a manifest describes, checked against its recorded identity.
-fn sweep_of(dir: &Path, m: &Manifest) -> Result<crate::sweep::Sweep, String> {
-    let base = Path::new(&m.base_dir);
-    let toml_text = toml::to_string(&m.experiment).unwrap_or_default();
-    let manifest_file = dir.join(crate::results::manifest::FILE).display().to_string();
-    let sweep = expand(&m.experiment, "verify", base, true)
-        .map_err(|p| locate_all(&format!("{manifest_file} [experiment]"), &toml_text, p).to_string())?;
-    if let Some(why) = m.legacy_edited() {
-        return Err(format!("the manifest was edited ({why})"));
-    }
-    if m.legacy_hash.is_none() && m.identity != format!("{:016x}", sweep.identity.hash) {
-        let changed: Vec<&str> =
-            sweep.identity.text.lines().filter(|l| !m.identity_text.lines().any(|r| r == *l)).collect();
-        let data = changed.iter().any(|l| l.contains(".contents="));
-        return Err(if data {
-            format!(
-                "a file the results depend on has changed since they were written ({}): verify with the data they \
-                 were written from",
-                changed.join(", ")
-            )
-        } else {
-            format!(
-                "the manifest's experiment does not match its recorded identity: the manifest was edited ({})",
-                changed.join(", ")
-            )
-        });
-    }
-    Ok(sweep)
+pub(crate) fn refused(dir: &Path, message: String) -> VerifyError {
+    VerifyError::Refused { dir: dir.display().to_string(), message }
 }
 
-/// The runs table must hold exactly the directory's runs, in order, each once (a prefix-free
-/// subset in order while unfinished).
-fn check_row_set(runs: &DataFrame, specs: &[RunSpec], finished: bool, report: &mut Report) {
-    let Some(ids) = schema::cells(runs, RUN_ID) else {
-        report.problems.push("runs: no run_id column".into());
-        return;
-    };
-    let position: HashMap<&str, usize> = specs.iter().map(|s| (s.run_id.as_str(), s.index)).collect();
-    let mut last: Option<usize> = None;
-    for id in &ids {
-        match position.get(id.text.as_str()) {
-            None => report.problems.push(format!("runs: run {} is not a run of this experiment", id.text)),
-            Some(&p) if last.is_some_and(|l| p <= l) => {
-                report.problems.push(format!("runs: run {} is out of order or repeated", id.text))
-            }
-            Some(&p) => last = Some(p),
-        }
+/// Why a recomputed identity does not match the manifest's: a changed data file, or an edit.
+pub(crate) fn identity_problem(recorded: &str, now: &str) -> String {
+    let changed: Vec<&str> = now.lines().filter(|l| !recorded.lines().any(|r| r == *l)).collect();
+    if changed.iter().any(|l| l.contains(".contents=")) {
+        format!(
+            "a file the results depend on has changed since they were written ({}): verify with the data they were \
+             written from",
+            changed.join(", ")
+        )
+    } else {
+        format!(
+            "the manifest's experiment does not match its recorded identity: the manifest was edited ({})",
+            changed.join(", ")
+        )
     }
-    if finished && ids.len() != specs.len() {
-        report.problems.push(format!("runs: {} rows, but the finished work has {} runs", ids.len(), specs.len()));
+}
+
+/// The runs table's checks shared by every kind: `timings` holds the same runs, and every table's
+/// CSV is its Parquet twin.
+pub(crate) fn check_files(dir: &Path, tables: &[(&str, &DataFrame)], report: &mut Report) -> Result<(), VerifyError> {
+    let timings = read_table(dir, "timings")?;
+    let runs = tables.iter().find(|(n, _)| *n == "runs").map(|(_, d)| *d);
+    if runs.is_some_and(|r| schema::cells(&timings, RUN_ID) != schema::cells(r, RUN_ID)) {
+        report.problems.push("timings: its run_id column is not that of runs".into());
     }
+    for (name, df) in tables.iter().copied().chain([("timings", &timings)]) {
+        compare_csv(dir, name, df, report);
+    }
+    Ok(())
 }
 
 /// The positions (in `0..n`, ascending) of the `k` runs that `--sample k` re-runs in a directory
@@ -255,24 +219,23 @@ pub fn sample(n: usize, k: usize, identity: &str) -> Vec<usize> {
     positions
 }
 
-/// Re-run the journalled runs (or a repeatable sample of them) and compare every column.
-fn rerun(
-    sweep: &crate::sweep::Sweep,
-    specs: &[RunSpec],
+/// Re-run the journalled runs (or a repeatable sample of them, keyed by `key`) and compare every
+/// column; `spec_of` gives a recorded run's spec (`None`: not a run of this work).
+pub(crate) fn rerun(
+    configs: &[Config],
     journalled: &[RunResult],
+    spec_of: impl Fn(&RunResult) -> Option<RunSpec>,
     sample: Option<usize>,
+    key: &str,
     threads: usize,
-    m: &Manifest,
     report: &mut Report,
 ) {
-    let by_id: HashMap<&str, &RunSpec> = specs.iter().map(|s| (s.run_id.as_str(), s)).collect();
-    let mut chosen: Vec<&RunResult> = journalled.iter().filter(|r| by_id.contains_key(r.run_id.as_str())).collect();
+    let mut chosen: Vec<&RunResult> = journalled.iter().filter(|r| spec_of(r).is_some()).collect();
     if let Some(k) = sample {
-        let key = m.legacy_hash.as_deref().unwrap_or(&m.identity);
         chosen = self::sample(chosen.len(), k, key).into_iter().map(|i| chosen[i]).collect();
     }
-    let todo: Vec<RunSpec> = chosen.iter().map(|r| by_id[r.run_id.as_str()].clone()).collect();
-    let again = driver::execute_in_memory(&sweep.configs, &todo, threads);
+    let todo: Vec<RunSpec> = chosen.iter().filter_map(|r| spec_of(r)).collect();
+    let again = driver::execute_in_memory(configs, &todo, threads);
     report.rerun = again.len();
     let recorded: Vec<RunResult> = chosen.into_iter().cloned().collect();
     let names: Vec<String> = recorded.iter().map(|r| r.run_id.clone()).collect();

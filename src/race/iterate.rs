@@ -1,0 +1,304 @@
+//! Iterated racing (irace's main loop, `R/irace.R`, elitist): races one after the other, each on
+//! the elites of the last and new candidates drawn around them, until the budget is spent.
+//!
+//! With `B` runs left, `I` planned iterations and iteration `i`: the iteration may use
+//! `floor(B / (I - i + 1))` runs; it races `N = floor((budget + E * n_old) / max(mu + each *
+//! min(5, i), n_old + n_new rounded up to each))` candidates (at most `max_candidates`), `E` elites
+//! with results on the `n_old` seeds seen so far, `n_new = 1` new seed first (0 when that leaves
+//! too few candidates), `mu = first_test`. It stops when `N` would not exceed `min_survival` (or the
+//! elites), when the new candidates could not all reach the first test, or when the budget is
+//! spent. The first race has no elites: the grid's candidates and uniform draws; later races visit
+//! the new seed first, then the old ones in a shuffled order, then fresh ones.
+//!
+//! Everything random here (candidates, the order of old seeds) comes from the race seed and the
+//! iteration; what candidates cost comes from `eval`. A candidate the experiment cannot take
+//! (`identify` says `None`) is drawn again.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_pcg::Pcg64Mcg;
+
+use super::engine::{self, Elimination, Setup, TaskReport};
+use super::model::{Elite, Model};
+use super::settings::Settings;
+use super::space::{Space, Value};
+use crate::rng::stream_seed;
+
+/// Streams of the race seed ("SAMPLE", "ORDER" in ASCII).
+const SAMPLE_TAG: u64 = 0x53_41_4d_50_4c_45;
+const ORDER_TAG: u64 = 0x4f_52_44_45_52;
+
+/// Draws before a candidate the experiment cannot take is given up on.
+const MAX_DRAWS: usize = 1000;
+
+/// A candidate configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Its configuration id.
+    pub id: u64,
+    pub values: Vec<Value>,
+    /// The elite it was drawn around (`None`: grid or uniform).
+    pub parent: Option<u64>,
+    /// The iteration that drew it (1-based).
+    pub born: usize,
+    /// Why and when it left (`None`: still in, or an elite at the end).
+    pub left: Option<(usize, Elimination)>,
+}
+
+/// One iteration's race, for tables and figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iteration {
+    pub index: usize,
+    /// The candidates raced (indices into [`History::candidates`]), elites first.
+    pub raced: Vec<usize>,
+    pub elites_in: usize,
+    /// Alive candidates after each task, and the seeds of the tasks.
+    pub trace: Vec<TaskReport>,
+    pub used: usize,
+    pub stop: String,
+    /// The elites it produced, best first.
+    pub elites: Vec<usize>,
+}
+
+/// What iterated racing did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub candidates: Vec<Candidate>,
+    pub iterations: Vec<Iteration>,
+    /// The final elites (indices into `candidates`), best first.
+    pub elites: Vec<usize>,
+    pub used: usize,
+    pub stop: String,
+    /// Every cost, by (candidate index, seed index).
+    pub costs: HashMap<(usize, u32), f64>,
+}
+
+/// Where the whole race stands (for progress).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub iteration: usize,
+    pub task: TaskReport,
+    pub used: usize,
+    pub budget: usize,
+    /// The best alive candidate of the current race and its mean cost.
+    pub best: usize,
+}
+
+fn n_configurations(s: &Settings, budget: usize, it: usize, elites: usize, n_old: usize, n_new: usize) -> usize {
+    let each = s.each_test;
+    let per = (s.first_test + each * it.min(5)).max((n_old + n_new).div_ceil(each) * each);
+    ((budget + elites * n_old) / per.max(1)).min(s.max_candidates)
+}
+
+/// What iterated racing asks of the world.
+pub trait Evaluator {
+    type Error;
+
+    /// A candidate's configuration id, or `None` when the experiment cannot take these values.
+    fn identify(&mut self, values: &[Value]) -> Option<u64>;
+
+    /// The costs of a batch of `(configuration id, seed index)` of iteration `iteration`, in order
+    /// (lower is better; infinite: a failed run).
+    fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Self::Error>;
+
+    /// Where the race stands, after each task.
+    fn progress(&mut self, _p: &Progress) {}
+}
+
+/// Run iterated racing over `space` with the race seed `seed`.
+pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) -> Result<History, V::Error> {
+    let mut h = History {
+        candidates: Vec::new(),
+        iterations: Vec::new(),
+        elites: Vec::new(),
+        used: 0,
+        stop: String::new(),
+        costs: HashMap::new(),
+    };
+    let mut model = Model::default();
+    let mut planned = s.iterations;
+    let mut seen: u32 = 0; // seed indices 0..seen have been raced
+    for it in 1.. {
+        let remaining = s.budget - h.used;
+        if remaining == 0 {
+            h.stop = "the budget is spent".into();
+            break;
+        }
+        if it > planned {
+            if s.iterations_fixed {
+                h.stop = format!("{planned} iterations done");
+                break;
+            }
+            planned = it;
+        }
+        let budget = remaining / (planned - it + 1);
+        let elites = h.elites.len();
+        let first = it == 1;
+        let mut n_new_seeds = usize::from(!first);
+        let mut n = n_configurations(s, budget, it, elites, seen as usize, n_new_seeds);
+        if !first && n <= s.min_survival {
+            // irace: without a new seed first, then as if for a first race with mu = 1.
+            n_new_seeds = 0;
+            n = n_configurations(s, budget, it, elites, seen as usize, 0);
+            if n <= s.min_survival {
+                n = n_configurations(&Settings { first_test: 1, ..s.clone() }, budget, 1, elites, seen as usize, 0);
+            }
+        }
+        if n <= s.min_survival {
+            h.stop = format!(
+                "too few runs left ({remaining}) to race more than min_survival ({}) candidates",
+                s.min_survival
+            );
+            break;
+        }
+        if !first && n <= elites {
+            h.stop = format!("too few runs left ({remaining}) to race new candidates beside the {elites} elites");
+            break;
+        }
+        if (n - elites) * s.first_test + elites * n_new_seeds.min(s.first_test) > budget {
+            h.stop = format!("too few runs left ({remaining}) to bring {n} candidates to the first test");
+            break;
+        }
+        let raced = draw(space, seed, it, n, &mut h, &mut model, planned, v);
+        let mut order: Vec<u32> = (0..seen).collect();
+        order.shuffle(&mut Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, ORDER_TAG), it as u64)));
+        let horizon = seen as usize + n_new_seeds + budget / (s.min_survival + 1) + 2;
+        let mut instances: Vec<u32> = (seen..seen + n_new_seeds as u32).collect();
+        instances.extend(order);
+        instances.extend(seen + n_new_seeds as u32..horizon as u32);
+        let mut known: HashMap<(usize, u32), f64> = HashMap::new();
+        for (j, &c) in raced.iter().enumerate() {
+            for i in 0..seen {
+                if let Some(&v) = h.costs.get(&(c, i)) {
+                    known.insert((j, i), v);
+                }
+            }
+        }
+        let setup = Setup {
+            candidates: raced.len(),
+            instances,
+            known,
+            first_test: s.first_test,
+            each_test: s.each_test,
+            confidence: s.confidence,
+            test: s.test,
+            min_survival: s.min_survival,
+            elitist_limit: s.elitist_limit,
+            max_experiments: budget,
+        };
+        let used_before = h.used;
+        let ids: Vec<u64> = raced.iter().map(|&c| h.candidates[c].id).collect();
+        let v_cell = std::cell::RefCell::new(&mut *v);
+        let mut batch_eval = |batch: &[(usize, u32)]| {
+            let by_id: Vec<(u64, u32)> = batch.iter().map(|&(j, i)| (ids[j], i)).collect();
+            v_cell.borrow_mut().evaluate(it, &by_id)
+        };
+        let mut on_task = |t: &TaskReport| {
+            let p = Progress {
+                iteration: it,
+                task: t.clone(),
+                used: used_before + t.used,
+                budget: s.budget,
+                best: raced[t.best],
+            };
+            v_cell.borrow_mut().progress(&p);
+        };
+        let out = engine::race(&setup, &mut batch_eval, &mut on_task)?;
+        h.used += out.used;
+        for (&(j, i), &v) in &out.costs {
+            h.costs.insert((raced[j], i), v);
+            seen = seen.max(i + 1);
+        }
+        for (j, e) in out.eliminated.iter().enumerate() {
+            if let Some(e) = e {
+                h.candidates[raced[j]].left = Some((it, e.clone()));
+            }
+        }
+        let kept: Vec<usize> = out.ranking.iter().take(s.min_survival).map(|&j| raced[j]).collect();
+        for &j in out.ranking.iter().skip(s.min_survival) {
+            let last = out.trace.last().map_or((0, 0), |t| (t.task, t.seed_index));
+            let e = Elimination { by: "not among the elites", p_value: None, task: last.0, seed_index: last.1 };
+            h.candidates[raced[j]].left = Some((it, e));
+        }
+        h.iterations.push(Iteration {
+            index: it,
+            raced: raced.clone(),
+            elites_in: elites,
+            trace: out.trace,
+            used: out.used,
+            stop: out.stop,
+            elites: kept.clone(),
+        });
+        h.elites = kept;
+        if h.elites.is_empty() {
+            h.stop = "every candidate failed".into();
+            break;
+        }
+        let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
+        if first {
+            model = Model::initial(space, &es);
+        }
+    }
+    Ok(h)
+}
+
+fn elite(c: &Candidate) -> Elite<'_> {
+    Elite { id: c.id, parent: c.parent, values: &c.values }
+}
+
+/// The candidates of iteration `it`: the elites, then new ones (grid, uniform, or around the
+/// elites), each valid and new.
+#[allow(clippy::too_many_arguments)]
+fn draw<V: Evaluator>(
+    space: &Space,
+    seed: u64,
+    it: usize,
+    n: usize,
+    h: &mut History,
+    model: &mut Model,
+    planned: usize,
+    v: &mut V,
+) -> Vec<usize> {
+    let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, SAMPLE_TAG), it as u64));
+    let mut raced: Vec<usize> = h.elites.clone();
+    let new = n - raced.len();
+    let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
+    if it > 1 {
+        *model = model.update(space, &es, it, planned, new);
+    }
+    let mut grid = if it == 1 { space.initial.clone().into_iter() } else { Vec::new().into_iter() };
+    let mut fresh: Vec<Candidate> = Vec::new();
+    let known = |id: u64, h: &History, fresh: &[Candidate]| h.candidates.iter().chain(fresh).any(|c| c.id == id);
+    'next: while fresh.len() < new {
+        for _ in 0..MAX_DRAWS {
+            let (parent, values) = match grid.next() {
+                Some(partial) => (
+                    None,
+                    partial.iter().zip(&space.params).map(|(v, p)| v.unwrap_or_else(|| p.uniform(&mut rng))).collect(),
+                ),
+                None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>()),
+                None => {
+                    let (p, v) = model.sample(space, &es, &mut rng);
+                    (Some(p), v)
+                }
+            };
+            if let Some(id) = v.identify(&values)
+                && !known(id, h, &fresh)
+            {
+                fresh.push(Candidate { id, values, parent, born: it, left: None });
+                continue 'next;
+            }
+        }
+        break; // the space is exhausted (or nothing valid is drawn): race fewer candidates
+    }
+    for c in fresh {
+        h.candidates.push(c);
+        raced.push(h.candidates.len() - 1);
+    }
+    raced
+}
+
+#[cfg(test)]
+mod tests;

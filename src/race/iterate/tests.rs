@@ -1,0 +1,110 @@
+//! Iterated racing on a synthetic objective with a known optimum.
+
+use std::convert::Infallible;
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_pcg::Pcg64Mcg;
+
+use super::*;
+use crate::race::settings::RawRace;
+
+fn space() -> Space {
+    let raw = crate::config::parse_text(
+        "t.toml",
+        "[random]\nc_inp = { uniform = [0.0, 1.0] }\nlr = { log_uniform = [0.0001, 1.0] }\n\
+         prediction = { choice = [\"trace\", \"spikes\"] }\n",
+    )
+    .unwrap();
+    Space::of(&raw).unwrap()
+}
+
+fn settings(budget: u64) -> Settings {
+    RawRace { budget: Some(budget), ..Default::default() }.settings(3, false).unwrap()
+}
+
+/// Accuracy `0.9 - (x - 0.3)^2 - 0.05 (log10 lr + 2)^2 - 0.05 [spikes]`, plus a seed effect (sd
+/// 0.03) and a run's own noise (sd 0.01): the optimum is x = 0.3, lr = 0.01, "trace". Ids are given
+/// in order of first sight; every evaluation is remembered.
+#[derive(Default)]
+struct Synthetic {
+    values: Vec<Vec<Value>>,
+    asked: Vec<(u64, u32)>,
+}
+
+impl Evaluator for Synthetic {
+    type Error = Infallible;
+
+    fn identify(&mut self, values: &[Value]) -> Option<u64> {
+        let id = match self.values.iter().position(|v| v == values) {
+            Some(i) => i,
+            None => {
+                self.values.push(values.to_vec());
+                self.values.len() - 1
+            }
+        };
+        Some(id as u64)
+    }
+
+    fn evaluate(&mut self, _: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Infallible> {
+        self.asked.extend_from_slice(batch);
+        Ok(batch
+            .iter()
+            .map(|&(c, i)| {
+                let v = &self.values[c as usize];
+                let (Value::Num(x), Value::Num(lr), Value::Choice(p)) = (v[0], v[1], v[2]) else { panic!() };
+                let mean = 0.9 - (x - 0.3).powi(2) - 0.05 * (lr.log10() + 2.0).powi(2) - 0.05 * p as f64;
+                let b: f64 = StandardNormal.sample(&mut Pcg64Mcg::seed_from_u64(crate::rng::stream_seed(77, i as u64)));
+                let e: f64 =
+                    StandardNormal.sample(&mut Pcg64Mcg::seed_from_u64(crate::rng::stream_seed(c + 1_000, i as u64)));
+                -(mean + 0.03 * b + 0.01 * e)
+            })
+            .collect())
+    }
+}
+
+fn run(budget: u64, seed: u64) -> (History, Synthetic) {
+    let mut syn = Synthetic::default();
+    let h = iterate(&settings(budget), &space(), seed, &mut syn).unwrap();
+    (h, syn)
+}
+
+#[test]
+fn races_converge_near_the_optimum_within_the_budget() {
+    let (h, syn) = run(1500, 1);
+    assert_eq!(h.used, syn.asked.len(), "every evaluation is counted once");
+    assert!(h.used <= 1500, "{}", h.used);
+    assert!(h.iterations.len() >= 3, "{} iterations", h.iterations.len());
+    let best = &h.candidates[h.elites[0]];
+    let (Value::Num(x), Value::Num(lr), Value::Choice(p)) = (best.values[0], best.values[1], best.values[2]) else {
+        panic!()
+    };
+    assert!((x - 0.3).abs() < 0.15 && (lr.log10() + 2.0).abs() < 0.8 && p == 0, "best {:?}", best.values);
+    // Later iterations draw around elites: their parents are set, and each race starts with the
+    // last race's elites.
+    let last = h.iterations.last().unwrap();
+    assert!(last.raced.iter().skip(last.elites_in).all(|&c| h.candidates[c].parent.is_some()));
+    for w in h.iterations.windows(2) {
+        assert_eq!(w[1].raced[..w[1].elites_in], w[0].elites[..]);
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_history_and_another_seed_another() {
+    let (a, _) = run(600, 5);
+    let (b, _) = run(600, 5);
+    let (c, _) = run(600, 6);
+    assert_eq!(a, b);
+    assert_ne!(a.candidates, c.candidates);
+}
+
+#[test]
+fn elites_carry_their_results_and_are_not_re_run() {
+    let (h, syn) = run(900, 3);
+    let mut unique = syn.asked.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), syn.asked.len(), "no (candidate, seed) is evaluated twice");
+    assert_eq!(h.costs.len(), syn.asked.len());
+    assert!(h.iterations.len() >= 2);
+}

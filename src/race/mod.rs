@@ -1,0 +1,134 @@
+//! `harness race`: the best configuration with the fewest runs, by iterated racing on common
+//! seeds (irace: Lopez-Ibanez et al.; F-Race: Birattari).
+//!
+//! [`settings`] reads `[race]`; [`space`] the searched parameters; [`engine`] runs one race
+//! (generic over an evaluation function); [`iterate`] runs the races one after the other, drawing
+//! new candidates around the elites with [`model`] and [`tnorm`]; [`runner`] runs a race into its
+//! results directory (journal, resume, validation); [`tables`] writes the `race` table.
+//! `harness verify` replays a race from its journal ([`runner::replay`]).
+
+pub mod engine;
+pub mod iterate;
+pub mod model;
+pub mod runner;
+pub mod settings;
+pub mod space;
+pub mod tables;
+pub mod tnorm;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, ConfigError, DataCache, Problem, RawExperiment, params, resolve};
+use crate::sweep::identity::{self, Identity, canonical_value};
+use settings::Settings;
+use space::{Domain, Space};
+
+/// A checked race: what to search, how, and what its results depend on.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    /// The race seed: every seed of the race and of its validation derives from it.
+    pub seed: u64,
+    pub settings: Settings,
+    pub space: Space,
+    /// The file as parsed.
+    pub raw: RawExperiment,
+    /// The experiment without axes or race settings: what candidates change.
+    pub base: RawExperiment,
+    /// The absolute directory relative paths start from.
+    pub base_dir: PathBuf,
+    pub identity: Identity,
+    pub warnings: Vec<String>,
+}
+
+/// The effective settings as identity lines (explicit defaults and absent keys are the same race).
+fn settings_lines(s: &Settings) -> Vec<String> {
+    let f = |x: f64| canonical_value(&toml::Value::Float(x));
+    vec![
+        format!("race.budget={}", s.budget),
+        format!("race.first_test={}", s.first_test),
+        format!("race.each_test={}", s.each_test),
+        format!("race.confidence={}", f(s.confidence)),
+        format!("race.test={}", s.test.word()),
+        format!("race.iterations={}{}", s.iterations, if s.iterations_fixed { " (fixed)" } else { "" }),
+        format!("race.min_survival={}", s.min_survival),
+        format!("race.elitist_limit={}", s.elitist_limit),
+        format!("race.max_candidates={}", s.max_candidates),
+        format!("race.validation_replicates={}", s.validation_replicates),
+    ]
+}
+
+/// Check every value a parameter may take (each choice, both bounds) on the base experiment.
+fn check_extremes(space: &Space, base: &RawExperiment, name: &str, dir: &Path, cache: &mut DataCache) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for p in &space.params {
+        let values: Vec<toml::Value> = match &p.domain {
+            Domain::Real { lo, hi, .. } => vec![toml::Value::Float(*lo), toml::Value::Float(*hi)],
+            Domain::Int { lo, hi } => vec![toml::Value::Integer(*lo), toml::Value::Integer(*hi)],
+            Domain::Choice(xs) => xs.clone(),
+        };
+        for v in values {
+            let mut raw = base.clone();
+            let why = match params::set(&mut raw, p.section, &p.name, v.clone()) {
+                Err(m) => Some(m),
+                Ok(()) => resolve(&raw, name, dir, cache)
+                    .err()
+                    .map(|ps| ps.into_iter().map(|q| q.message).collect::<Vec<_>>().join("; ")),
+            };
+            if let Some(why) = why {
+                problems.push(Problem::new(p.key.clone(), format!("value {v} cannot be raced: {why}")));
+                break;
+            }
+        }
+    }
+    problems
+}
+
+/// Check a parsed race file. `default_name` names it when the file does not; `dir` is where
+/// relative paths start.
+pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> Result<Plan, Vec<Problem>> {
+    let Some(race) = &raw.race else {
+        return Err(vec![Problem::new("race", "a race needs a `[race]` section with at least `budget = N`")]);
+    };
+    if raw.replicates.is_some() {
+        return Err(vec![Problem::new(
+            "replicates",
+            "a race decides how many seeds each candidate gets: remove `replicates` (`race.validation_replicates` sets \
+             the final re-runs)",
+        )]);
+    }
+    let space = Space::of(raw)?;
+    let settings = race.settings(space.params.len(), yes)?;
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+    let base = raw.base();
+    let mut cache = DataCache::default();
+    let problems = check_extremes(&space, &base, &name, dir, &mut cache);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let exp = resolve(&base, &name, dir, &mut cache)?;
+    let identity = identity::of_work("race", raw, &exp, settings_lines(&settings));
+    Ok(Plan {
+        name,
+        seed: raw.seed.unwrap_or(1),
+        settings,
+        space,
+        raw: raw.clone(),
+        base,
+        base_dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        identity,
+        warnings: exp.warnings,
+    })
+}
+
+/// Read, parse and check a race file (its `seed` replaced by `seed` when given: the manifest then
+/// records it); errors name the file, line and key.
+pub fn load(path: &Path, yes: bool, seed: Option<u64>) -> Result<Plan, ConfigError> {
+    let (file, text, mut raw) = config::read_raw(path)?;
+    if seed.is_some() {
+        raw.seed = seed;
+    }
+    let stem = path.file_stem().map_or("race".into(), |s| s.to_string_lossy().into_owned());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    plan(&raw, &stem, dir, yes).map_err(|p| config::locate_all(&file, &text, p))
+}

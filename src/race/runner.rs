@@ -1,0 +1,344 @@
+//! Running a race into its results directory: the same [`ResultsDir`] as a sweep's (lock,
+//! manifest, journal, resume), with the race's runs numbered in the order its decisions asked for
+//! them. A resumed race replays its decisions from the start, taking every run it asks for from the
+//! journal when it is there (and checking it is the same run), so it ends with the same tables as
+//! a race that never stopped. After the races, the final elites are re-run on
+//! `validation_replicates` fresh seeds (a stream no race uses): the summary reports those.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::Plan;
+use super::iterate::{self, History};
+use super::space::Value;
+use crate::config::DataCache;
+use crate::progress::Progress;
+use crate::results::journal::{RaceTag, RunResult};
+use crate::results::manifest::Kind;
+use crate::results::schema::failures;
+use crate::results::{Policy, ResultsDir, ResultsError, Work, schema};
+use crate::sweep::identity::{config_id, race_seed, validation_seed};
+use crate::sweep::{Config, RunSpec, driver};
+
+/// How to run a race.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The results directory (default: `results/<name>`).
+    pub out: Option<PathBuf>,
+    pub threads: usize,
+    pub policy: Policy,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RaceError {
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    #[error("stopped: {done} runs are in the journal; run the same command again to resume")]
+    Interrupted { done: usize },
+    #[error(
+        "{}: the journal holds run {found} at position {index}, where this race asks for run {wanted}: it holds \
+         another race's results; use another --out",
+        dir.display()
+    )]
+    ForeignRun { dir: PathBuf, index: usize, found: String, wanted: String },
+    #[error("replaying the race from its journal: {0}")]
+    Replay(String),
+}
+
+/// What a race did.
+#[derive(Debug)]
+pub struct Finished {
+    pub out: PathBuf,
+    pub history: History,
+    pub configs: Vec<Config>,
+    /// Validation results of each final elite, best first: (config index, results).
+    pub validation: Vec<(usize, Vec<RunResult>)>,
+    pub tables: super::tables::RaceTables,
+    /// Runs run now (not taken from the journal), and how long the whole took.
+    pub ran: usize,
+    pub elapsed_s: f64,
+    pub failures: Vec<(String, usize)>,
+}
+
+/// Where a race's runs come from: the journal and the pool (a live race), or the journal alone (a
+/// replay, for `harness verify`).
+pub trait RunSource {
+    /// The results of `specs` (of `configs`), in order.
+    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError>;
+}
+
+/// A live race's runs: from the journal when there (checked to be the same run), else run on the
+/// pool and journalled.
+pub struct Live<'a> {
+    dir: &'a ResultsDir,
+    threads: usize,
+    stop: &'a AtomicBool,
+    progress: &'a dyn Progress,
+    /// Runs run now (not taken from the journal).
+    pub ran: usize,
+}
+
+impl RunSource for Live<'_> {
+    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        let mut out: Vec<Option<RunResult>> = Vec::with_capacity(specs.len());
+        let mut pending = Vec::new();
+        for s in &specs {
+            match self.dir.get(s.index) {
+                Some(r) if r.run_id == s.run_id => out.push(Some(r)),
+                Some(r) => {
+                    let (dir, index, found, wanted) =
+                        (self.dir.path().to_path_buf(), s.index, r.run_id, s.run_id.clone());
+                    return Err(RaceError::ForeignRun { dir, index, found, wanted });
+                }
+                None => {
+                    out.push(None);
+                    pending.push(s.clone());
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let (dir, progress) = (self.dir, self.progress);
+            let new = driver::execute(configs, &pending, self.threads, &|r| dir.record(r), self.stop, &|_| {
+                progress.advance()
+            })
+            .map_err(ResultsError::from)?;
+            self.ran += new.len();
+            if new.len() < pending.len() {
+                return Err(RaceError::Interrupted { done: self.dir.done_count() });
+            }
+            let mut new = new.into_iter();
+            for slot in out.iter_mut().filter(|o| o.is_none()) {
+                *slot = new.next();
+            }
+        }
+        Ok(out.into_iter().map(|r| r.expect("every request answered")).collect())
+    }
+}
+
+/// A replay's runs: the journal's, which must hold every run the race asks for.
+pub struct Journalled<'a> {
+    pub results: &'a HashMap<usize, RunResult>,
+}
+
+impl RunSource for Journalled<'_> {
+    fn get(&mut self, _: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        specs
+            .into_iter()
+            .map(|s| match self.results.get(&s.index) {
+                Some(r) if r.run_id == s.run_id => Ok(r.clone()),
+                Some(r) => Err(RaceError::Replay(format!(
+                    "position {} holds run {}, where the race asks for {}",
+                    s.index, r.run_id, s.run_id
+                ))),
+                None => Err(RaceError::Replay(format!(
+                    "the journal lacks run {} (position {}) that the race asks for",
+                    s.run_id, s.index
+                ))),
+            })
+            .collect()
+    }
+}
+
+/// The cost of a run: minus its test accuracy; a failed run costs infinity (it eliminates).
+fn cost(r: &RunResult) -> f64 {
+    r.test_accuracy.map_or(f64::INFINITY, |a| -a)
+}
+
+/// What the results directory of `plan` is for.
+pub fn work(plan: &Plan, experiment_file: &Path, threads: usize) -> Work {
+    Work {
+        kind: Kind::Race,
+        identity: plan.identity.hash,
+        identity_text: plan.identity.text.clone(),
+        experiment_file: experiment_file.display().to_string(),
+        base_dir: plan.base_dir.clone(),
+        experiment: plan.raw.clone(),
+        shard: None,
+        total_runs: plan.settings.budget,
+        runs: plan.settings.budget,
+        threads,
+    }
+}
+
+/// The race's evaluator: candidates become configurations, runs come from a [`RunSource`].
+struct Evaluator<'a, S: RunSource> {
+    plan: &'a Plan,
+    source: S,
+    configs: Vec<Config>,
+    by_id: HashMap<u64, usize>,
+    next_index: usize,
+    cache: DataCache,
+    progress: &'a dyn Progress,
+}
+
+impl<S: RunSource> Evaluator<'_, S> {
+    /// Results of `(configuration id, seed, replicate, run id, tag)` requests, numbered in order.
+    fn get(&mut self, requests: Vec<(u64, u64, u64, String, RaceTag)>) -> Result<Vec<RunResult>, RaceError> {
+        let specs = requests
+            .into_iter()
+            .map(|(id, seed, replicate, run_id, tag)| {
+                self.next_index += 1;
+                RunSpec {
+                    index: self.next_index - 1,
+                    config: self.by_id[&id],
+                    replicate,
+                    seed,
+                    run_id,
+                    race: Some(tag),
+                }
+            })
+            .collect();
+        self.source.get(&self.configs, specs)
+    }
+}
+
+impl<S: RunSource> iterate::Evaluator for Evaluator<'_, S> {
+    type Error = RaceError;
+
+    fn identify(&mut self, values: &[Value]) -> Option<u64> {
+        let plan = self.plan;
+        let raw = plan.space.raw_of(&plan.base, values).ok()?;
+        let id = config_id(&raw);
+        if !self.by_id.contains_key(&id) {
+            let exp = crate::config::resolve(&raw, &plan.name, &plan.base_dir, &mut self.cache).ok()?;
+            let swept = plan.space.params.iter().zip(values).map(|(p, &v)| (p.name.clone(), p.toml(v))).collect();
+            self.by_id.insert(id, self.configs.len());
+            self.configs.push(Config { index: self.configs.len(), id, swept, exp });
+        }
+        Some(id)
+    }
+
+    fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, RaceError> {
+        let seed = self.plan.seed;
+        let requests = batch
+            .iter()
+            .map(|&(id, i)| {
+                let tag = RaceTag { iteration: iteration as u32, seed_index: i, validation: false };
+                (id, race_seed(seed, i), u64::from(i), format!("{id:016x}-{i}"), tag)
+            })
+            .collect();
+        Ok(self.get(requests)?.iter().map(cost).collect())
+    }
+
+    fn progress(&mut self, p: &iterate::Progress) {
+        let best = self.configs.get(p.best).map_or(String::new(), |c| c.id_hex());
+        self.progress.status(&format!(
+            "iteration {}, seed {}: {} alive, {} of {} runs used, best so far {} ({:.4})",
+            p.iteration,
+            p.task.seed_index,
+            p.task.alive,
+            p.used,
+            p.budget,
+            &best[..best.len().min(8)],
+            -p.task.best_mean
+        ));
+    }
+}
+
+/// What racing produced, before any table: the races, the configurations, the validation.
+pub struct Raced {
+    pub history: History,
+    pub configs: Vec<Config>,
+    /// Validation results of each final elite, best first: (configuration index, results).
+    pub validation: Vec<(usize, Vec<RunResult>)>,
+}
+
+/// Race `plan` with runs from `source`, then validate the final elites.
+pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) -> Result<(Raced, S), RaceError> {
+    let s = &plan.settings;
+    progress.start(s.budget, "race runs");
+    let mut ev = Evaluator {
+        plan,
+        source,
+        configs: Vec::new(),
+        by_id: HashMap::new(),
+        next_index: 0,
+        cache: DataCache::default(),
+        progress,
+    };
+    let history = iterate::iterate(s, &plan.space, plan.seed, &mut ev);
+    progress.finish();
+    let history = history?;
+    let v = s.validation_replicates;
+    progress.start(history.elites.len() * v, "validation runs");
+    let mut requests = Vec::new();
+    for &c in &history.elites {
+        let id = history.candidates[c].id;
+        for j in 0..v as u64 {
+            let tag = RaceTag { iteration: history.iterations.len() as u32, seed_index: j as u32, validation: true };
+            requests.push((id, validation_seed(plan.seed, j), j, format!("{id:016x}-v{j}"), tag));
+        }
+    }
+    let validated = ev.get(requests);
+    progress.finish();
+    let validated = validated?;
+    let validation = history
+        .elites
+        .iter()
+        .zip(validated.chunks(v))
+        .map(|(&c, rs)| (ev.by_id[&history.candidates[c].id], rs.to_vec()))
+        .collect();
+    Ok((Raced { history, configs: ev.configs, validation }, ev.source))
+}
+
+/// Replay a race from its journal (no run is run): what `harness verify` compares the tables with.
+pub fn replay(plan: &Plan, journal: &HashMap<usize, RunResult>) -> Result<Raced, RaceError> {
+    Ok(race_with(plan, Journalled { results: journal }, &crate::progress::Silent)?.0)
+}
+
+/// Run `plan` (from `experiment_file`) into its results directory.
+pub fn run(
+    plan: &Plan,
+    experiment_file: &Path,
+    options: &Options,
+    stop: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Finished, RaceError> {
+    let start = Instant::now();
+    let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
+    let (mut dir, notes) =
+        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |_| true)?;
+    for n in &notes {
+        progress.say(&format!("note: {}", n.describe()));
+    }
+    let live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0 };
+    let raced = race_with(plan, live, progress);
+    let (raced, ran) = match raced {
+        Ok((r, live)) => (r, live.ran),
+        Err(e) => {
+            write_partial(&mut dir)?;
+            return Err(e);
+        }
+    };
+    let results = dir.results();
+    let tables = super::tables::RaceTables::build(&results, &raced.history, &raced.configs, &raced.validation)
+        .map_err(ResultsError::from)?;
+    dir.write_tables(&tables.named()).map_err(ResultsError::from)?;
+    dir.update_manifest(true).map_err(ResultsError::from)?;
+    Ok(Finished {
+        out,
+        history: raced.history,
+        configs: raced.configs,
+        validation: raced.validation,
+        tables,
+        ran,
+        elapsed_s: start.elapsed().as_secs_f64(),
+        failures: failures(&results),
+    })
+}
+
+/// After an interruption: the runs and timings of what finished (the race and summary tables need
+/// the whole race).
+fn write_partial(dir: &mut ResultsDir) -> Result<(), ResultsError> {
+    let results = dir.results();
+    let build = |table, r: polars::prelude::PolarsResult<polars::prelude::DataFrame>| {
+        r.map_err(|source| crate::results::tables::TableError::Build { table, source })
+    };
+    let runs = build("runs", schema::runs(&results))?;
+    let timings = build("timings", schema::timings(&results))?;
+    dir.write_tables(&[("runs", &runs), ("timings", &timings)])?;
+    dir.update_manifest(false)?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! The `[race]` section of an experiment file: raw (as written) and checked ([`Settings`]).
+//! Defaults follow irace's where it has them:
+//!
+//! | key | default | meaning |
+//! | --- | --- | --- |
+//! | `budget` | required | runs the races may use (validation runs come on top) |
+//! | `first_test` | 5 | seeds every candidate of a race sees before the first test (irace's `firstTest`, and its `mu`) |
+//! | `each_test` | 1 | seeds between tests (`eachTest`) |
+//! | `confidence` | 0.95 | confidence level of the tests (`confidence`) |
+//! | `test` | `"friedman"` | `"friedman"`: Friedman, then Conover's post-hoc against the best, Wilcoxon's signed-rank test when two remain; `"t-holm"`: paired t against the best, Holm's correction |
+//! | `iterations` | `floor(2 + log2(parameters))` | planned iterations (`nbIterations`); more run while the budget lasts |
+//! | `min_survival` | `floor(2 + log2(parameters))` | a race stops at this many candidates, which become the elites (`minNbSurvival`) |
+//! | `elitist_limit` | 2 | a race stops after this many tests without elimination (`elitistLimit`; 0: never) |
+//! | `max_candidates` | 1024 | the most candidates one race may start with (irace's cap) |
+//! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Problem;
+
+/// The statistical test that eliminates candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestKind {
+    /// Friedman's test, then Conover's post-hoc against the best; Wilcoxon when two remain.
+    Friedman,
+    /// Paired t-tests against the best, Holm's correction.
+    THolm,
+}
+
+impl TestKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            TestKind::Friedman => "friedman",
+            TestKind::THolm => "t-holm",
+        }
+    }
+}
+
+/// `[race]` as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRace {
+    pub budget: Option<u64>,
+    pub first_test: Option<u64>,
+    pub each_test: Option<u64>,
+    pub confidence: Option<f64>,
+    pub test: Option<TestKind>,
+    pub iterations: Option<u64>,
+    pub min_survival: Option<u64>,
+    pub elitist_limit: Option<u64>,
+    pub max_candidates: Option<u64>,
+    pub validation_replicates: Option<u64>,
+}
+
+/// Checked racing settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub budget: usize,
+    pub first_test: usize,
+    pub each_test: usize,
+    pub confidence: f64,
+    pub test: TestKind,
+    pub iterations: usize,
+    /// `iterations` was given: stop after them (else, as irace, go on while the budget lasts).
+    pub iterations_fixed: bool,
+    pub min_survival: usize,
+    pub elitist_limit: usize,
+    pub max_candidates: usize,
+    pub validation_replicates: usize,
+}
+
+/// The most runs a race may be given (as a sweep, `--yes` is needed above
+/// [`crate::sweep::MAX_RUNS_WITHOUT_YES`]).
+pub const MAX_BUDGET: u64 = crate::sweep::MAX_RUNS;
+
+/// irace's default number of iterations and of survivors: `floor(2 + log2(parameters))`.
+pub fn irace_default(parameters: usize) -> usize {
+    (2.0 + (parameters.max(1) as f64).log2()).floor() as usize
+}
+
+impl RawRace {
+    /// Check every value; `parameters` is the number of parameters searched.
+    pub fn settings(&self, parameters: usize, yes: bool) -> Result<Settings, Vec<Problem>> {
+        let mut bad = Vec::new();
+        let mut problem = |key: &str, message: String| bad.push(Problem::new(format!("race.{key}"), message));
+        let default = irace_default(parameters);
+        let first_test = self.first_test.unwrap_or(5);
+        let each_test = self.each_test.unwrap_or(1);
+        let confidence = self.confidence.unwrap_or(0.95);
+        let min_survival = self.min_survival.unwrap_or(default as u64);
+        let iterations = self.iterations.unwrap_or(default as u64);
+        if first_test < 2 {
+            problem("first_test", format!("must be at least 2: a test needs two seeds (got {first_test})"));
+        }
+        if each_test < 1 {
+            problem("each_test", "must be at least 1".into());
+        } else if !first_test.is_multiple_of(each_test) {
+            problem("each_test", format!("must divide first_test ({first_test}), as in irace (got {each_test})"));
+        }
+        if !(confidence > 0.0 && confidence < 1.0) {
+            problem("confidence", format!("must be strictly between 0 and 1 (got {confidence})"));
+        }
+        if iterations < 1 {
+            problem("iterations", "must be at least 1".into());
+        }
+        if min_survival < 1 {
+            problem("min_survival", "must be at least 1".into());
+        }
+        let max_candidates = self.max_candidates.unwrap_or(1024);
+        if max_candidates <= min_survival {
+            problem("max_candidates", format!("must be more than min_survival ({min_survival}), got {max_candidates}"));
+        }
+        let validation = self.validation_replicates.unwrap_or(64);
+        if !(1..=100_000).contains(&validation) {
+            problem("validation_replicates", format!("must be between 1 and 100000 (got {validation})"));
+        }
+        // The smallest race: min_survival + 1 candidates up to the first test.
+        let minimum = (min_survival + 1).saturating_mul(first_test);
+        match self.budget {
+            None => problem("budget", "a race needs `budget = N`, the runs it may use".into()),
+            Some(0) => problem("budget", "must be a positive number of runs".into()),
+            Some(b) if b < minimum => problem(
+                "budget",
+                format!(
+                    "{b} runs cannot race {} candidates (min_survival + 1) to the first test ({first_test} seeds each): \
+                     give at least {minimum}",
+                    min_survival + 1
+                ),
+            ),
+            Some(b) if b > MAX_BUDGET => problem("budget", format!("{b} runs: at most {MAX_BUDGET}")),
+            Some(b) if b > crate::sweep::MAX_RUNS_WITHOUT_YES && !yes => problem(
+                "budget",
+                format!("{b} runs, more than {}: pass --yes to race anyway", crate::sweep::MAX_RUNS_WITHOUT_YES),
+            ),
+            Some(_) => {}
+        }
+        if !bad.is_empty() {
+            return Err(bad);
+        }
+        Ok(Settings {
+            budget: self.budget.unwrap_or(0) as usize,
+            first_test: first_test as usize,
+            each_test: each_test as usize,
+            confidence,
+            test: self.test.unwrap_or(TestKind::Friedman),
+            iterations: iterations as usize,
+            iterations_fixed: self.iterations.is_some(),
+            min_survival: min_survival as usize,
+            elitist_limit: self.elitist_limit.unwrap_or(2) as usize,
+            max_candidates: max_candidates as usize,
+            validation_replicates: validation as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_irace_s() {
+        let s = RawRace { budget: Some(1000), ..Default::default() }.settings(10, false).unwrap();
+        assert_eq!((s.first_test, s.each_test, s.confidence, s.test), (5, 1, 0.95, TestKind::Friedman));
+        // floor(2 + log2(10)) = floor(5.32) = 5
+        assert_eq!((s.iterations, s.min_survival, s.elitist_limit, s.validation_replicates), (5, 5, 2, 64));
+        assert_eq!(irace_default(1), 2);
+        assert_eq!(irace_default(4), 4);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let keys = |r: RawRace| r.settings(4, false).unwrap_err().into_iter().map(|p| p.key).collect::<Vec<_>>();
+        assert_eq!(keys(RawRace::default()), ["race.budget"]);
+        assert_eq!(keys(RawRace { budget: Some(0), ..Default::default() }), ["race.budget"]);
+        assert_eq!(keys(RawRace { budget: Some(10), ..Default::default() }), ["race.budget"], "(4 + 1) x 5 = 25");
+        assert_eq!(keys(RawRace { budget: Some(100), first_test: Some(1), ..Default::default() }), ["race.first_test"]);
+        assert_eq!(
+            keys(RawRace { budget: Some(100), confidence: Some(1.0), ..Default::default() }),
+            ["race.confidence"]
+        );
+        assert_eq!(keys(RawRace { budget: Some(100_000), ..Default::default() }), ["race.budget"], "--yes");
+        assert!(RawRace { budget: Some(100_000), ..Default::default() }.settings(4, true).is_ok());
+        let e = RawRace { budget: Some(10), ..Default::default() }.settings(4, false).unwrap_err();
+        assert!(e[0].message.contains("give at least 25"), "{}", e[0].message);
+    }
+}

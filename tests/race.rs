@@ -1,0 +1,177 @@
+//! `harness race`, run as a user would: deterministic whatever the thread count, resumable after
+//! `kill -9` and Ctrl-C to the same tables, verified by replay, reported, and refused with the file,
+//! line and key when the file is wrong.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A small race: runs of 30 + 10 presentations (about a millisecond each), 3 parameters.
+const RACE: &str = r#"name = "small-race"
+seed = 5
+
+[protocol]
+classes = [3, 8]
+sampling = "holdout"
+train_presentations = 30
+test_presentations = 10
+
+[random]
+c_inp = { log_uniform = [0.05, 0.8] }
+c_neg = { log_uniform = [0.2, 8.0] }
+lr = { log_uniform = [0.005, 0.2] }
+
+[grid]
+c_inp = [0.2]
+c_neg = [1.7]
+
+[race]
+budget = 400
+validation_replicates = 8
+"#;
+
+const TABLES: [&str; 6] = ["runs.parquet", "runs.csv", "race.parquet", "race.csv", "summary.parquet", "summary.csv"];
+
+fn same_tables(a: &Path, b: &Path) {
+    for f in TABLES {
+        assert!(bytes(a.join(f)) == bytes(b.join(f)), "{f} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+#[test]
+fn one_thread_and_two_give_the_same_race_and_verify_replays_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "race.toml", RACE);
+    let o = harness_ok(dir, &["race", "race.toml", "--out", "t1", "--threads", "1"]);
+    assert!(o.stdout.contains("final elites, validated on 8 fresh seeds"), "{}", o.stdout);
+    harness_ok(dir, &["race", "race.toml", "--out", "t2", "--threads", "2"]);
+    same_tables(&dir.join("t1"), &dir.join("t2"));
+    let race = read_csv(&dir.join("t1/race.csv"));
+    let elites: Vec<_> = race.iter().filter(|r| r["final_elite"] == "true").collect();
+    assert!(!elites.is_empty() && elites.len() <= 3, "{} elites (min_survival = floor(2 + log2 3) = 3)", elites.len());
+    assert!(race.iter().any(|r| r["eliminated_by"] == "conover"), "the first test drops candidates");
+    let runs = read_csv(&dir.join("t1/runs.csv"));
+    assert_eq!(runs.iter().filter(|r| r["phase"] == "validation").count(), elites.len() * 8);
+    assert!(runs.iter().filter(|r| r["phase"] == "race").count() <= 400);
+    let summary = read_csv(&dir.join("t1/summary.csv"));
+    assert_eq!(summary.len(), elites.len(), "the summary is of the validated elites");
+    assert!(summary.iter().all(|r| r["replicates"] == "8"));
+
+    let o = harness_ok(dir, &["verify", "t1", "--sample", "20"]);
+    assert!(o.stdout.contains("20 runs re-run"), "{}", o.stdout);
+    // An edited race table (a p-value) is caught by the replay.
+    let df = harness::results::tables::read_parquet(&dir.join("t1/race.parquet")).unwrap();
+    let mut edited = df.clone();
+    let p: Vec<Option<f64>> = df.column("p_value").unwrap().f64().unwrap().iter().map(|x| x.map(|x| x * 0.5)).collect();
+    edited.with_column(polars::prelude::Column::new("p_value".into(), p)).unwrap();
+    use harness::results::tables::{Format, encode};
+    std::fs::write(dir.join("t1/race.parquet"), encode(&edited, Format::Parquet).unwrap()).unwrap();
+    std::fs::write(dir.join("t1/race.csv"), encode(&edited, Format::Csv).unwrap()).unwrap();
+    harness_refused(dir, &["verify", "t1", "--sample", "1"], &["race.p_value"]);
+}
+
+#[test]
+fn a_killed_or_interrupted_race_resumes_to_the_same_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "race.toml", &RACE.replace("budget = 400", "budget = 1500"));
+    harness_ok(dir, &["race", "race.toml", "--out", "reference"]);
+    let args = ["race", "race.toml", "--out", "killed"];
+    let mut child = spawn(dir, &args, false);
+    let t0 = Instant::now();
+    while journal_ids(&dir.join("killed")).len() < 50 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the race makes no progress");
+        sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = journal_ids(&dir.join("killed")).len();
+    // Ctrl-C: the runs in flight finish, the runs table of what finished is written, exit 130.
+    let child = spawn(dir, &args, true);
+    while journal_ids(&dir.join("killed")).len() < done + 100 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the resumed race makes no progress");
+        sleep(Duration::from_millis(2));
+    }
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(130) {
+        assert!(stderr.contains("run the same command again to resume"), "{stderr}");
+        assert!(dir.join("killed/runs.csv").is_file());
+    } else {
+        assert!(out.status.success(), "{stderr}");
+    }
+    let o = harness_ok(dir, &args);
+    assert!(o.stderr.contains("from the journal"), "{}", o.stderr);
+    same_tables(&dir.join("reference"), &dir.join("killed"));
+    assert_eq!(journal_ids(&dir.join("killed")).len(), journal_ids(&dir.join("reference")).len());
+}
+
+#[test]
+fn a_race_is_reported_and_is_not_a_sweep_to_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "race.toml", RACE);
+    harness_ok(dir, &["race", "race.toml", "--out", "r", "--report"]);
+    let html = text(dir.join("r/report.html"));
+    for id in [
+        "fig-race-alive",
+        "race-table",
+        "iterations-table",
+        "fig-race-concentration-lr",
+        "fig-best-distribution",
+        "fig-best-run-raster",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "report.html lacks {id}");
+    }
+    harness_refused(dir, &["merge", "r", "--out", "m"], &["a race's results are not shards"]);
+    let o = harness_ok(dir, &["status", "r"]);
+    assert!(o.stdout.contains("finished"), "{}", o.stdout);
+}
+
+/// A race file with `body` in place of the `[race]` section (and what follows), refused with the
+/// key at its line.
+fn refused(body: &str, needle: &str, key: &str, says: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = RACE.replace("[race]\nbudget = 400\nvalidation_replicates = 8\n", body);
+    assert_ne!(text, RACE);
+    write(tmp.path(), "bad.toml", &text);
+    let line = 1 + text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?}"));
+    harness_refused(tmp.path(), &["race", "bad.toml"], &[&format!("bad.toml:{line}: key `{key}`"), says]);
+    assert_eq!(entries(tmp.path()), ["bad.toml"], "a refused race writes nothing");
+}
+
+#[test]
+fn bad_race_files_are_refused_with_file_line_and_key() {
+    refused("[race]\nfirst_test = 5\n", "[race]", "race.budget", "needs `budget = N`");
+    refused("[race]\nbudget = 0\n", "budget = 0", "race.budget", "positive");
+    refused("[race]\nbudget = 10\n", "budget = 10", "race.budget", "give at least 20");
+    refused("[race]\nbudget = 400\nfirst_test = 1\n", "first_test", "race.first_test", "at least 2");
+    refused("[race]\nbudget = 400\nconfidence = 1.5\n", "confidence", "race.confidence", "between 0 and 1");
+    refused("[race]\nbudget = 400\ntest = \"anova\"\n", "anova", "race.test", "friedman");
+    refused(
+        "[race]\nbudget = 400\n[random.tau_ms]\nuniform = [-5.0, 10.0]\n",
+        "[random.tau_ms]",
+        "random.tau_ms",
+        "cannot be raced",
+    );
+    refused(
+        "[race]\nbudget = 400\n[random.prediction]\nchoice = [\"trace\", \"votes\"]\n",
+        "[random.prediction]",
+        "random.prediction",
+        "votes",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "nor.toml", &RACE.replace("[race]\nbudget = 400\nvalidation_replicates = 8\n", ""));
+    harness_refused(tmp.path(), &["race", "nor.toml"], &["key `race`", "[race]"]);
+    write(tmp.path(), "rep.toml", &format!("replicates = 4\n{RACE}"));
+    harness_refused(tmp.path(), &["race", "rep.toml"], &["rep.toml:1: key `replicates`"]);
+    write(tmp.path(), "trials.toml", &RACE.replace("[random]\n", "[random]\ntrials = 5\n"));
+    harness_refused(tmp.path(), &["race", "trials.toml"], &["key `random.trials`", "no trials"]);
+}
