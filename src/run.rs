@@ -7,6 +7,7 @@ use crate::config::{Experiment, InputKind};
 use crate::model::{InputSource, Observer, Poisson, Replay, State};
 use crate::protocol::{PhaseMode, PhaseOutcome, run_phase, sampling::Schedule};
 use crate::rng::{Stream, stream};
+use crate::trace::{Snapshot, Trace};
 
 /// What one run produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,18 +49,59 @@ pub fn schedule(exp: &Experiment, seed: u64) -> Schedule {
 
 /// Run the experiment with `seed`, reporting every step to `obs`.
 pub fn run_instance(exp: &Experiment, seed: u64, obs: &mut impl Observer) -> Result<RunOutcome, RunError> {
+    run_seeded(exp, seed, obs, &mut |_| {})
+}
+
+/// The weights at the end of each phase of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseWeights {
+    pub after_train: Snapshot,
+    pub after_test: Snapshot,
+}
+
+/// [`run_instance`], also keeping the weights at the end of each phase (what the Python binding's
+/// `harness.run` returns), and tracing the run into `trace` when given one. The weights are copied
+/// once per phase, not observed: untraced, the run still skips quiet steps, so it takes what an
+/// untraced run takes. Not generic, so that the run is compiled in this crate whoever calls it (a
+/// generic instantiated in the binding's crate could not inline the model's functions).
+pub fn run_with_weights(
+    exp: &Experiment,
+    seed: u64,
+    trace: Option<&mut Trace>,
+) -> Result<(RunOutcome, PhaseWeights), RunError> {
+    let mut ends = Vec::with_capacity(2);
+    let mut keep = |s: &State| ends.push(Snapshot { step: s.step, w: s.w.clone(), w_neg: s.w_neg.clone() });
+    let outcome = match trace {
+        None => run_seeded(exp, seed, &mut (), &mut keep)?,
+        Some(trace) => run_seeded(exp, seed, trace, &mut keep)?,
+    };
+    let [after_train, after_test]: [Snapshot; 2] =
+        ends.try_into().expect("a run that returns Ok has ended both phases, each once");
+    Ok((outcome, PhaseWeights { after_train, after_test }))
+}
+
+/// [`run_instance`] with `phase_end` called on the state after each phase's finiteness check.
+fn run_seeded(
+    exp: &Experiment,
+    seed: u64,
+    obs: &mut impl Observer,
+    phase_end: &mut impl FnMut(&State),
+) -> Result<RunOutcome, RunError> {
     let state = initial_state(exp, seed);
     let schedule = schedule(exp, seed);
     match &exp.input {
-        InputKind::Poisson => run_from(
+        InputKind::Poisson => run_phases(
             exp,
             seed,
             state,
             &schedule,
             &mut Poisson::new(stream(seed, Stream::Input), exp.factors.n_in, exp.factors.ref_steps),
             obs,
+            phase_end,
         ),
-        InputKind::Replay(table) => run_from(exp, seed, state, &schedule, &mut Replay::new(table.spikes.to_vec()), obs),
+        InputKind::Replay(table) => {
+            run_phases(exp, seed, state, &schedule, &mut Replay::new(table.spikes.to_vec()), obs, phase_end)
+        }
     }
 }
 
@@ -67,10 +109,23 @@ pub fn run_instance(exp: &Experiment, seed: u64, obs: &mut impl Observer) -> Res
 pub fn run_from(
     exp: &Experiment,
     seed: u64,
+    state: State,
+    schedule: &Schedule,
+    input: &mut impl InputSource,
+    obs: &mut impl Observer,
+) -> Result<RunOutcome, RunError> {
+    run_phases(exp, seed, state, schedule, input, obs, &mut |_| {})
+}
+
+/// [`run_from`] with `phase_end` called on the state after each phase's finiteness check.
+fn run_phases(
+    exp: &Experiment,
+    seed: u64,
     mut state: State,
     schedule: &Schedule,
     input: &mut impl InputSource,
     obs: &mut impl Observer,
+    phase_end: &mut impl FnMut(&State),
 ) -> Result<RunOutcome, RunError> {
     let shown = |positions: &[usize]| Schedule::presentations(positions, &exp.subset);
     let (f, p) = (&exp.factors, &exp.protocol);
@@ -89,6 +144,7 @@ pub fn run_from(
         obs,
     );
     check(&state, "train")?;
+    phase_end(&state);
     let test = run_phase(
         &mut state,
         f,
@@ -100,5 +156,70 @@ pub fn run_from(
         obs,
     );
     check(&state, "test")?;
+    phase_end(&state);
     Ok(RunOutcome { seed, train, test, steps: state.step })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{DataCache, parse_text, resolve};
+    use crate::trace::Trace;
+
+    fn experiment(text: &str) -> Experiment {
+        let raw = parse_text("t.toml", text).unwrap();
+        resolve(&raw, "t", Path::new("."), &mut DataCache::default()).unwrap()
+    }
+
+    /// Keeping the weights changes nothing of the run (accuracies, spike counts and steps are those
+    /// of `run_instance`, to the bit, traced or not), the weights kept are those a trace sees at the
+    /// end of each phase, and a trace taken along is the trace `run_instance` takes.
+    #[test]
+    fn weights_at_phase_ends_change_nothing_and_match_a_trace() {
+        let cases = [
+            "[protocol]\nsampling = \"notebook\"\ntest_presentations = 100\n",
+            "[protocol]\nclasses = [3, 8, 5]\ntrain_presentations = 30\nneurons_per_class = 2\n",
+        ];
+        for text in cases {
+            let exp = experiment(text);
+            for seed in [1, 7] {
+                let plain = run_instance(&exp, seed, &mut ()).unwrap();
+                let (outcome, weights) = run_with_weights(&exp, seed, None).unwrap();
+                assert_eq!(outcome, plain, "{text} seed {seed}");
+                assert_eq!(outcome.train_accuracy().to_bits(), plain.train_accuracy().to_bits());
+                assert_eq!(outcome.test_accuracy().to_bits(), plain.test_accuracy().to_bits());
+                assert_eq!(
+                    (outcome.train.input_spikes, outcome.test.input_spikes, outcome.steps),
+                    (plain.train.input_spikes, plain.test.input_spikes, plain.steps)
+                );
+                assert_eq!(outcome.train.output_spikes, plain.train.output_spikes);
+                assert_eq!(outcome.test.output_spikes, plain.test.output_spikes);
+
+                let mut reference = Trace::new(&exp, &schedule(&exp, seed), 1000).unwrap();
+                run_instance(&exp, seed, &mut reference).unwrap();
+                assert_eq!(Some(&weights.after_train), reference.after_train.as_ref());
+                assert_eq!(Some(&weights.after_test), reference.after_test.as_ref());
+                assert_eq!(weights.after_test.step, outcome.steps);
+                assert_ne!(weights.after_train.w, weights.after_test.w, "plasticity moved the weights");
+
+                let mut traced = Trace::new(&exp, &schedule(&exp, seed), 1000).unwrap();
+                let (outcome, again) = run_with_weights(&exp, seed, Some(&mut traced)).unwrap();
+                assert_eq!((outcome, again), (plain, weights));
+                assert_eq!((&traced.steps, &traced.g_a, &traced.w), (&reference.steps, &reference.g_a, &reference.w));
+                assert_eq!((&traced.in_spikes, &traced.out_spikes), (&reference.in_spikes, &reference.out_spikes));
+                assert!(!traced.out_spikes.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_diverging_run_fails_alike_and_keeps_no_weights() {
+        // c_inp = 1e307 drives the currents past a double's range for most seeds (seed 1 among them).
+        let exp = experiment("[model]\nc_inp = 1e307\n[protocol]\ntrain_presentations = 20\n");
+        let plain = run_instance(&exp, 1, &mut ());
+        assert!(plain.is_err(), "{plain:?}");
+        assert_eq!(run_with_weights(&exp, 1, None).err(), plain.err());
+    }
 }

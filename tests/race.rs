@@ -175,3 +175,39 @@ fn bad_race_files_are_refused_with_file_line_and_key() {
     write(tmp.path(), "trials.toml", &RACE.replace("[random]\n", "[random]\ntrials = 5\n"));
     harness_refused(tmp.path(), &["race", "trials.toml"], &["key `random.trials`", "no trials"]);
 }
+
+/// The README's race example is a race file harness takes, and its table of `[race]` keys lists
+/// exactly the keys `[race]` accepts.
+#[test]
+fn readme_race_example_and_keys_are_the_real_ones() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme.split("## Racing").nth(1).expect("a Racing section").split("\n## ").next().unwrap();
+    let example = section.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("race.toml");
+    std::fs::write(&file, example).unwrap();
+    let plan = harness::race::load(&file, false, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.space.names().len(), 4);
+    assert_eq!(plan.settings.budget, 1000);
+
+    let documented: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.trim_start_matches("| `").split('`').next().unwrap().to_string())
+        .collect();
+    let all = harness::race::settings::RawRace {
+        budget: Some(1),
+        first_test: Some(1),
+        each_test: Some(1),
+        confidence: Some(0.5),
+        test: Some(harness::race::settings::TestKind::Friedman),
+        iterations: Some(1),
+        min_survival: Some(1),
+        elitist_limit: Some(1),
+        max_candidates: Some(1),
+        validation_replicates: Some(1),
+    };
+    let keys: Vec<String> =
+        toml::to_string(&all).unwrap().lines().map(|l| l.split(" =").next().unwrap().to_string()).collect();
+    assert_eq!(documented, keys);
+}

@@ -123,8 +123,20 @@ mod tests {
         assert_eq!(locate(text, "model.tau_ms"), Some(3));
         assert_eq!(locate(text, "protocol.classes[1]"), Some(6));
         assert_eq!(locate(text, "model.lr"), None);
-        let e =
-            locate_all("f.toml", text, vec![Problem::new("model.tau_ms", "bad"), Problem::new("model.lr", "worse")]);
-        assert_eq!(e.to_string(), "f.toml:3: key `model.tau_ms`: bad\nf.toml: key `model.lr`: worse");
+        // A key not written in the file is located at its table; one whose table is absent too has
+        // no line at all.
+        let e = locate_all(
+            "f.toml",
+            text,
+            vec![
+                Problem::new("model.tau_ms", "bad"),
+                Problem::new("model.lr", "worse"),
+                Problem::new("race.budget", "missing"),
+            ],
+        );
+        assert_eq!(
+            e.to_string(),
+            "f.toml:3: key `model.tau_ms`: bad\nf.toml:2: key `model.lr`: worse\nf.toml: key `race.budget`: missing"
+        );
     }
 }

@@ -49,6 +49,14 @@ pub fn encode(df: &DataFrame, format: Format) -> PolarsResult<Vec<u8>> {
     Ok(buf)
 }
 
+/// Named tables' bytes in `format`, in order (what the Python binding hands over as Parquet).
+pub fn encode_named(
+    named: &[(&'static str, &DataFrame)],
+    format: Format,
+) -> PolarsResult<Vec<(&'static str, Vec<u8>)>> {
+    named.iter().map(|&(name, df)| encode(df, format).map(|b| (name, b))).collect()
+}
+
 /// Write table `name` of `dir` in every format (`name.parquet`, `name.csv`).
 pub fn write(dir: &Path, name: &str, df: &DataFrame) -> Result<(), TableError> {
     for format in Format::ALL {
