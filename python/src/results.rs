@@ -1,0 +1,168 @@
+//! `harness.sweep`, `harness.race` and `harness.load`: results directories, as the commands write
+//! and read them.
+
+use super::*;
+use crate::progress::{Shown, drive};
+use crate::source::py_value;
+
+/// A manifest as a dict (format 1 directories read through the library's migration).
+fn manifest_dict<'py>(py: Python<'py>, m: &Manifest) -> PyResult<Bound<'py, PyAny>> {
+    let value = toml::Value::try_from(m).map_err(results_error)?;
+    py_value(py, &value)
+}
+
+/// `harness sweep`, for `harness.sweep(experiment, progress, out, threads, seed, shard, force,
+/// allow_other_build, yes)`: the same results directory, journal, resume and tables. Returns the
+/// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt after writing
+/// the tables when interrupted.
+pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 9]) -> PyResult<Bound<'py, PyAny>> {
+    let [experiment, progress, out, threads, seed, shard, force, allow_other_build, yes] = args;
+    let out: Option<PathBuf> = arg(out, "out")?;
+    let threads: Option<usize> = arg(threads, "threads")?;
+    let seed: Option<u64> = arg(seed, "seed")?;
+    let shard: Option<String> = arg(shard, "shard")?;
+    let (force, allow_other_build, yes): (bool, bool, bool) =
+        (arg(force, "force")?, arg(allow_other_build, "allow_other_build")?, arg(yes, "yes")?);
+    let threads = driver::threads(threads).map_err(PyValueError::new_err)?;
+    let shard = harness::commands::sweep::shard(shard.as_deref()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let source = Source::from_py(experiment)?;
+    let (sweep, file) = source.sweep(yes, seed)?;
+    let mut shown = Shown::new(progress);
+    for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
+        shown.note(&format!("warning: {w}"))?;
+    }
+    let options = Options { out, threads, shard, policy: Policy { force, allow_other_build } };
+    let prepared = runner::prepare(&sweep, &file, &options).map_err(results_error)?;
+    for n in &prepared.notes {
+        shown.note(&format!("note: {}", n.describe()))?;
+    }
+    let (here, done, pending) = prepared.counts();
+    let shard_note = shard.map(|s| format!(" (shard {}: {here} runs)", s.label())).unwrap_or_default();
+    shown.say(&format!(
+        "sweep {}: {} configurations x {} replicates = {} runs{shard_note}; {done} already done, {pending} to run \
+         on {threads} thread(s) -> {}",
+        sweep.name,
+        sweep.configs.len(),
+        sweep.replicates,
+        sweep.configs.len() * sweep.replicates as usize,
+        prepared.out().display()
+    ))?;
+    let (result, interrupt) = drive(py, &mut shown, |stop, progress| prepared.run(stop, progress));
+    let f = result?.map_err(results_error)?;
+    if f.ran > 0 {
+        shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
+    }
+    if let Some(e) = interrupt {
+        if f.interrupted {
+            let _ = shown.note(&format!(
+                "interrupted: {} of {} runs done; call harness.sweep again with the same arguments to resume",
+                f.done, f.runs
+            ));
+        }
+        return Err(e);
+    }
+    if f.interrupted {
+        return Err(ResultsError::new_err(format!("{} of {} runs done: the sweep stopped early", f.done, f.runs)));
+    }
+    // Encoded without the GIL, by the encoder that writes results directories.
+    let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
+    let manifest = Manifest::read(&f.out).map_err(results_error)?;
+    let d = PyDict::new(py);
+    d.set_item("out", &f.out)?;
+    d.set_item("tables", tables_dict(py, &tables)?)?;
+    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
+    d.set_item("ran", f.ran)?;
+    d.set_item("elapsed_s", f.elapsed_s)?;
+    d.set_item("failures", f.failures.clone())?;
+    Ok(d.into_any())
+}
+
+/// `harness race`, for `harness.race(experiment, progress, out, threads, seed, force,
+/// allow_other_build, yes)`: the same results directory, journal, resume and tables. Returns the
+/// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt when
+/// interrupted (the journal keeps every finished run; calling again resumes).
+pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 8]) -> PyResult<Bound<'py, PyAny>> {
+    let [experiment, progress, out, threads, seed, force, allow_other_build, yes] = args;
+    let out: Option<PathBuf> = arg(out, "out")?;
+    let threads: Option<usize> = arg(threads, "threads")?;
+    let seed: Option<u64> = arg(seed, "seed")?;
+    let (force, allow_other_build, yes): (bool, bool, bool) =
+        (arg(force, "force")?, arg(allow_other_build, "allow_other_build")?, arg(yes, "yes")?);
+    let threads = driver::threads(threads).map_err(PyValueError::new_err)?;
+    let (plan, file) = Source::from_py(experiment)?.race(yes, seed)?;
+    let mut shown = Shown::new(progress);
+    for w in &plan.warnings {
+        shown.note(&format!("warning: {w}"))?;
+    }
+    let s = &plan.settings;
+    shown.say(&format!(
+        "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
+         confidence {}, first test after {} seeds; on {threads} thread(s)",
+        plan.name,
+        plan.space.params.len(),
+        plan.space.names().join(", "),
+        s.budget,
+        s.validation_replicates,
+        s.test.word(),
+        s.confidence,
+        s.first_test,
+    ))?;
+    let options = RaceOptions { out, threads, policy: Policy { force, allow_other_build } };
+    let (result, interrupt) =
+        drive(py, &mut shown, |stop, progress| race_runner::run(&plan, &file, &options, stop, progress));
+    let f = match (result?, interrupt) {
+        (Err(RaceError::Interrupted { done }), Some(e)) => {
+            let _ = shown.note(&format!(
+                "interrupted: {done} runs are in the journal; call harness.race again with the same arguments to \
+                 resume"
+            ));
+            return Err(e);
+        }
+        (Err(e), _) => return Err(results_error(e)),
+        (Ok(_), Some(e)) => return Err(e),
+        (Ok(f), None) => f,
+    };
+    if f.ran > 0 {
+        shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
+    }
+    // Encoded without the GIL, by the encoder that writes results directories.
+    let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
+    let manifest = Manifest::read(&f.out).map_err(results_error)?;
+    let d = PyDict::new(py);
+    d.set_item("out", &f.out)?;
+    d.set_item("tables", tables_dict(py, &tables)?)?;
+    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
+    d.set_item("ran", f.ran)?;
+    d.set_item("elapsed_s", f.elapsed_s)?;
+    d.set_item("failures", f.failures.clone())?;
+    Ok(d.into_any())
+}
+
+/// A results directory's tables (every `<name>.parquet` in it) and manifest, read under the
+/// directory's shared lock, as `harness verify` and `harness report` read them.
+pub(crate) fn py_load<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 1]) -> PyResult<Bound<'py, PyAny>> {
+    let dir: PathBuf = arg(&args[0], "dir")?;
+    let (manifest, tables) = py
+        .detach(|| -> Result<_, LibResultsError> {
+            let _reading = DirLock::shared(&dir)?;
+            let manifest = Manifest::read(&dir)?;
+            let mut tables = Vec::new();
+            let entries = std::fs::read_dir(&dir).map_err(harness::fsio::at("listing", &dir))?;
+            for entry in entries {
+                let path = entry.map_err(harness::fsio::at("listing", &dir))?.path();
+                if path.extension().is_some_and(|e| e == "parquet")
+                    && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                {
+                    tables.push((stem.to_string(), harness::fsio::read(&path)?));
+                }
+            }
+            tables.sort();
+            Ok((manifest, tables))
+        })
+        .map_err(results_error)?;
+    let d = PyDict::new(py);
+    d.set_item("out", &dir)?;
+    d.set_item("tables", tables_dict(py, &tables)?)?;
+    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
+    Ok(d.into_any())
+}
