@@ -12,28 +12,8 @@ use std::time::{Duration, Instant};
 use common::*;
 
 /// A small race: runs of 30 + 10 presentations (about a millisecond each), 3 parameters.
-const RACE: &str = r#"name = "small-race"
-seed = 5
-
-[protocol]
-classes = [3, 8]
-sampling = "holdout"
-train_presentations = 30
-test_presentations = 10
-
-[random]
-c_inp = { log_uniform = [0.05, 0.8] }
-c_neg = { log_uniform = [0.2, 8.0] }
-lr = { log_uniform = [0.005, 0.2] }
-
-[grid]
-c_inp = [0.2]
-c_neg = [1.7]
-
-[race]
-budget = 400
-validation_replicates = 8
-"#;
+/// Shared with the Python binding's tests (python/tests/test_race.py).
+const RACE: &str = include_str!("fixtures/small-race.toml");
 
 const TABLES: [&str; 6] = ["runs.parquet", "runs.csv", "race.parquet", "race.csv", "summary.parquet", "summary.csv"];
 

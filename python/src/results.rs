@@ -11,6 +11,39 @@ fn manifest_dict<'py>(py: Python<'py>, m: &Manifest) -> PyResult<Bound<'py, PyAn
     py_value(py, &value)
 }
 
+/// A results directory as Python values: its path, its tables (name, Parquet bytes) and its
+/// manifest.
+fn directory_dict<'py>(
+    py: Python<'py>,
+    out: &Path,
+    tables: &[(impl AsRef<str>, Vec<u8>)],
+    manifest: &Manifest,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("out", out)?;
+    d.set_item("tables", tables_dict(py, tables)?)?;
+    d.set_item("manifest", manifest_dict(py, manifest)?)?;
+    Ok(d)
+}
+
+/// What a sweep or race that has finished returns: the directory (its manifest as the work left
+/// it), the runs it ran now, how long it took, its failures.
+fn finished_dict<'py>(
+    py: Python<'py>,
+    out: &Path,
+    tables: &[(&'static str, Vec<u8>)],
+    ran: usize,
+    elapsed_s: f64,
+    failures: &[(String, usize)],
+) -> PyResult<Bound<'py, PyAny>> {
+    let manifest = Manifest::read(out).map_err(results_error)?;
+    let d = directory_dict(py, out, tables, &manifest)?;
+    d.set_item("ran", ran)?;
+    d.set_item("elapsed_s", elapsed_s)?;
+    d.set_item("failures", failures.to_vec())?;
+    Ok(d.into_any())
+}
+
 /// `harness sweep`, for `harness.sweep(experiment, progress, out, threads, seed, shard, force,
 /// allow_other_build, yes)`: the same results directory, journal, resume and tables. Returns the
 /// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt after writing
@@ -66,15 +99,7 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 9]) -> P
     }
     // Encoded without the GIL, by the encoder that writes results directories.
     let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
-    let manifest = Manifest::read(&f.out).map_err(results_error)?;
-    let d = PyDict::new(py);
-    d.set_item("out", &f.out)?;
-    d.set_item("tables", tables_dict(py, &tables)?)?;
-    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
-    d.set_item("ran", f.ran)?;
-    d.set_item("elapsed_s", f.elapsed_s)?;
-    d.set_item("failures", f.failures.clone())?;
-    Ok(d.into_any())
+    finished_dict(py, &f.out, &tables, f.ran, f.elapsed_s, &f.failures)
 }
 
 /// `harness race`, for `harness.race(experiment, progress, out, threads, seed, force,
@@ -94,19 +119,7 @@ pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 8]) -> Py
     for w in &plan.warnings {
         shown.note(&format!("warning: {w}"))?;
     }
-    let s = &plan.settings;
-    shown.say(&format!(
-        "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
-         confidence {}, first test after {} seeds; on {threads} thread(s)",
-        plan.name,
-        plan.space.params.len(),
-        plan.space.names().join(", "),
-        s.budget,
-        s.validation_replicates,
-        s.test.word(),
-        s.confidence,
-        s.first_test,
-    ))?;
+    shown.say(&plan.describe(threads))?;
     let options = RaceOptions { out, threads, policy: Policy { force, allow_other_build } };
     let (result, interrupt) =
         drive(py, &mut shown, |stop, progress| race_runner::run(&plan, &file, &options, stop, progress));
@@ -127,15 +140,7 @@ pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 8]) -> Py
     }
     // Encoded without the GIL, by the encoder that writes results directories.
     let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
-    let manifest = Manifest::read(&f.out).map_err(results_error)?;
-    let d = PyDict::new(py);
-    d.set_item("out", &f.out)?;
-    d.set_item("tables", tables_dict(py, &tables)?)?;
-    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
-    d.set_item("ran", f.ran)?;
-    d.set_item("elapsed_s", f.elapsed_s)?;
-    d.set_item("failures", f.failures.clone())?;
-    Ok(d.into_any())
+    finished_dict(py, &f.out, &tables, f.ran, f.elapsed_s, &f.failures)
 }
 
 /// A results directory's tables (every `<name>.parquet` in it) and manifest, read under the
@@ -160,9 +165,5 @@ pub(crate) fn py_load<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 1]) -> Py
             Ok((manifest, tables))
         })
         .map_err(results_error)?;
-    let d = PyDict::new(py);
-    d.set_item("out", &dir)?;
-    d.set_item("tables", tables_dict(py, &tables)?)?;
-    d.set_item("manifest", manifest_dict(py, &manifest)?)?;
-    Ok(d.into_any())
+    Ok(directory_dict(py, &dir, &tables, &manifest)?.into_any())
 }

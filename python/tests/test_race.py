@@ -8,67 +8,34 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    tomllib = pytest.importorskip("tomli")
+
 import harness
-from common import run_cli, same_bytes
+from common import REPO, run_cli, same_bytes
 
 #: The tables that depend only on the race (timings hold wall times, the manifest start times).
 DETERMINED = ["runs.parquet", "runs.csv", "race.parquet", "race.csv", "summary.parquet", "summary.csv"]
 
 #: A small race (two classes, short phases): 400 runs and 8 validation seeds per elite, seconds.
-RACE = {
-    "name": "small-race",
-    "seed": 5,
-    "protocol": {"classes": [3, 8], "sampling": "holdout", "train_presentations": 30, "test_presentations": 10},
-    "random": {
-        "c_inp": {"log_uniform": [0.05, 0.8]},
-        "c_neg": {"log_uniform": [0.2, 8.0]},
-        "lr": {"log_uniform": [0.005, 0.2]},
-    },
-    "grid": {"c_inp": [0.2], "c_neg": [1.7]},
-    "race": {"budget": 400, "validation_replicates": 8},
-}
-
-RACE_TOML = """name = "small-race"
-seed = 5
-
-[protocol]
-classes = [3, 8]
-sampling = "holdout"
-train_presentations = 30
-test_presentations = 10
-
-[random]
-c_inp = { log_uniform = [0.05, 0.8] }
-c_neg = { log_uniform = [0.2, 8.0] }
-lr = { log_uniform = [0.005, 0.2] }
-
-[grid]
-c_inp = [0.2]
-c_neg = [1.7]
-
-[race]
-budget = 400
-validation_replicates = 8
-"""
+#: The file tests/race.rs races too.
+RACE_FILE = REPO / "tests" / "fixtures" / "small-race.toml"
+#: The same race as a dict of its keys.
+RACE = tomllib.loads(RACE_FILE.read_text())
 
 
 @pytest.fixture(scope="module")
-def race_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("file") / "race.toml"
-    path.write_text(RACE_TOML)
-    return path
-
-
-@pytest.fixture(scope="module")
-def race_by_command(cli, race_file, tmp_path_factory) -> Path:
+def race_by_command(cli, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cli") / "race"
-    run_cli(cli, ["race", race_file, "--out", out])
+    run_cli(cli, ["race", RACE_FILE, "--out", out])
     return out
 
 
-def test_a_race_from_python_writes_the_command_s_tables(race_by_command, race_file, tmp_path):
+def test_a_race_from_python_writes_the_command_s_tables(race_by_command, tmp_path):
     out = tmp_path / "race"
-    results = harness.race(race_file, out=out, progress=False, threads=1)
+    results = harness.race(RACE_FILE, out=out, progress=False, threads=1)
     for name in DETERMINED:
         assert same_bytes(out / name, race_by_command / name), name
     m = results.manifest

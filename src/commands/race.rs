@@ -22,20 +22,7 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let s = &plan.settings;
-    eprintln!(
-        "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, confidence \
-         {}, first test after {} seeds, {} iterations planned, {} survivors; on {threads} thread(s)",
-        plan.name,
-        plan.space.params.len(),
-        plan.space.names().join(", "),
-        s.budget,
-        s.validation_replicates,
-        s.test.word(),
-        s.confidence,
-        s.first_test,
-        s.iterations,
-        s.min_survival
-    );
+    eprintln!("{}", plan.describe(threads));
     let options = Options {
         out: args.out.clone(),
         threads,

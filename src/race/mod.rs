@@ -84,6 +84,27 @@ fn check_extremes(space: &Space, base: &RawExperiment, name: &str, dir: &Path, c
     problems
 }
 
+impl Plan {
+    /// The race in a line, as the command and the Python binding announce it.
+    pub fn describe(&self, threads: usize) -> String {
+        let s = &self.settings;
+        format!(
+            "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
+             confidence {}, first test after {} seeds, {} iterations planned, {} survivors; on {threads} thread(s)",
+            self.name,
+            self.space.params.len(),
+            self.space.names().join(", "),
+            s.budget,
+            s.validation_replicates,
+            s.test.word(),
+            s.confidence,
+            s.first_test,
+            s.iterations,
+            s.min_survival
+        )
+    }
+}
+
 /// Check a parsed race file. `default_name` names it when the file does not; `dir` is where
 /// relative paths start.
 pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> Result<Plan, Vec<Problem>> {
