@@ -7,6 +7,7 @@
 pub mod limits;
 pub mod params;
 pub mod problem;
+pub mod race;
 pub mod raw;
 mod resolve;
 

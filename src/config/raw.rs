@@ -40,7 +40,7 @@ pub struct RawExperiment {
     pub random: Option<toml::Table>,
     /// Races (`harness race`): the racing settings; see [`crate::race::settings`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub race: Option<crate::race::settings::RawRace>,
+    pub race: Option<super::race::RawRace>,
 }
 
 impl RawExperiment {

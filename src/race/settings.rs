@@ -14,44 +14,8 @@
 //! | `max_candidates` | 1024 | the most candidates one race may start with (irace's cap) |
 //! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::Problem;
-
-/// The statistical test that eliminates candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TestKind {
-    /// Friedman's test, then Conover's post-hoc against the best; Wilcoxon when two remain.
-    Friedman,
-    /// Paired t-tests against the best, Holm's correction.
-    THolm,
-}
-
-impl TestKind {
-    pub fn word(self) -> &'static str {
-        match self {
-            TestKind::Friedman => "friedman",
-            TestKind::THolm => "t-holm",
-        }
-    }
-}
-
-/// `[race]` as written.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRace {
-    pub budget: Option<u64>,
-    pub first_test: Option<u64>,
-    pub each_test: Option<u64>,
-    pub confidence: Option<f64>,
-    pub test: Option<TestKind>,
-    pub iterations: Option<u64>,
-    pub min_survival: Option<u64>,
-    pub elitist_limit: Option<u64>,
-    pub max_candidates: Option<u64>,
-    pub validation_replicates: Option<u64>,
-}
+pub use crate::config::race::{RawRace, TestKind};
 
 /// Checked racing settings.
 #[derive(Debug, Clone, PartialEq)]
