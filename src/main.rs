@@ -1,9 +1,11 @@
+use std::process::ExitCode;
+
 use clap::Parser;
 use harness::cli::{Cli, Command};
 use harness::commands;
 
-fn main() -> anyhow::Result<std::process::ExitCode> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Run(args) => commands::run::main(&args),
         Command::Sweep(args) => commands::sweep::main(&args),
         Command::Race(args) => commands::race::main(&args),
@@ -13,5 +15,9 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Slurm(args) => commands::slurm::main(&args),
         Command::Status(args) => commands::status::main(&args),
         Command::Report(args) => commands::report::main(&args),
-    }
+    };
+    result.unwrap_or_else(|e| {
+        eprint!("{}", commands::error_text(&e));
+        ExitCode::FAILURE
+    })
 }

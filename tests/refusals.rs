@@ -138,3 +138,24 @@ fn verify_and_report_work_from_another_directory_with_relative_data() {
     let o = harness_ok(&elsewhere, &["report", "../res"]);
     assert!(o.stdout.contains("report.html"), "{}", o.text());
 }
+
+/// A refusal reads the same whether or not the user's shell sets RUST_BACKTRACE: the message, and
+/// no stack dump under it (that is for panics).
+#[test]
+fn errors_carry_no_backtrace_even_with_rust_backtrace_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), "[model]\ntau_ms = 0.0\n").unwrap();
+    for value in ["1", "full"] {
+        let out = command(tmp.path(), &["run", "bad.toml"])
+            .env("RUST_BACKTRACE", value)
+            .env("RUST_LIB_BACKTRACE", value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(
+            stderr, "Error: bad.toml:2: key `model.tau_ms`: a time constant must be > 0 ms (got 0)\n",
+            "RUST_BACKTRACE={value}"
+        );
+    }
+}

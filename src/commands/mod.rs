@@ -37,3 +37,41 @@ pub fn say_notes(notes: &[Note]) {
         eprintln!("note: {}", n.describe());
     }
 }
+
+/// How a command's error is shown: `Error: ` and the message, then its causes, as anyhow's
+/// `Debug` shows them but never with a backtrace. A bad file or value is not a crash, and
+/// RUST_BACKTRACE (set in many developers' shells) would otherwise bury the one line that says
+/// what to fix under a stack dump. Panics, which are bugs, keep theirs.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = format!("Error: {e}\n");
+    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    match causes.as_slice() {
+        [] => {}
+        [one] => text.push_str(&format!("\nCaused by:\n    {one}\n")),
+        many => {
+            text.push_str("\nCaused by:\n");
+            for (i, c) in many.iter().enumerate() {
+                text.push_str(&format!("    {i}: {c}\n"));
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_show_their_causes_and_no_backtrace() {
+        let plain = anyhow::anyhow!("bad.toml:3: key `model.tau_ms`: must be > 0");
+        assert_eq!(error_text(&plain), "Error: bad.toml:3: key `model.tau_ms`: must be > 0\n");
+        let one = anyhow::Error::msg("disk full").context("writing runs.csv");
+        assert_eq!(error_text(&one), "Error: writing runs.csv\n\nCaused by:\n    disk full\n");
+        let two = one.context("finishing the sweep");
+        assert_eq!(
+            error_text(&two),
+            "Error: finishing the sweep\n\nCaused by:\n    0: writing runs.csv\n    1: disk full\n"
+        );
+    }
+}
