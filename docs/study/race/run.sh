@@ -53,4 +53,4 @@ PY
 # Part 7: the long race.
 $H race experiments/study/ten_race_long.toml --yes --out results/study-ten-race-long > results/study-ten-race-long.log 2>&1
 cp results/study-ten-race-long/summary.csv "$OUT/long-race-validated-elites.csv"
-cp results/study-ten-race-long/race.csv "$OUT/long-race-candidates.csv"
+gzip -9 -n -c results/study-ten-race-long/race.csv > "$OUT/long-race-candidates.csv.gz"
