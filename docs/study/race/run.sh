@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Study, parts 6 and 7: iterated racing against random search on ten classes, and a long race.
+# Study, parts 6 to 8 (docs/study.md, sections 4 and 5): iterated racing against random search on ten
+# classes, a long race, and a race over the space opened where the long race's elites pressed.
 # Writes the results under results/ and the summaries beside this script. Run from the repository
 # root with a release build:  bash docs/study/race/run.sh [path/to/harness]
 set -euo pipefail
@@ -54,3 +55,9 @@ PY
 $H race experiments/study/ten_race_long.toml --yes --out results/study-ten-race-long > results/study-ten-race-long.log 2>&1
 cp results/study-ten-race-long/summary.csv "$OUT/long-race-validated-elites.csv"
 gzip -9 -n -c results/study-ten-race-long/race.csv > "$OUT/long-race-candidates.csv.gz"
+
+# Part 8: a shorter race over a space opened where the long race's elites press against its bounds,
+# from its best validated elite.
+$H race experiments/study/ten_race_open.toml --out results/study-ten-race-open > results/study-ten-race-open.log 2>&1
+cp results/study-ten-race-open/summary.csv "$OUT/open-race-validated-elites.csv"
+gzip -9 -n -c results/study-ten-race-open/race.csv > "$OUT/open-race-candidates.csv.gz"
