@@ -357,6 +357,16 @@ class Results:
         return f"Results(path={str(self.path)!r}, done={self.done}/{self.total}, failed={self.failed})"
 
 
+def _finished(d: Mapping[str, Any]) -> Results:
+    """The Results of a sweep or race that has just run, warning (at the caller of ``sweep`` or
+    ``race``) of failed runs: they are recorded, not raised."""
+    results = _results(d)
+    if results.failures:
+        lines = "\n".join(f"  {n} x {msg}" for msg, n in results.failures)
+        warnings.warn(f"{results.failed} run(s) failed:\n{lines}", RuntimeWarning, stacklevel=3)
+    return results
+
+
 def _results(d: Mapping[str, Any]) -> Results:
     return Results(
         path=Path(d["out"]),
@@ -507,11 +517,7 @@ def sweep(
         allow_other_build,
         yes,
     )
-    results = _results(d)
-    if results.failures:
-        lines = "\n".join(f"  {n} x {msg}" for msg, n in results.failures)
-        warnings.warn(f"{results.failed} run(s) failed:\n{lines}", RuntimeWarning, stacklevel=2)
-    return results
+    return _finished(d)
 
 
 def race(
@@ -562,11 +568,7 @@ def race(
         allow_other_build,
         yes,
     )
-    results = _results(d)
-    if results.failures:
-        lines = "\n".join(f"  {n} x {msg}" for msg, n in results.failures)
-        warnings.warn(f"{results.failed} run(s) failed:\n{lines}", RuntimeWarning, stacklevel=2)
-    return results
+    return _finished(d)
 
 
 def load(path: Union[str, "os.PathLike[str]"]) -> Results:

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use harness::config::{self, DataCache, Experiment, Located, RawExperiment};
+use harness::config::{self, DataCache, Experiment, Located, Problem, RawExperiment};
 use harness::progress::Progress;
 use harness::protocol::PhaseOutcome;
 use harness::race::runner::{self as race_runner, Options as RaceOptions, RaceError};

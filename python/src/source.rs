@@ -29,54 +29,49 @@ impl Source {
         }
     }
 
-    fn parse_dict(text: &str) -> PyResult<RawExperiment> {
-        config::parse_text(DICT_LABEL, text).map_err(|e| config_error(unlocated(e)))
-    }
-
-    /// One resolved configuration (what `harness run` loads). Relative paths in a dict start from
-    /// the working directory.
-    pub(crate) fn experiment(&self) -> PyResult<Experiment> {
+    /// The experiment checked by `check(raw, name, dir)` as the command checks its file
+    /// ([`config::load_checked`]; `seed` replaces the experiment's), and the experiment file a
+    /// manifest names. A dict is named [`DICT_NAME`] unless it says `name`, its relative paths start
+    /// from the working directory, and its problems name their keys without lines.
+    fn checked<T>(
+        &self,
+        default: &str,
+        seed: Option<u64>,
+        check: impl FnOnce(&RawExperiment, &str, &Path) -> Result<T, Vec<Problem>>,
+    ) -> PyResult<(T, PathBuf)> {
         match self {
-            Source::File(path) => config::load(path).map_err(config_error),
+            Source::File(path) => {
+                Ok((config::load_checked(path, default, seed, check).map_err(config_error)?, path.clone()))
+            }
             Source::Dict(text) => {
-                config::resolve(&Self::parse_dict(text)?, DICT_NAME, Path::new("."), &mut DataCache::default())
-                    .map_err(|p| config_error(unlocated(config::locate_all(DICT_LABEL, text, p))))
+                let mut raw = config::parse_text(DICT_LABEL, text).map_err(|e| config_error(unlocated(e)))?;
+                if seed.is_some() {
+                    raw.seed = seed;
+                }
+                let checked = check(&raw, DICT_NAME, Path::new("."))
+                    .map_err(|p| config_error(unlocated(config::locate_all(DICT_LABEL, text, p))))?;
+                Ok((checked, PathBuf::from(DICT_LABEL)))
             }
         }
+    }
+
+    /// One resolved configuration (what `harness run` loads).
+    pub(crate) fn experiment(&self) -> PyResult<Experiment> {
+        let resolve =
+            |raw: &RawExperiment, name: &str, dir: &Path| config::resolve(raw, name, dir, &mut DataCache::default());
+        Ok(self.checked("experiment", None, resolve)?.0)
     }
 
     /// The expanded sweep (what `harness sweep [--seed N]` loads) and the experiment file its
     /// manifest names.
     pub(crate) fn sweep(&self, yes: bool, seed: Option<u64>) -> PyResult<(Sweep, PathBuf)> {
-        match self {
-            Source::File(path) => Ok((sweep::load_with_seed(path, yes, seed).map_err(config_error)?, path.clone())),
-            Source::Dict(text) => {
-                let mut raw = Self::parse_dict(text)?;
-                if seed.is_some() {
-                    raw.seed = seed;
-                }
-                let s = sweep::expand(&raw, DICT_NAME, Path::new("."), yes)
-                    .map_err(|p| config_error(unlocated(config::locate_all(DICT_LABEL, text, p))))?;
-                Ok((s, PathBuf::from(DICT_LABEL)))
-            }
-        }
+        self.checked("sweep", seed, |raw, name, dir| sweep::expand(raw, name, dir, yes))
     }
 
     /// The checked race (what `harness race [--seed N]` loads) and the experiment file its
     /// manifest names.
     pub(crate) fn race(&self, yes: bool, seed: Option<u64>) -> PyResult<(Plan, PathBuf)> {
-        match self {
-            Source::File(path) => Ok((race::load(path, yes, seed).map_err(config_error)?, path.clone())),
-            Source::Dict(text) => {
-                let mut raw = Self::parse_dict(text)?;
-                if seed.is_some() {
-                    raw.seed = seed;
-                }
-                let plan = race::plan(&raw, DICT_NAME, Path::new("."), yes)
-                    .map_err(|p| config_error(unlocated(config::locate_all(DICT_LABEL, text, p))))?;
-                Ok((plan, PathBuf::from(DICT_LABEL)))
-            }
-        }
+        self.checked("race", seed, |raw, name, dir| race::plan(raw, name, dir, yes))
     }
 }
 

@@ -59,10 +59,26 @@ pub fn read_raw(path: &Path) -> Result<(String, String, RawExperiment), ConfigEr
     Ok((file, text, raw))
 }
 
+/// Read and parse the experiment file `path` (its `seed` replaced by `seed` when given: the
+/// manifest then records it) and check it with `check(raw, name, dir)`, where `name` is the file's
+/// stem (what names an experiment without `name`; `default` when the path has none) and `dir` where
+/// its relative paths start. What `check` finds is located in the file: file, line and key.
+pub fn load_checked<T>(
+    path: &Path,
+    default: &str,
+    seed: Option<u64>,
+    check: impl FnOnce(&RawExperiment, &str, &Path) -> Result<T, Vec<Problem>>,
+) -> Result<T, ConfigError> {
+    let (file, text, mut raw) = read_raw(path)?;
+    if seed.is_some() {
+        raw.seed = seed;
+    }
+    let stem = path.file_stem().map_or(default.into(), |s| s.to_string_lossy().into_owned());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    check(&raw, &stem, dir).map_err(|p| locate_all(&file, &text, p))
+}
+
 /// Read, parse and resolve an experiment file.
 pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
-    let (file, text, raw) = read_raw(path)?;
-    let stem = path.file_stem().map_or("experiment".into(), |s| s.to_string_lossy().into_owned());
-    let base = path.parent().unwrap_or(Path::new("."));
-    resolve(&raw, &stem, base, &mut DataCache::default()).map_err(|p| locate_all(&file, &text, p))
+    load_checked(path, "experiment", None, |raw, name, dir| resolve(raw, name, dir, &mut DataCache::default()))
 }

@@ -145,11 +145,5 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
 /// Read, parse and check a race file (its `seed` replaced by `seed` when given: the manifest then
 /// records it); errors name the file, line and key.
 pub fn load(path: &Path, yes: bool, seed: Option<u64>) -> Result<Plan, ConfigError> {
-    let (file, text, mut raw) = config::read_raw(path)?;
-    if seed.is_some() {
-        raw.seed = seed;
-    }
-    let stem = path.file_stem().map_or("race".into(), |s| s.to_string_lossy().into_owned());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    plan(&raw, &stem, dir, yes).map_err(|p| config::locate_all(&file, &text, p))
+    config::load_checked(path, "race", seed, |raw, name, dir| plan(raw, name, dir, yes))
 }

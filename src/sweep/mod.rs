@@ -154,13 +154,7 @@ pub fn load(path: &Path, yes: bool) -> Result<Sweep, ConfigError> {
 
 /// [`load`], with the file's `seed` replaced by `seed` when given (the manifest then records it).
 pub fn load_with_seed(path: &Path, yes: bool, seed: Option<u64>) -> Result<Sweep, ConfigError> {
-    let (file, text, mut raw) = config::read_raw(path)?;
-    if seed.is_some() {
-        raw.seed = seed;
-    }
-    let stem = path.file_stem().map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
-    let base = path.parent().unwrap_or(Path::new("."));
-    expand(&raw, &stem, base, yes).map_err(|p| config::locate_all(&file, &text, p))
+    config::load_checked(path, "sweep", seed, |raw, name, dir| expand(raw, name, dir, yes))
 }
 
 #[cfg(test)]
