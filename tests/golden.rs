@@ -271,7 +271,7 @@ fn replay(name: &str) {
     let wt = &fx.w_trajectory;
     for (r, &step) in wt.step.iter().enumerate() {
         let s = &at(step).state;
-        cmp.check("S.w", step, &s.w.iter().copied().collect::<Vec<_>>(), &wt.w[r]);
+        cmp.check("S.w", step, &s.w().iter().copied().collect::<Vec<_>>(), &wt.w[r]);
         cmp.check("S_neg.w", step, s.w_neg.as_slice().unwrap(), &wt.w_neg[r]);
     }
     println!("{name}: {} output spikes, worst deviation {:e} ({})", want_out.len(), cmp.worst, cmp.worst_at);

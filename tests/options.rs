@@ -57,9 +57,9 @@ struct Weights {
 impl Observer for Weights {
     fn after_step(&mut self, s: &State, _: &Factors) {
         if s.step == self.train_steps {
-            self.at_train_end = Some(s.w.clone());
+            self.at_train_end = Some(s.w().clone());
         }
-        self.last = Some(s.w.clone());
+        self.last = Some(s.w().clone());
     }
 }
 

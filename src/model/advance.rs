@@ -61,6 +61,11 @@ pub fn advance<I: InputSource, O: Observer>(
     tally: &mut Tally<'_>,
 ) {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F (checked just above).
+        return unsafe { advance_avx512(s, f, plastic, input, obs, until, tally) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
         return unsafe { advance_avx2(s, f, plastic, input, obs, until, tally) };
@@ -73,6 +78,22 @@ pub fn advance<I: InputSource, O: Observer>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn advance_avx2<I: InputSource, O: Observer>(
+    s: &mut State,
+    f: &Factors,
+    plastic: bool,
+    input: &mut I,
+    obs: &mut O,
+    until: u64,
+    tally: &mut Tally<'_>,
+) {
+    advance_body(s, f, plastic, input, obs, until, tally)
+}
+
+/// [`advance`] compiled for AVX-512F: eight outputs a vector in the per-step update of many
+/// outputs. Same bits again (no fused operations, each lane a scalar's operations in its order).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn advance_avx512<I: InputSource, O: Observer>(
     s: &mut State,
     f: &Factors,
     plastic: bool,

@@ -26,6 +26,7 @@ pub use advance::{Tally, advance};
 pub use decay::Powers;
 pub use input::{Bernoulli, InputSource, Poisson, Replay};
 pub use params::{Factors, Invalid, ModelParams};
+pub use repeat::Repeated;
 pub use state::State;
 pub use step::{Observer, step};
 

@@ -14,6 +14,7 @@
 //!   the difference of two exponentials suffers when `tau` is close to `tau_I`.
 
 use super::decay::Powers;
+use super::repeat::Repeated;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the neurons and synapses (the notebook's values are the defaults).
@@ -116,6 +117,12 @@ pub struct Factors {
     pub p_theta_inc: f64,
     pub g_a_inc: f64,
     pub g_theta_inc: f64,
+    /// The increments above, each repeated as a spike repeats it (`n_out` times for an input's
+    /// traces, `n_in` times for an output's), in one addition where they can be.
+    pub p_a_rep: Repeated,
+    pub p_theta_rep: Repeated,
+    pub g_a_rep: Repeated,
+    pub g_theta_rep: Repeated,
     pub hold0: f64,
     pub hold_inc: f64,
     pub wmax: f64,
@@ -184,6 +191,8 @@ impl ModelParams {
                 * (dt * (p.tau_i_ms - p.tau_ms) / (p.tau_ms * p.tau_i_ms)).exp_m1()
         };
         let (decay_a, decay_theta) = ((-dt / p.alpha_ms).exp(), (-dt / p.beta_ms).exp());
+        let (p_a_inc, p_theta_inc) = (1.0 / n_out as f64 / p.alpha_ms, 1.0 / n_out as f64 / p.beta_ms);
+        let (g_a_inc, g_theta_inc) = (1.0 / n_in as f64 / p.alpha_ms, 1.0 / n_in as f64 / p.beta_ms);
         Ok(Factors {
             n_in,
             n_out,
@@ -198,10 +207,14 @@ impl ModelParams {
             gain_teacher: 1.0 - decay_v,
             gain_syn,
             ref_steps: whole_steps(p.t_ref_ms, dt).unwrap_or(0),
-            p_a_inc: 1.0 / n_out as f64 / p.alpha_ms,
-            p_theta_inc: 1.0 / n_out as f64 / p.beta_ms,
-            g_a_inc: 1.0 / n_in as f64 / p.alpha_ms,
-            g_theta_inc: 1.0 / n_in as f64 / p.beta_ms,
+            p_a_inc,
+            p_theta_inc,
+            g_a_inc,
+            g_theta_inc,
+            p_a_rep: Repeated::new(p_a_inc, n_out as u32),
+            p_theta_rep: Repeated::new(p_theta_inc, n_out as u32),
+            g_a_rep: Repeated::new(g_a_inc, n_in as u32),
+            g_theta_rep: Repeated::new(g_theta_inc, n_in as u32),
             hold0: p.hold0,
             hold_inc,
             wmax: p.wmax,

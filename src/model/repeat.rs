@@ -14,6 +14,139 @@
 //! any half-way case, subnormal, or sign other than the traces' non-negative values) are done one
 //! by one.
 
+/// [`repeat_add`] for one increment `c` and count `n`, with the work that depends only on the
+/// binade of `x` done once: a spike adds the same `c` the same `n` times to whichever trace it
+/// touches, and traces live in a few dozen binades. Per binade the table holds what
+/// [`repeat_add`] derives from the exponent: the exact step `R u` of one addition, the largest `x`
+/// from which one more addition stays inside the binade, and, for the common case, the largest
+/// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
+/// crosses into the next binade continues there from its table entry; a binade outside the table,
+/// a half-way increment, zero, subnormal or negative `x` go through [`repeat_add`]. Same bits as
+/// the loop either way (`tests::the_binade_table_matches_the_loop_bit_for_bit`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repeated {
+    c: f64,
+    n: u32,
+    /// `c 2^-54`: below it (and `>= 0`), `x + c` rounds to `c` (less than half of `c`'s ulp).
+    tiny: f64,
+    /// Per biased exponent `FIRST + i`; `None` where [`repeat_add`] must do the work.
+    table: Box<[Option<Binade>]>,
+}
+
+/// One binade's precomputed part of [`repeat_add`] (all values exact multiples of its ulp).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Binade {
+    /// Largest `x` from which all `n` additions stay in the binade (`-1`: none).
+    last_all: f64,
+    /// `n R u`, their sum.
+    all: f64,
+    /// Largest `x` from which one addition stays in the binade.
+    last_one: f64,
+    /// `R u`, one addition inside the binade (0: every addition is absorbed).
+    one: f64,
+    /// `1 / (R u)`, rounded (0 with `one`).
+    per_one: f64,
+}
+
+/// Biased exponents of the table: `x` in `[2^-64, 2^32)`.
+const FIRST: u64 = 1023 - 64;
+const BINADES: u64 = 96;
+
+impl Repeated {
+    /// `n` additions of `c`.
+    pub fn new(c: f64, n: u32) -> Repeated {
+        let table = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
+        Repeated { c, n, tiny: c * 2f64.powi(-54), table }
+    }
+
+    /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
+    #[inline(always)]
+    pub fn apply(&self, x: f64) -> f64 {
+        match self.entry(x) {
+            Some(b) if x <= b.last_all => x + b.all,
+            _ => self.crossing(x),
+        }
+    }
+
+    /// The table's entry for `x`'s binade. Negative `x` has the sign bit set and lands far past
+    /// the table, as NaN and infinity do.
+    #[inline(always)]
+    fn entry(&self, x: f64) -> Option<&Binade> {
+        let i = (x.to_bits() >> 52).wrapping_sub(FIRST) as usize;
+        self.table.get(i).and_then(Option::as_ref)
+    }
+
+    /// [`Repeated::apply`] when the sum leaves the binade of `x`: as many additions as stay in
+    /// each binade at once, the one that crosses on its own.
+    #[inline(never)]
+    fn crossing(&self, mut x: f64) -> f64 {
+        let mut n = self.n;
+        while n > 0 {
+            if (0.0..self.tiny).contains(&x) {
+                // A trace that decayed to (almost) nothing, below half an ulp of c: the first
+                // addition rounds to c itself.
+                x = self.c;
+                n -= 1;
+                continue;
+            }
+            let Some(b) = self.entry(x) else { return repeat_add(x, self.c, n) };
+            if b.one == 0.0 {
+                return x; // every addition is absorbed, and x never leaves the binade
+            }
+            if x > b.last_one {
+                x += self.c; // this addition crosses into the next binade
+                n -= 1;
+                continue;
+            }
+            // Additions from x, x + one, x + 2 one, ... stay inside while <= last_one. The
+            // quotient (by a reciprocal) may round up, which is caught below, or down, which only
+            // leaves an addition for the next turn.
+            let mut m = (((b.last_one - x) * b.per_one) as u64 + 1).min(n as u64);
+            while x + (m - 1) as f64 * b.one > b.last_one {
+                m -= 1; // (m >= 2 here: m = 1 is x itself, <= last_one)
+            }
+            x += m as f64 * b.one; // exact: a multiple of the ulp inside the binade
+            n -= m as u32;
+        }
+        x
+    }
+}
+
+/// The precomputed part of one binade (biased exponent `exp`, `x` in `[2^(exp-1023),
+/// 2^(exp-1022))`), by the reasoning of [`repeat_add`]; `None` where it has no shortcut.
+fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
+    if !(c > 0.0 && c.is_finite()) || exp <= 52 || exp >= 0x7fe {
+        return None;
+    }
+    let ulp = f64::from_bits((exp - 52) << 52);
+    let q = c * f64::from_bits((2098 - exp) << 52); // c / ulp, exact
+    if q >= 4503599627370496.0 {
+        return None;
+    }
+    let floor = (q as u64) as f64;
+    let frac = q - floor;
+    if frac == 0.5 {
+        return None; // ties-to-even: depends on the parity of x
+    }
+    let r = if frac > 0.5 { floor + 1.0 } else { floor };
+    let top = f64::from_bits(((exp + 1) << 52) - 1); // the binade's largest value
+    if r == 0.0 {
+        return Some(Binade { last_all: top, all: 0.0, last_one: top, one: 0.0, per_one: 0.0 });
+    }
+    // An addition from X ulp computes X + q, which must stay below 2^53 - 1/2 to round inside
+    // the binade; with a margin of 3 (for the rounding of these bounds) it does when
+    // X <= 2^53 - 3 - q, and all n do from X when X <= 2^53 - 3 - q - (n-1) r.
+    let lowest = 4503599627370496.0; // 2^52: the binade's smallest X
+    let last = |bound: f64| if bound < lowest { -1.0 } else { bound.floor() * ulp };
+    Some(Binade {
+        last_all: last(9007199254740989.0 - q - n.saturating_sub(1) as f64 * r),
+        all: (n as f64 * r) * ulp, // exact where used: n r <= 2^53 - X there
+        last_one: last(9007199254740989.0 - q),
+        one: r * ulp,
+        per_one: 1.0 / (r * ulp),
+    })
+}
+
 /// `x` after `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
 #[inline]
 pub fn repeat_add(mut x: f64, c: f64, mut n: u32) -> f64 {
@@ -97,6 +230,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// [`Repeated`] against the loop: the model's increments over the table's binades and past
+    /// them, at the binades' edges (where the fast path must stop) and on every special value.
+    #[test]
+    fn the_binade_table_matches_the_loop_bit_for_bit() {
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let ulp_half = f64::EPSILON / 2.0;
+        let mut checked = 0;
+        for (c, n) in [
+            (0.1 / 80.0, 80u32),
+            (0.01 / 64.0, 64),
+            (1.0 / 64.0 / 5.05, 64),
+            (1.0 / 160.0 / 394.1, 160),
+            (1.0 / 3.0, 2),
+            (1.5 * ulp_half, 40), // half-way in [0.5, 1): never the fast path there
+            (0.4 * ulp_half, 40), // absorbed in [0.5, 1)
+            (1e-3, 100_000),
+        ] {
+            let rep = Repeated::new(c, n);
+            let mut xs = vec![0.0, -0.0, -0.5, f64::NAN, f64::INFINITY, f64::MIN_POSITIVE / 3.0, 1e-30, 1e30, 5e9];
+            // around half an ulp of c, where the first addition stops rounding to c
+            let half_ulp = c * 2f64.powi(-54);
+            xs.extend([
+                half_ulp,
+                half_ulp * (1.0 - f64::EPSILON),
+                half_ulp * 2.0,
+                half_ulp * 4.0,
+                half_ulp / 2.0,
+                1e-100,
+            ]);
+            for e in -70..40 {
+                let top = 2f64.powi(e);
+                // just below the top of a binade (sums cross it), at its bottom, and inside
+                xs.extend([top * (1.0 - f64::EPSILON), top * (1.0 - 1e-9), top, top * 1.37]);
+                xs.extend((0..20).map(|_| top * (1.0 + rng.random::<f64>())));
+            }
+            for x in xs {
+                let (want, got) = (looped(x, c, n), rep.apply(x));
+                assert!(
+                    want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                    "x={x:e} c={c:e} n={n}: loop {want:e} vs table {got:e}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000);
+    }
+
+    /// The table is used: a trace well above the spike's whole increment takes the one addition,
+    /// and one that crosses binades finds an entry in each (a bound that is never reached would
+    /// pass the test above while doing nothing).
+    #[test]
+    fn the_binade_table_takes_the_fast_path_for_model_traces() {
+        let rep = Repeated::new(0.1 / 80.0, 80); // 0.1 in all
+        let one_addition = |x: f64| rep.entry(x).is_some_and(|b| x <= b.last_all);
+        // x + 0.1 stays below 2 for x < 1.9 (1.9 itself: the rounded sum may stop short of 2)
+        let fast = (1..1000).map(|i| 1.0 + i as f64 / 1000.0).filter(|&x| one_addition(x)).count();
+        assert!((896..=900).contains(&fast), "{fast} of 999 in one addition");
+        assert!((1..1000).map(|i| i as f64 / 100.0).all(|x| rep.entry(x).is_some()));
     }
 
     #[test]

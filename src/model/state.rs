@@ -47,8 +47,12 @@ pub struct State {
     pub hold: Vec<f64>,
     /// First step at which each output may spike again (and integrate `v` again).
     pub g_ready: Vec<u64>,
-    /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`, column-major (the step relies on it).
-    pub w: Array2<f64>,
+    /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`, column-major (an output's spike
+    /// updates its column). Read with [`State::w`], set with [`State::set_w`].
+    pub(super) w: Array2<f64>,
+    /// The same weights row-major, `w_rows[k * n_out + j] = w[[k, j]]` (an input's spike reads its
+    /// row: a contiguous vector loop instead of a strided one). The step writes both.
+    pub(super) w_rows: Vec<f64>,
     /// Lateral weights, shape `(n_out, n_out)`, in `[-wmax, 0]`, diagonal 0.
     pub w_neg: Array2<f64>,
     /// Inputs that spiked in the last executed step (ascending).
@@ -108,10 +112,24 @@ impl State {
                 col.assign(&w);
                 col
             },
+            w_rows: w.iter().copied().collect(),
             w_neg: w_neg.as_standard_layout().into_owned(),
             in_spikes: Vec::with_capacity(n_in),
             out_spikes: Vec::with_capacity(n_out),
         }
+    }
+
+    /// The forward weights, `w[[k, j]]` from input `k` to output `j`.
+    pub fn w(&self) -> &Array2<f64> {
+        &self.w
+    }
+
+    /// Replace the forward weights (shape `(n_in, n_out)`), keeping both stored layouts in step.
+    pub fn set_w(&mut self, w: &Array2<f64>) {
+        assert_eq!(w.dim(), self.w.dim(), "forward weights of another shape");
+        self.w.assign(w);
+        self.w_rows.clear();
+        self.w_rows.extend(w.iter());
     }
 
     /// Input `k`'s traces `(a, theta)` now (at the start of step `self.step`).

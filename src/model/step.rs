@@ -26,7 +26,6 @@
 use super::decay::flush;
 use super::input::InputSource;
 use super::params::Factors;
-use super::repeat::repeat_add;
 use super::state::State;
 
 /// What a caller wants to see of a run, called after every step. `()` watches nothing and
@@ -55,7 +54,9 @@ impl<O: Observer + ?Sized> Observer for &mut O {
 
 /// Phase 1 for one output neuron (`ready`: not refractory), and whether it crosses its threshold:
 /// the one place of this arithmetic, shared by [`Parts::outputs`] and the quiet loop of
-/// [`super::advance`].
+/// [`super::advance`]. Branch-free (a refractory neuron's `v` is computed and discarded, which has
+/// no effect on any other value), so that a loop over outputs runs as vectors, one output a lane,
+/// each lane doing the same operations in the same order as a scalar loop.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn output_group(
@@ -69,15 +70,14 @@ pub(super) fn output_group(
     g_theta: &mut f64,
     hold: &mut f64,
 ) -> bool {
-    if ready {
-        *v = *v * f.decay_v + i_teacher * f.gain_teacher + (*i_inp + *i_neg) * f.gain_syn;
-    }
+    let integrated = *v * f.decay_v + i_teacher * f.gain_teacher + (*i_inp + *i_neg) * f.gain_syn;
+    *v = if ready { integrated } else { *v };
     *i_inp *= f.decay_i;
     *i_neg *= f.decay_i;
     *g_a *= f.decay_a;
     *g_theta *= f.decay_theta;
     *hold *= f.decay_hold;
-    ready && *v > *hold
+    ready & (*v > *hold)
 }
 
 /// Input `k`'s traces after the decay of every step up to `upto - 1`, stored as such.
@@ -167,6 +167,7 @@ pub(super) struct Parts<'s> {
     pub hold: &'s mut [f64],
     pub g_ready: &'s mut [u64],
     pub w: &'s mut [f64],
+    pub w_rows: &'s mut [f64],
     pub w_neg: &'s mut [f64],
     pub in_spikes: &'s mut Vec<u32>,
     pub out_spikes: &'s mut Vec<u32>,
@@ -194,6 +195,7 @@ impl<'s> Parts<'s> {
             hold,
             g_ready,
             w,
+            w_rows,
             w_neg,
             in_spikes,
             out_spikes,
@@ -219,6 +221,7 @@ impl<'s> Parts<'s> {
                 assert!(w.t().is_standard_layout(), "State::w must stay column-major");
                 &mut w.as_slice_memory_order_mut().expect("contiguous")[..n_in * n_out]
             },
+            w_rows: &mut w_rows[..n_in * n_out],
             w_neg: &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out],
             in_spikes,
             out_spikes,
@@ -227,26 +230,38 @@ impl<'s> Parts<'s> {
 
     /// Phase 1, the output group, and phase 2, the outputs' thresholds (each needs only its own
     /// neuron's new values). The input group has nothing to do: its traces decay when read.
+    ///
+    /// One pass over the outputs as vectors (every slice cut to the same length, no branch, the
+    /// threshold crossings or-ed into one flag), then, only on the rare step where one fired, a
+    /// second pass that lists them.
     #[inline(always)]
     pub fn outputs(&mut self, f: &Factors, n: u64) {
         let Parts { v, i_inp, i_neg, i_teacher, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
         out_spikes.clear();
-        for j in 0..f.n_out {
+        let m = f.n_out;
+        let (v, i_inp, i_neg, i_teacher) = (&mut v[..m], &mut i_inp[..m], &mut i_neg[..m], &i_teacher[..m]);
+        let (g_a, g_theta, hold, g_ready) = (&mut g_a[..m], &mut g_theta[..m], &mut hold[..m], &mut g_ready[..m]);
+        let mut fired = false;
+        for j in 0..m {
             let ready = n >= g_ready[j];
-            let (i_teacher, hold_j) = (i_teacher[j], &mut hold[j]);
-            if output_group(
+            fired |= output_group(
                 f,
                 ready,
                 &mut v[j],
                 &mut i_inp[j],
                 &mut i_neg[j],
-                i_teacher,
+                i_teacher[j],
                 &mut g_a[j],
                 &mut g_theta[j],
-                hold_j,
-            ) {
-                out_spikes.push(j as u32);
-                g_ready[j] = n + f.ref_steps;
+                &mut hold[j],
+            );
+        }
+        if fired {
+            for j in 0..m {
+                if n >= g_ready[j] && v[j] > hold[j] {
+                    out_spikes.push(j as u32);
+                    g_ready[j] = n + f.ref_steps;
+                }
             }
         }
     }
@@ -288,6 +303,7 @@ impl<'s> Parts<'s> {
             g_theta,
             hold,
             w,
+            w_rows,
             w_neg,
             in_spikes,
             out_spikes,
@@ -306,15 +322,15 @@ impl<'s> Parts<'s> {
         // 3.2 forward on_pre
         for &k in in_spikes.iter() {
             let k = k as usize;
-            for (j, i) in i_inp.iter_mut().enumerate() {
-                *i += w[j * n_in + k] * f.c_inp;
+            for (i, w) in i_inp.iter_mut().zip(&w_rows[k * n_out..(k + 1) * n_out]) {
+                *i += w * f.c_inp;
             }
             if p_since[k] == **p_common_since {
                 p_touched.push(k as u32);
             }
             let (a, th) = settle(p_a, p_theta, p_since, f, k, n + 1);
-            p_a[k] = repeat_add(a, f.p_a_inc, n_out as u32);
-            p_theta[k] = repeat_add(th, f.p_theta_inc, n_out as u32);
+            p_a[k] = f.p_a_rep.apply(a);
+            p_theta[k] = f.p_theta_rep.apply(th);
         }
         // 3.3 lateral on_post
         if plastic {
@@ -329,11 +345,16 @@ impl<'s> Parts<'s> {
         // 3.4 forward on_post
         for &j in out_spikes.iter() {
             let j = j as usize;
-            g_a[j] = repeat_add(g_a[j], f.g_a_inc, n_in as u32);
-            g_theta[j] = repeat_add(g_theta[j], f.g_theta_inc, n_in as u32);
+            g_a[j] = f.g_a_rep.apply(g_a[j]);
+            g_theta[j] = f.g_theta_rep.apply(g_theta[j]);
             if plastic {
                 let column = &mut w[j * n_in..(j + 1) * n_in];
                 learn(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
+                // The row-major copy: a strided store per input (cheaper than the strided reads
+                // it saves on every input spike).
+                for (k, &w) in column.iter().enumerate() {
+                    w_rows[k * n_out + j] = w;
+                }
             }
         }
         // 4. resets

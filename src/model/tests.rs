@@ -138,7 +138,7 @@ fn same_step_spikes_follow_brian2_pathway_order() {
     // forward on_post uses P.a after the forward on_pre increments
     let w0 = 0.5 + (-0.001 + 0.05 * (p_a - p_th));
     let w1 = 0.6 + (-0.001 + 0.05 * (p_a - p_th));
-    assert!((s.w[[0, 0]] - w0).abs() < 1e-15 && (s.w[[0, 1]] - w1).abs() < 1e-15);
+    assert!((s.w()[[0, 0]] - w0).abs() < 1e-15 && (s.w()[[0, 1]] - w1).abs() < 1e-15);
     assert!((s.g_a[0] - (g_a[0] + 0.1)).abs() < 1e-15 && (s.g_theta[1] - (g_th[1] + 0.01)).abs() < 1e-15);
     // resets
     assert_eq!(s.v, vec![0.0, 0.0]);
@@ -150,12 +150,12 @@ fn same_step_spikes_follow_brian2_pathway_order() {
 fn frozen_plasticity_keeps_weights_but_not_traces() {
     let f = factors(1, 2, ModelParams::default());
     let mut s = quiet_state(&f, 3.0);
-    s.w.fill(0.5);
+    s.set_w(&Array2::from_elem((1, 2), 0.5));
     s.v = vec![10.0, 10.0];
-    let before = (s.w.clone(), s.w_neg.clone());
+    let before = (s.w().clone(), s.w_neg.clone());
     step(&mut s, &f, false, &mut Replay::new(vec![(0, 0)]), &mut ());
     assert_eq!(s.out_spikes, vec![0, 1]);
-    assert_eq!((s.w.clone(), s.w_neg.clone()), before);
+    assert_eq!((s.w().clone(), s.w_neg.clone()), before);
     assert!(s.g_a[0] > 0.09 && s.p_a[0] > 0.09, "traces still increment");
 }
 
@@ -163,11 +163,11 @@ fn frozen_plasticity_keeps_weights_but_not_traces() {
 fn weights_are_clipped_to_their_bounds() {
     let f = factors(1, 2, ModelParams { lr: 100.0, lr_n: 100.0, ..Default::default() });
     let mut s = quiet_state(&f, 3.0);
-    s.w.fill(0.9);
+    s.set_w(&Array2::from_elem((1, 2), 0.9));
     s.g_a = vec![5.0, 5.0]; // large positive a - theta drives w_neg below -wmax
     s.v = vec![10.0, 10.0];
     step(&mut s, &f, true, &mut Replay::new(vec![(0, 0)]), &mut ());
-    assert_eq!(s.w, array![[1.0, 1.0]]);
+    assert_eq!(s.w(), array![[1.0, 1.0]]);
     assert_eq!(s.w_neg, array![[0.0, -1.0], [-1.0, 0.0]]);
 }
 
