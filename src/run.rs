@@ -70,7 +70,7 @@ pub fn run_with_weights(
     trace: Option<&mut Trace>,
 ) -> Result<(RunOutcome, PhaseWeights), RunError> {
     let mut ends = Vec::with_capacity(2);
-    let mut keep = |s: &State| ends.push(Snapshot { step: s.step, w: s.w().clone(), w_neg: s.w_neg.clone() });
+    let mut keep = |s: &State| ends.push(Snapshot { step: s.step, w: s.w().clone(), w_neg: s.w_neg().clone() });
     let outcome = match trace {
         None => run_seeded(exp, seed, &mut (), &mut keep)?,
         Some(trace) => run_seeded(exp, seed, trace, &mut keep)?,

@@ -272,7 +272,7 @@ fn replay(name: &str) {
     for (r, &step) in wt.step.iter().enumerate() {
         let s = &at(step).state;
         cmp.check("S.w", step, &s.w().iter().copied().collect::<Vec<_>>(), &wt.w[r]);
-        cmp.check("S_neg.w", step, s.w_neg.as_slice().unwrap(), &wt.w_neg[r]);
+        cmp.check("S_neg.w", step, &s.w_neg().iter().copied().collect::<Vec<_>>(), &wt.w_neg[r]);
     }
     println!("{name}: {} output spikes, worst deviation {:e} ({})", want_out.len(), cmp.worst, cmp.worst_at);
     assert!(cmp.worst <= 1e-9, "{name}: deviation {:e} > 1e-9 at {}", cmp.worst, cmp.worst_at);

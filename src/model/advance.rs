@@ -60,21 +60,73 @@ pub fn advance<I: InputSource, O: Observer>(
     until: u64,
     tally: &mut Tally<'_>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU supports AVX-512F (checked just above).
-        return unsafe { advance_avx512(s, f, plastic, input, obs, until, tally) };
+    advance_on(Isa::detected(), s, f, plastic, input, obs, until, tally)
+}
+
+/// The instruction sets [`advance`] is compiled for. The compiler never fuses a multiplication and
+/// an addition on its own, and each vector lane does one output's operations in the scalar order,
+/// so every one computes the same bits (`tests::every_instruction_set_computes_the_same_bits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// The target's baseline (SSE2 on x86-64).
+    Baseline,
+    /// AVX2: four outputs a vector, three-operand instructions.
+    Avx2,
+    /// AVX-512F: eight outputs a vector (the per-step update of many outputs).
+    Avx512,
+}
+
+impl Isa {
+    /// The widest the CPU supports.
+    pub fn detected() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        return unsafe { advance_avx2(s, f, plastic, input, obs, until, tally) };
+
+    /// Every one the CPU supports, narrowest first.
+    pub fn supported() -> Vec<Isa> {
+        let widest = Isa::detected();
+        [Isa::Baseline, Isa::Avx2, Isa::Avx512].into_iter().filter(|&isa| isa as u8 <= widest as u8).collect()
     }
+}
+
+/// [`advance`] compiled for `isa`, which the CPU must support (else the baseline runs).
+#[allow(clippy::too_many_arguments)]
+pub fn advance_on<I: InputSource, O: Observer>(
+    isa: Isa,
+    s: &mut State,
+    f: &Factors,
+    plastic: bool,
+    input: &mut I,
+    obs: &mut O,
+    until: u64,
+    tally: &mut Tally<'_>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        // SAFETY: the CPU supports AVX-512F (checked here).
+        Isa::Avx512 if std::arch::is_x86_feature_detected!("avx512f") => {
+            return unsafe { advance_avx512(s, f, plastic, input, obs, until, tally) };
+        }
+        // SAFETY: the CPU supports AVX2 (checked here).
+        Isa::Avx2 if std::arch::is_x86_feature_detected!("avx2") => {
+            return unsafe { advance_avx2(s, f, plastic, input, obs, until, tally) };
+        }
+        _ => {}
+    }
+    let _ = isa;
     advance_body(s, f, plastic, input, obs, until, tally)
 }
 
-/// [`advance`] compiled for AVX2 as well (wider vectors, three-operand instructions). The compiler
-/// never fuses a multiplication and an addition on its own, so both builds compute the same bits.
+/// [`advance`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn advance_avx2<I: InputSource, O: Observer>(
@@ -89,8 +141,7 @@ fn advance_avx2<I: InputSource, O: Observer>(
     advance_body(s, f, plastic, input, obs, until, tally)
 }
 
-/// [`advance`] compiled for AVX-512F: eight outputs a vector in the per-step update of many
-/// outputs. Same bits again (no fused operations, each lane a scalar's operations in its order).
+/// [`advance`] compiled for AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn advance_avx512<I: InputSource, O: Observer>(

@@ -22,7 +22,7 @@ mod repeat;
 pub mod state;
 mod step;
 
-pub use advance::{Tally, advance};
+pub use advance::{Isa, Tally, advance, advance_on};
 pub use decay::Powers;
 pub use input::{Bernoulli, InputSource, Poisson, Replay};
 pub use params::{Factors, Invalid, ModelParams};

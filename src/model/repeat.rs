@@ -48,6 +48,9 @@ struct Binade {
     per_one: f64,
 }
 
+/// Counts done as a plain loop.
+const FEW: u32 = 16;
+
 /// Biased exponents of the table: `x` in `[2^-64, 2^32)`.
 const FIRST: u64 = 1023 - 64;
 const BINADES: u64 = 96;
@@ -61,7 +64,14 @@ impl Repeated {
 
     /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
     #[inline(always)]
-    pub fn apply(&self, x: f64) -> f64 {
+    pub fn apply(&self, mut x: f64) -> f64 {
+        if self.n <= FEW {
+            // A few dependent additions cost less than the lookup.
+            for _ in 0..self.n {
+                x += self.c;
+            }
+            return x;
+        }
         match self.entry(x) {
             Some(b) if x <= b.last_all => x + b.all,
             _ => self.crossing(x),

@@ -9,7 +9,7 @@
 //! `theta`, adaptive threshold `hold`, refractory end. Forward weights `w[[k, j]]` (input `k` to
 //! output `j`; brian2's synapse `k * n_out + j`; stored column-major, an output's weights
 //! contiguous) and lateral weights `w_neg[[i, j]]` (output `i` to output `j`, diagonal unused and
-//! kept at 0).
+//! kept at 0; stored column-major too).
 //!
 //! Initial state (notebook): `P.a, P.theta, G.a, G.theta ~ U(0, 0.5)`, `hold = hold0`, `v = I = 0`,
 //! `w ~ U(0, 1)`, `w_neg = -1` off the diagonal, nobody refractory.
@@ -18,6 +18,7 @@ use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, RngExt};
 
 use super::params::Factors;
+use super::step::ROWS_FROM;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -51,10 +52,13 @@ pub struct State {
     /// updates its column). Read with [`State::w`], set with [`State::set_w`].
     pub(super) w: Array2<f64>,
     /// The same weights row-major, `w_rows[k * n_out + j] = w[[k, j]]` (an input's spike reads its
-    /// row: a contiguous vector loop instead of a strided one). The step writes both.
+    /// row: a contiguous vector loop instead of a strided one), from [`ROWS_FROM`] outputs on
+    /// (empty below). The step writes both.
     pub(super) w_rows: Vec<f64>,
-    /// Lateral weights, shape `(n_out, n_out)`, in `[-wmax, 0]`, diagonal 0.
-    pub w_neg: Array2<f64>,
+    /// Lateral weights, shape `(n_out, n_out)`, in `[-wmax, 0]`, diagonal 0; column-major (an
+    /// output's spike updates its column, as postsynaptic neuron, with vector operations). Read
+    /// with [`State::w_neg`].
+    pub(super) w_neg: Array2<f64>,
     /// Inputs that spiked in the last executed step (ascending).
     pub in_spikes: Vec<u32>,
     /// Outputs that spiked in the last executed step (ascending).
@@ -112,8 +116,12 @@ impl State {
                 col.assign(&w);
                 col
             },
-            w_rows: w.iter().copied().collect(),
-            w_neg: w_neg.as_standard_layout().into_owned(),
+            w_rows: if n_out >= ROWS_FROM { w.iter().copied().collect() } else { Vec::new() },
+            w_neg: {
+                let mut col = Array2::zeros((n_out, n_out).f());
+                col.assign(&w_neg);
+                col
+            },
             in_spikes: Vec::with_capacity(n_in),
             out_spikes: Vec::with_capacity(n_out),
         }
@@ -124,12 +132,19 @@ impl State {
         &self.w
     }
 
+    /// The lateral weights, `w_neg[[i, j]]` from output `i` to output `j`.
+    pub fn w_neg(&self) -> &Array2<f64> {
+        &self.w_neg
+    }
+
     /// Replace the forward weights (shape `(n_in, n_out)`), keeping both stored layouts in step.
     pub fn set_w(&mut self, w: &Array2<f64>) {
         assert_eq!(w.dim(), self.w.dim(), "forward weights of another shape");
         self.w.assign(w);
-        self.w_rows.clear();
-        self.w_rows.extend(w.iter());
+        if !self.w_rows.is_empty() {
+            self.w_rows.clear();
+            self.w_rows.extend(w.iter());
+        }
     }
 
     /// Input `k`'s traces `(a, theta)` now (at the start of step `self.step`).

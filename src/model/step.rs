@@ -137,6 +137,10 @@ fn learn(
     *common_since = upto;
 }
 
+/// Outputs from which the forward weights are also kept row-major ([`State`]'s `w_rows`): below,
+/// an input spike's few strided reads cost less than keeping the copy.
+pub(super) const ROWS_FROM: usize = 8;
+
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
@@ -221,8 +225,12 @@ impl<'s> Parts<'s> {
                 assert!(w.t().is_standard_layout(), "State::w must stay column-major");
                 &mut w.as_slice_memory_order_mut().expect("contiguous")[..n_in * n_out]
             },
-            w_rows: &mut w_rows[..n_in * n_out],
-            w_neg: &mut w_neg.as_slice_mut().expect("standard layout")[..n_out * n_out],
+            w_rows: &mut w_rows[..],
+            // Column-major too: w_neg[[i, j]] at j * n_out + i.
+            w_neg: {
+                assert!(w_neg.t().is_standard_layout(), "State::w_neg must stay column-major");
+                &mut w_neg.as_slice_memory_order_mut().expect("contiguous")[..n_out * n_out]
+            },
             in_spikes,
             out_spikes,
         }
@@ -313,17 +321,23 @@ impl<'s> Parts<'s> {
         // 3.1 lateral on_pre
         for &i in out_spikes.iter() {
             let i = i as usize;
-            for (j, (wn, i_neg)) in w_neg[i * n_out..(i + 1) * n_out].iter().zip(i_neg.iter_mut()).enumerate() {
+            for (j, i_neg) in i_neg.iter_mut().enumerate() {
                 if j != i {
-                    *i_neg += wn * f.c_neg;
+                    *i_neg += w_neg[j * n_out + i] * f.c_neg;
                 }
             }
         }
         // 3.2 forward on_pre
         for &k in in_spikes.iter() {
             let k = k as usize;
-            for (i, w) in i_inp.iter_mut().zip(&w_rows[k * n_out..(k + 1) * n_out]) {
-                *i += w * f.c_inp;
+            if n_out >= ROWS_FROM {
+                for (i, w) in i_inp.iter_mut().zip(&w_rows[k * n_out..(k + 1) * n_out]) {
+                    *i += w * f.c_inp;
+                }
+            } else {
+                for (j, i) in i_inp.iter_mut().enumerate() {
+                    *i += w[j * n_in + k] * f.c_inp;
+                }
             }
             if p_since[k] == **p_common_since {
                 p_touched.push(k as u32);
@@ -336,9 +350,12 @@ impl<'s> Parts<'s> {
         if plastic {
             for &j in out_spikes.iter() {
                 let j = j as usize;
-                for i in (0..n_out).filter(|&i| i != j) {
-                    let wn = &mut w_neg[i * n_out + j];
-                    *wn = clip(*wn + -f.lr_n * (g_a[i] - g_theta[i]), -f.wmax, 0.0);
+                // Output j's column, contiguous; branch-free, so that it runs as vectors (the
+                // diagonal's update is computed and discarded).
+                let column = w_neg[j * n_out..(j + 1) * n_out].iter_mut().zip(g_a.iter().zip(g_theta.iter()));
+                for (i, (wn, (a, th))) in column.enumerate() {
+                    let updated = clip(*wn + -f.lr_n * (a - th), -f.wmax, 0.0);
+                    *wn = if i != j { updated } else { *wn };
                 }
             }
         }
@@ -351,9 +368,11 @@ impl<'s> Parts<'s> {
                 let column = &mut w[j * n_in..(j + 1) * n_in];
                 learn(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
                 // The row-major copy: a strided store per input (cheaper than the strided reads
-                // it saves on every input spike).
-                for (k, &w) in column.iter().enumerate() {
-                    w_rows[k * n_out + j] = w;
+                // it saves on every input spike, where there are enough outputs to read).
+                if n_out >= ROWS_FROM {
+                    for (k, &w) in column.iter().enumerate() {
+                        w_rows[k * n_out + j] = w;
+                    }
                 }
             }
         }

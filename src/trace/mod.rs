@@ -206,7 +206,7 @@ impl Trace {
     }
 
     fn snapshot(s: &State) -> Snapshot {
-        Snapshot { step: s.step, w: s.w().clone(), w_neg: s.w_neg.clone() }
+        Snapshot { step: s.step, w: s.w().clone(), w_neg: s.w_neg().clone() }
     }
 
     /// Write every table into `dir` (created if missing); returns the files written.
@@ -257,7 +257,7 @@ impl Observer for Trace {
             self.i_teacher.extend_from_slice(&s.i_teacher);
             self.hold.extend_from_slice(&s.hold);
             self.w.extend(s.w().iter());
-            self.w_neg.extend(s.w_neg.iter());
+            self.w_neg.extend(s.w_neg().iter());
         }
         if n == self.train_end {
             self.after_train = Some(Self::snapshot(s));
