@@ -226,7 +226,7 @@ fn quiet(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally
 fn quiet_fixed<const N: usize>(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
     let load = |x: &[f64]| -> [f64; N] { x.try_into().expect("N outputs") };
     let (mut v, mut i_inp, mut i_neg, mut g_a) = (load(p.v), load(p.i_inp), load(p.i_neg), load(p.g_a));
-    let (mut g_theta, mut hold, teacher) = (load(p.g_theta), load(p.hold), load(p.i_teacher));
+    let (mut g_theta, mut hold, teacher) = (load(p.g_theta), load(p.hold), load(p.drive));
     let mut sum = load(tally.g_a_sum);
     let g_ready: [u64; N] = (&*p.g_ready).try_into().expect("N outputs");
     let mut fired = false;

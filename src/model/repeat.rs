@@ -74,8 +74,36 @@ impl Repeated {
         }
         match self.entry(x) {
             Some(b) if x <= b.last_all => x + b.all,
-            _ => self.crossing(x),
+            Some(b) => self.across_one(x, b).unwrap_or_else(|| self.crossing(x)),
+            None => self.crossing(x),
         }
+    }
+
+    /// The common crossing, without a loop (so that the two traces a spike increments overlap in
+    /// the pipeline): the additions that stay in the binade of `x` at once, the next one rounded on
+    /// its own, and all the rest at once in the binade it lands in; `None` (for
+    /// [`Repeated::crossing`]) when the rest does not fit there. Each part is exact on the
+    /// conditions [`repeat_add`] states; the counts are checked, not trusted.
+    #[inline(always)]
+    fn across_one(&self, x: f64, b: &Binade) -> Option<f64> {
+        if b.one == 0.0 || x > b.last_one {
+            return None;
+        }
+        let n = self.n as u64;
+        let mut m = (((b.last_one - x) * b.per_one) as u64 + 1).min(n);
+        while x + (m - 1) as f64 * b.one > b.last_one {
+            m -= 1; // a quotient rounded up (m >= 2 here: m = 1 is x itself)
+        }
+        if m == n {
+            return Some(x + m as f64 * b.one);
+        }
+        let x = x + m as f64 * b.one + self.c; // the in-binade part exact, then one rounded addition
+        let rest = n - m - 1;
+        if rest == 0 {
+            return Some(x);
+        }
+        let b = self.entry(x)?;
+        (b.one > 0.0 && x <= b.last_one && x + (rest - 1) as f64 * b.one <= b.last_one).then(|| x + rest as f64 * b.one)
     }
 
     /// The table's entry for `x`'s binade. Negative `x` has the sign bit set and lands far past

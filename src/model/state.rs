@@ -43,6 +43,8 @@ pub struct State {
     pub i_inp: Vec<f64>,
     pub i_neg: Vec<f64>,
     pub i_teacher: Vec<f64>,
+    /// `i_teacher * gain_teacher`, refreshed by the step from `i_teacher` (scratch space).
+    pub(super) drive: Vec<f64>,
     pub g_a: Vec<f64>,
     pub g_theta: Vec<f64>,
     pub hold: Vec<f64>,
@@ -106,6 +108,7 @@ impl State {
             i_inp: vec![0.0; n_out],
             i_neg: vec![0.0; n_out],
             i_teacher: vec![0.0; n_out],
+            drive: vec![0.0; n_out],
             g_a,
             g_theta,
             hold: vec![f.hold0; n_out],

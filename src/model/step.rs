@@ -65,12 +65,12 @@ pub(super) fn output_group(
     v: &mut f64,
     i_inp: &mut f64,
     i_neg: &mut f64,
-    i_teacher: f64,
+    drive: f64,
     g_a: &mut f64,
     g_theta: &mut f64,
     hold: &mut f64,
 ) -> bool {
-    let integrated = *v * f.decay_v + i_teacher * f.gain_teacher + (*i_inp + *i_neg) * f.gain_syn;
+    let integrated = *v * f.decay_v + drive + (*i_inp + *i_neg) * f.gain_syn;
     *v = if ready { integrated } else { *v };
     *i_inp *= f.decay_i;
     *i_neg *= f.decay_i;
@@ -165,7 +165,9 @@ pub(super) struct Parts<'s> {
     pub v: &'s mut [f64],
     pub i_inp: &'s mut [f64],
     pub i_neg: &'s mut [f64],
-    pub i_teacher: &'s [f64],
+    /// `I_teacher * gain_teacher` per output: the teacher's term of the `v` update, constant while
+    /// the protocol holds the teacher current (it changes it only between runs of steps).
+    pub drive: &'s [f64],
     pub g_a: &'s mut [f64],
     pub g_theta: &'s mut [f64],
     pub hold: &'s mut [f64],
@@ -194,6 +196,7 @@ impl<'s> Parts<'s> {
             i_inp,
             i_neg,
             i_teacher,
+            drive,
             g_a,
             g_theta,
             hold,
@@ -215,7 +218,13 @@ impl<'s> Parts<'s> {
             v: &mut v[..n_out],
             i_inp: &mut i_inp[..n_out],
             i_neg: &mut i_neg[..n_out],
-            i_teacher: &i_teacher[..n_out],
+            drive: {
+                let drive = &mut drive[..n_out];
+                for (d, t) in drive.iter_mut().zip(&i_teacher[..n_out]) {
+                    *d = t * f.gain_teacher;
+                }
+                drive
+            },
             g_a: &mut g_a[..n_out],
             g_theta: &mut g_theta[..n_out],
             hold: &mut hold[..n_out],
@@ -244,10 +253,10 @@ impl<'s> Parts<'s> {
     /// second pass that lists them.
     #[inline(always)]
     pub fn outputs(&mut self, f: &Factors, n: u64) {
-        let Parts { v, i_inp, i_neg, i_teacher, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
+        let Parts { v, i_inp, i_neg, drive, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
         out_spikes.clear();
         let m = f.n_out;
-        let (v, i_inp, i_neg, i_teacher) = (&mut v[..m], &mut i_inp[..m], &mut i_neg[..m], &i_teacher[..m]);
+        let (v, i_inp, i_neg, drive) = (&mut v[..m], &mut i_inp[..m], &mut i_neg[..m], &drive[..m]);
         let (g_a, g_theta, hold, g_ready) = (&mut g_a[..m], &mut g_theta[..m], &mut hold[..m], &mut g_ready[..m]);
         let mut fired = false;
         for j in 0..m {
@@ -258,7 +267,7 @@ impl<'s> Parts<'s> {
                 &mut v[j],
                 &mut i_inp[j],
                 &mut i_neg[j],
-                i_teacher[j],
+                drive[j],
                 &mut g_a[j],
                 &mut g_theta[j],
                 &mut hold[j],
