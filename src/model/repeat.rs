@@ -103,7 +103,8 @@ impl Repeated {
             return Some(x);
         }
         let b = self.entry(x)?;
-        (b.one > 0.0 && x <= b.last_one && x + (rest - 1) as f64 * b.one <= b.last_one).then(|| x + rest as f64 * b.one)
+        (b.one > 0.0 && x <= b.last_one && x + (rest - 1) as f64 * b.one <= b.last_one)
+            .then_some(x + rest as f64 * b.one)
     }
 
     /// The table's entry for `x`'s binade. Negative `x` has the sign bit set and lands far past
