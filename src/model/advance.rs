@@ -208,16 +208,8 @@ fn advance_body<I: InputSource, O: Observer>(
 /// Quiet steps from `n` until `end` or the first step at which an output fires (its phases 1-2
 /// done, `out_spikes` set); returns that step or `end`.
 #[inline(always)]
-fn quiet(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
-    while n < end {
-        tally.sum(n, p.g_a);
-        p.outputs(f, n);
-        if !p.out_spikes.is_empty() {
-            break;
-        }
-        n += 1;
-    }
-    n
+fn quiet(p: &mut Parts<'_>, f: &Factors, n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
+    p.outputs_until(f, n, end, tally.g_a_sum, tally.sum_from)
 }
 
 /// [`quiet`] for `N` outputs, with the state in local arrays the compiler keeps in registers (the

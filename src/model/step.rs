@@ -172,6 +172,7 @@ pub(super) struct Parts<'s> {
     pub g_theta: &'s mut [f64],
     pub hold: &'s mut [f64],
     pub g_ready: &'s mut [u64],
+    pub fire: &'s mut [u8],
     pub w: &'s mut [f64],
     pub w_rows: &'s mut [f64],
     pub w_neg: &'s mut [f64],
@@ -201,6 +202,7 @@ impl<'s> Parts<'s> {
             g_theta,
             hold,
             g_ready,
+            fire,
             w,
             w_rows,
             w_neg,
@@ -229,6 +231,7 @@ impl<'s> Parts<'s> {
             g_theta: &mut g_theta[..n_out],
             hold: &mut hold[..n_out],
             g_ready: &mut g_ready[..n_out],
+            fire: &mut fire[..n_out],
             // Column-major (as State::from_parts makes it): w[[k, j]] at j * n_in + k.
             w: {
                 assert!(w.t().is_standard_layout(), "State::w must stay column-major");
@@ -246,41 +249,76 @@ impl<'s> Parts<'s> {
     }
 
     /// Phase 1, the output group, and phase 2, the outputs' thresholds (each needs only its own
-    /// neuron's new values). The input group has nothing to do: its traces decay when read.
-    ///
-    /// One pass over the outputs as vectors (every slice cut to the same length, no branch, the
-    /// threshold crossings or-ed into one flag), then, only on the rare step where one fired, a
-    /// second pass that lists them.
+    /// neuron's new values), for step `n`. The input group has nothing to do: its traces decay
+    /// when read.
     #[inline(always)]
     pub fn outputs(&mut self, f: &Factors, n: u64) {
-        let Parts { v, i_inp, i_neg, drive, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
+        self.outputs_until(f, n, n + 1, &mut [], u64::MAX);
+    }
+
+    /// [`Parts::outputs`] for the steps from `n` until `end` or the first step at which an output
+    /// fires (its spikes listed in `out_spikes`); returns that step or `end`. Before each step from
+    /// `sum_from` on, `G.a` is added into `sums` (the tally the prediction reads; empty: none).
+    ///
+    /// Each step is one pass over the outputs as vectors (every slice cut to the same length, no
+    /// branch, each output's crossing kept as a byte and all of them or-ed into one flag); only on
+    /// the rare step where one fired, the bytes are read eight at a time to list them.
+    #[inline(always)]
+    pub fn outputs_until(&mut self, f: &Factors, mut n: u64, end: u64, sums: &mut [f64], sum_from: u64) -> u64 {
+        let Parts { v, i_inp, i_neg, drive, g_a, g_theta, hold, g_ready, fire, out_spikes, .. } = self;
         out_spikes.clear();
         let m = f.n_out;
         let (v, i_inp, i_neg, drive) = (&mut v[..m], &mut i_inp[..m], &mut i_neg[..m], &drive[..m]);
         let (g_a, g_theta, hold, g_ready) = (&mut g_a[..m], &mut g_theta[..m], &mut hold[..m], &mut g_ready[..m]);
-        let mut fired = false;
-        for j in 0..m {
-            let ready = n >= g_ready[j];
-            fired |= output_group(
-                f,
-                ready,
-                &mut v[j],
-                &mut i_inp[j],
-                &mut i_neg[j],
-                drive[j],
-                &mut g_a[j],
-                &mut g_theta[j],
-                &mut hold[j],
-            );
-        }
-        if fired {
-            for j in 0..m {
-                if n >= g_ready[j] && v[j] > hold[j] {
-                    out_spikes.push(j as u32);
-                    g_ready[j] = n + f.ref_steps;
+        let fire = &mut fire[..m];
+        while n < end {
+            if n >= sum_from {
+                for (sum, a) in sums.iter_mut().zip(g_a.iter()) {
+                    *sum += a;
                 }
             }
+            let mut fired = false;
+            for j in 0..m {
+                let ready = n >= g_ready[j];
+                let crossed = output_group(
+                    f,
+                    ready,
+                    &mut v[j],
+                    &mut i_inp[j],
+                    &mut i_neg[j],
+                    drive[j],
+                    &mut g_a[j],
+                    &mut g_theta[j],
+                    &mut hold[j],
+                );
+                fire[j] = crossed as u8;
+                fired |= crossed;
+            }
+            if fired {
+                let mut list = |j: usize| {
+                    out_spikes.push(j as u32);
+                    g_ready[j] = n + f.ref_steps;
+                };
+                let mut words = fire.chunks_exact(8);
+                for (w, bytes) in words.by_ref().enumerate() {
+                    let mut word = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+                    while word != 0 {
+                        let b = word.trailing_zeros() as usize / 8;
+                        list(8 * w + b);
+                        word &= !(0xff << (8 * b));
+                    }
+                }
+                let tail = m - words.remainder().len();
+                for (j, &x) in words.remainder().iter().enumerate() {
+                    if x != 0 {
+                        list(tail + j);
+                    }
+                }
+                return n;
+            }
+            n += 1;
         }
+        n
     }
 
     /// Phase 2, the inputs' thresholds.
