@@ -14,14 +14,14 @@
 //! any half-way case, subnormal, or sign other than the traces' non-negative values) are done one
 //! by one.
 
-/// [`repeat_add`] for one increment `c` and count `n`, with the work that depends only on the
+/// `repeat_add` for one increment `c` and count `n`, with the work that depends only on the
 /// binade of `x` done once: a spike adds the same `c` the same `n` times to whichever trace it
 /// touches, and traces live in a few dozen binades. Per binade the table holds what
-/// [`repeat_add`] derives from the exponent: the exact step `R u` of one addition, the largest `x`
+/// `repeat_add` derives from the exponent: the exact step `R u` of one addition, the largest `x`
 /// from which one more addition stays inside the binade, and, for the common case, the largest
 /// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
 /// crosses into the next binade continues there from its table entry; a binade outside the table,
-/// a half-way increment, zero, subnormal or negative `x` go through [`repeat_add`]. Same bits as
+/// a half-way increment, zero, subnormal or negative `x` go through `repeat_add`. Same bits as
 /// the loop either way (`tests::the_binade_table_matches_the_loop_bit_for_bit`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
@@ -29,11 +29,11 @@ pub struct Repeated {
     n: u32,
     /// `c 2^-54`: below it (and `>= 0`), `x + c` rounds to `c` (less than half of `c`'s ulp).
     tiny: f64,
-    /// Per biased exponent `FIRST + i`; `None` where [`repeat_add`] must do the work.
+    /// Per biased exponent `FIRST + i`; `None` where `repeat_add` must do the work.
     table: Box<[Option<Binade>]>,
 }
 
-/// One binade's precomputed part of [`repeat_add`] (all values exact multiples of its ulp).
+/// One binade's precomputed part of `repeat_add` (all values exact multiples of its ulp).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Binade {
     /// Largest `x` from which all `n` additions stay in the binade (`-1`: none).
@@ -83,7 +83,7 @@ impl Repeated {
     /// the pipeline): the additions that stay in the binade of `x` at once, the next one rounded on
     /// its own, and all the rest at once in the binade it lands in; `None` (for
     /// [`Repeated::crossing`]) when the rest does not fit there. Each part is exact on the
-    /// conditions [`repeat_add`] states; the counts are checked, not trusted.
+    /// conditions `repeat_add` states; the counts are checked, not trusted.
     #[inline(always)]
     fn across_one(&self, x: f64, b: &Binade) -> Option<f64> {
         if b.one == 0.0 || x > b.last_one {
@@ -152,7 +152,7 @@ impl Repeated {
 }
 
 /// The precomputed part of one binade (biased exponent `exp`, `x` in `[2^(exp-1023),
-/// 2^(exp-1022))`), by the reasoning of [`repeat_add`]; `None` where it has no shortcut.
+/// 2^(exp-1022))`), by the reasoning of `repeat_add`; `None` where it has no shortcut.
 fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
     if !(c > 0.0 && c.is_finite()) || exp <= 52 || exp >= 0x7fe {
         return None;
