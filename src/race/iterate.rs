@@ -207,6 +207,7 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
         };
         let out = engine::race(&setup, &mut batch_eval, &mut on_task)?;
         h.used += out.used;
+        let used_none = out.used == 0;
         for (&(j, i), &v) in &out.costs {
             h.costs.insert((raced[j], i), v);
             seen = seen.max(i + 1);
@@ -234,6 +235,12 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
         h.elites = kept;
         if h.elites.is_empty() {
             h.stop = "every candidate failed".into();
+            break;
+        }
+        if used_none {
+            // Nothing new was drawn and every result the race asked for was known: the next
+            // iteration would be this one again, forever.
+            h.stop = "the space is exhausted: an iteration drew nothing new and used no run".into();
             break;
         }
         let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();

@@ -108,3 +108,28 @@ fn elites_carry_their_results_and_are_not_re_run() {
     assert_eq!(h.costs.len(), syn.asked.len());
     assert!(h.iterations.len() >= 2);
 }
+
+/// A space of two points (one choice) cannot feed a race of 1,000 runs: once both points are
+/// elites and every seed the race asks for is known, an iteration uses no run. The race stops
+/// there, saying so, instead of iterating forever (a hostile pass found it spinning at 100% CPU).
+#[test]
+fn a_race_over_an_exhausted_space_ends() {
+    struct TwoPoints;
+    impl Evaluator for TwoPoints {
+        type Error = Infallible;
+        fn identify(&mut self, values: &[Value]) -> Option<u64> {
+            let Value::Choice(p) = values[0] else { panic!("one choice") };
+            Some(p as u64)
+        }
+        fn evaluate(&mut self, _: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Infallible> {
+            Ok(batch.iter().map(|&(c, i)| -0.5 - 0.1 * c as f64 - 0.001 * f64::from(i % 7)).collect())
+        }
+    }
+    let raw =
+        crate::config::parse_text("t.toml", "[random]\nprediction = { choice = [\"trace\", \"spikes\"] }\n").unwrap();
+    let space = Space::of(&raw).unwrap();
+    let h = iterate(&settings(1000), &space, 5, &mut TwoPoints).unwrap();
+    assert!(h.stop.contains("the space is exhausted"), "stopped because: {}", h.stop);
+    assert_eq!(h.candidates.len(), 2, "both points raced, nothing else");
+    assert!(h.used < 1000, "the budget was not spent on repeats: {} runs", h.used);
+}
