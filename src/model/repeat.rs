@@ -48,6 +48,21 @@ struct Binade {
     per_one: f64,
 }
 
+impl Binade {
+    /// How many of at most `n` additions from `x` (`x <= last_one`, `one > 0`) stay inside the
+    /// binade: those from x, x + one, x + 2 one, ... up to `last_one`. The quotient (by a
+    /// reciprocal) may round up, which is corrected here, or down, which only leaves an addition
+    /// for the caller's next turn.
+    #[inline(always)]
+    fn fitting(&self, x: f64, n: u64) -> u64 {
+        let mut m = (((self.last_one - x) * self.per_one) as u64 + 1).min(n);
+        while x + (m - 1) as f64 * self.one > self.last_one {
+            m -= 1; // m >= 2 here: m = 1 is x itself, <= last_one
+        }
+        m
+    }
+}
+
 /// Counts done as a plain loop.
 const FEW: u32 = 16;
 
@@ -90,10 +105,7 @@ impl Repeated {
             return None;
         }
         let n = self.n as u64;
-        let mut m = (((b.last_one - x) * b.per_one) as u64 + 1).min(n);
-        while x + (m - 1) as f64 * b.one > b.last_one {
-            m -= 1; // a quotient rounded up (m >= 2 here: m = 1 is x itself)
-        }
+        let m = b.fitting(x, n);
         if m == n {
             return Some(x + m as f64 * b.one);
         }
@@ -137,13 +149,7 @@ impl Repeated {
                 n -= 1;
                 continue;
             }
-            // Additions from x, x + one, x + 2 one, ... stay inside while <= last_one. The
-            // quotient (by a reciprocal) may round up, which is caught below, or down, which only
-            // leaves an addition for the next turn.
-            let mut m = (((b.last_one - x) * b.per_one) as u64 + 1).min(n as u64);
-            while x + (m - 1) as f64 * b.one > b.last_one {
-                m -= 1; // (m >= 2 here: m = 1 is x itself, <= last_one)
-            }
+            let m = b.fitting(x, n as u64);
             x += m as f64 * b.one; // exact: a multiple of the ulp inside the binade
             n -= m as u32;
         }
