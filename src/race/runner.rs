@@ -38,13 +38,18 @@ pub enum RaceError {
     #[error("stopped: {done} runs are in the journal; run the same command again to resume")]
     Interrupted { done: usize },
     #[error(
-        "{}: the journal holds run {found} at position {index}, where this race asks for run {wanted}: it holds \
-         another race's results; use another --out",
+        "{}: the journal holds run {found} at position {index}, which this race does not ask for there ({why}): it \
+         holds another race's results, or was edited; use another --out",
         dir.display()
     )]
-    ForeignRun { dir: PathBuf, index: usize, found: String, wanted: String },
+    ForeignRun { dir: PathBuf, index: usize, found: String, why: String },
     #[error("replaying the race from its journal: {0}")]
     Replay(String),
+    #[error(
+        "the race is unfinished: it goes on with run {run_id} (position {index}), which is not in the journal; run \
+         the race again to finish it"
+    )]
+    Unfinished { index: usize, run_id: String },
 }
 
 /// What a race did.
@@ -78,20 +83,29 @@ pub struct Live<'a> {
     progress: &'a dyn Progress,
     /// Runs run now (not taken from the journal).
     pub ran: usize,
+    /// Runs the race has asked for so far.
+    pub asked: usize,
+}
+
+/// Whether `r` is the run `spec` asks for (see [`driver::answers`]).
+fn check(configs: &[Config], spec: &RunSpec, r: &RunResult) -> Result<(), String> {
+    driver::answers(&configs[spec.config], spec, r)
 }
 
 impl RunSource for Live<'_> {
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        let dir_path = || self.dir.path().to_path_buf();
+        self.asked = self.asked.max(specs.last().map_or(0, |s| s.index + 1));
         let mut out: Vec<Option<RunResult>> = Vec::with_capacity(specs.len());
         let mut pending = Vec::new();
         for s in &specs {
             match self.dir.get(s.index) {
-                Some(r) if r.run_id == s.run_id => out.push(Some(r)),
-                Some(r) => {
-                    let (dir, index, found, wanted) =
-                        (self.dir.path().to_path_buf(), s.index, r.run_id, s.run_id.clone());
-                    return Err(RaceError::ForeignRun { dir, index, found, wanted });
-                }
+                Some(r) => match check(configs, s, &r) {
+                    Ok(()) => out.push(Some(r)),
+                    Err(why) => {
+                        return Err(RaceError::ForeignRun { dir: dir_path(), index: s.index, found: r.run_id, why });
+                    }
+                },
                 None => {
                     out.push(None);
                     pending.push(s.clone());
@@ -99,6 +113,10 @@ impl RunSource for Live<'_> {
             }
         }
         if !pending.is_empty() {
+            // The race asks for one batch at a time and decides on each before the next: while
+            // this batch is incomplete, no earlier session can have run anything after it.
+            let end = specs.last().map_or(0, |s| s.index + 1);
+            beyond(self.dir, end)?;
             let (dir, progress) = (self.dir, self.progress);
             let new = driver::execute(configs, &pending, self.threads, &|r| dir.record(r), self.stop, &|_| {
                 progress.advance()
@@ -117,27 +135,42 @@ impl RunSource for Live<'_> {
     }
 }
 
-/// A replay's runs: the journal's, which must hold every run the race asks for.
+/// Refuse a journal that holds a run at or after position `end`, which the race never asks for.
+fn beyond(dir: &ResultsDir, end: usize) -> Result<(), RaceError> {
+    match dir.last_index().filter(|&i| i >= end) {
+        Some(index) => Err(RaceError::ForeignRun {
+            dir: dir.path().to_path_buf(),
+            index,
+            found: dir.get(index).map_or_else(String::new, |r| r.run_id),
+            why: format!("the race asks for {end} runs before this point"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A replay's runs: the journal's, which must hold every run the race asks for, each exactly the
+/// run asked for. `asked` collects what the race asked for, in order: what `verify` re-runs.
 pub struct Journalled<'a> {
     pub results: &'a HashMap<usize, RunResult>,
+    pub asked: Vec<RunSpec>,
 }
 
 impl RunSource for Journalled<'_> {
-    fn get(&mut self, _: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
-        specs
-            .into_iter()
-            .map(|s| match self.results.get(&s.index) {
-                Some(r) if r.run_id == s.run_id => Ok(r.clone()),
-                Some(r) => Err(RaceError::Replay(format!(
-                    "position {} holds run {}, where the race asks for {}",
-                    s.index, r.run_id, s.run_id
-                ))),
-                None => Err(RaceError::Replay(format!(
-                    "the journal lacks run {} (position {}) that the race asks for",
-                    s.run_id, s.index
-                ))),
-            })
-            .collect()
+    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        let mut out = Vec::with_capacity(specs.len());
+        for s in specs {
+            match self.results.get(&s.index) {
+                Some(r) => match check(configs, &s, r) {
+                    Ok(()) => out.push(r.clone()),
+                    Err(why) => {
+                        return Err(RaceError::Replay(format!("position {} holds run {}: {why}", s.index, r.run_id)));
+                    }
+                },
+                None => return Err(RaceError::Unfinished { index: s.index, run_id: s.run_id }),
+            }
+            self.asked.push(s);
+        }
+        Ok(out)
     }
 }
 
@@ -283,9 +316,12 @@ pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) 
     Ok((Raced { history, configs: ev.configs, validation }, ev.source))
 }
 
-/// Replay a race from its journal (no run is run): what `harness verify` compares the tables with.
-pub fn replay(plan: &Plan, journal: &HashMap<usize, RunResult>) -> Result<Raced, RaceError> {
-    Ok(race_with(plan, Journalled { results: journal }, &crate::progress::Silent)?.0)
+/// Replay a race from its journal (no run is run): what `harness verify` compares the tables with,
+/// and the runs the race asked for, in order.
+pub fn replay(plan: &Plan, journal: &HashMap<usize, RunResult>) -> Result<(Raced, Vec<RunSpec>), RaceError> {
+    let source = Journalled { results: journal, asked: Vec::new() };
+    let (raced, source) = race_with(plan, source, &crate::progress::Silent)?;
+    Ok((raced, source.asked))
 }
 
 /// Run `plan` (from `experiment_file`) into its results directory.
@@ -299,14 +335,18 @@ pub fn run(
     let start = Instant::now();
     let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
     let (mut dir, notes) =
-        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |_| true)?;
+        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |_| Ok(()))?;
     for n in &notes {
         progress.say(&format!("note: {}", n.describe()));
     }
-    let live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0 };
+    let live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0, asked: 0 };
     let raced = race_with(plan, live, progress);
+    let raced = raced.and_then(|(r, live)| {
+        beyond(&dir, live.asked)?;
+        Ok((r, live.ran))
+    });
     let (raced, ran) = match raced {
-        Ok((r, live)) => (r, live.ran),
+        Ok(done) => done,
         Err(e) => {
             write_partial(&mut dir)?;
             return Err(e);

@@ -148,7 +148,7 @@ impl Source {
                     .map_err(|e| ReportError::Data(e.to_string()))?;
                 let by_index = journal.results.into_iter().map(|r| (r.index, r)).collect();
                 let raced =
-                    crate::race::runner::replay(&plan, &by_index).map_err(|e| ReportError::Data(e.to_string()))?;
+                    crate::race::runner::replay(&plan, &by_index).map_err(|e| ReportError::Data(e.to_string()))?.0;
                 let configs = raced.configs.clone();
                 (plan.space.names(), Vec::new(), configs, Some((plan, raced)))
             }

@@ -119,8 +119,12 @@ pub enum ResultsError {
         dir.display()
     )]
     OtherBuild { dir: PathBuf, theirs: String, ours: String },
-    #[error("{}: the journal holds run {run_id} at position {index}, which this {kind} does not have; use another --out", dir.display())]
-    ForeignRun { dir: PathBuf, run_id: String, index: usize, kind: &'static str },
+    #[error(
+        "{}: the journal holds run {run_id} at position {index}, which this {kind} does not ask for ({why}); use \
+         another --out",
+        dir.display()
+    )]
+    ForeignRun { dir: PathBuf, run_id: String, index: usize, kind: &'static str, why: String },
 }
 
 /// An open results directory, locked for writing.
@@ -181,12 +185,13 @@ fn other_work(m: &Manifest, work: &Work) -> Option<String> {
 
 impl ResultsDir {
     /// Open `path` for `work`: afresh, resumed, or refused (see the module doc). `belongs` says
-    /// whether a journalled run is one of the work's; a journal holding another is refused.
+    /// whether a journalled run is one of the work's (`Err`: why not); a journal holding another is
+    /// refused.
     pub fn open(
         path: &Path,
         work: &Work,
         policy: Policy,
-        belongs: impl Fn(&RunResult) -> bool,
+        belongs: impl Fn(&RunResult) -> Result<(), String>,
     ) -> Result<(ResultsDir, Vec<Note>), ResultsError> {
         fsio::create_dir_all(path)?;
         let mut lock = DirLock::exclusive(path)?;
@@ -223,7 +228,7 @@ impl ResultsDir {
         work: &Work,
         policy: Policy,
         previous: Option<Manifest>,
-        belongs: impl Fn(&RunResult) -> bool,
+        belongs: impl Fn(&RunResult) -> Result<(), String>,
         mut notes: Vec<Note>,
     ) -> Result<(ResultsDir, Vec<Note>), ResultsError> {
         let ours = manifest::this_build();
@@ -249,13 +254,14 @@ impl ResultsDir {
         if contents.duplicates > 0 {
             notes.push(Note::DuplicateLines(contents.duplicates));
         }
-        if let Some(r) = contents.results.iter().find(|r| !belongs(r)) {
+        if let Some((r, why)) = contents.results.iter().find_map(|r| belongs(r).err().map(|why| (r, why))) {
             let kind = work.kind.word();
             return Err(ResultsError::ForeignRun {
                 dir: path.to_path_buf(),
                 run_id: r.run_id.clone(),
                 index: r.index,
                 kind,
+                why,
             });
         }
         lock.announce()?;
@@ -312,6 +318,11 @@ impl ResultsDir {
     }
 
     /// The finished run at `index`, if any.
+    /// The last position the journal holds a run at.
+    pub fn last_index(&self) -> Option<usize> {
+        self.inner().done.last_key_value().map(|(&i, _)| i)
+    }
+
     pub fn get(&self, index: usize) -> Option<RunResult> {
         self.inner().done.get(&index).cloned()
     }

@@ -68,6 +68,49 @@ pub fn result_of(config: &Config, spec: &RunSpec, outcome: Result<RunOutcome, St
     r
 }
 
+/// Whether the journalled `r` is the run `spec` of `config` asks for: every field that names the
+/// run (position, run id, configuration, replicate, seed, parameters, race place) must be what a
+/// run of `spec` writes. `Err` names the first field that differs. Resume, replay and `verify`
+/// accept a journal line only through this, so a line copied from another run cannot pass.
+pub fn answers(config: &Config, spec: &RunSpec, r: &RunResult) -> Result<(), String> {
+    let want = result_of(config, spec, Err(String::new()), 0.0);
+    let differs = |field: &str, found: String, wanted: String| {
+        Err(format!("its {field} is {found} where the run at position {} has {wanted}", spec.index))
+    };
+    if r.index != want.index {
+        return differs("position", r.index.to_string(), want.index.to_string());
+    }
+    if r.run_id != want.run_id {
+        return differs("run id", r.run_id.clone(), want.run_id);
+    }
+    if r.config_id != want.config_id {
+        return differs("configuration", r.config_id.clone(), want.config_id);
+    }
+    if r.replicate != want.replicate {
+        return differs("replicate", r.replicate.to_string(), want.replicate.to_string());
+    }
+    if r.seed != want.seed {
+        return differs("seed", r.seed.to_string(), want.seed.to_string());
+    }
+    if r.race != want.race {
+        let tag = |t: Option<crate::results::journal::RaceTag>| {
+            t.map_or("none".to_string(), |t| {
+                format!(
+                    "iteration {} seed {}{}",
+                    t.iteration,
+                    t.seed_index,
+                    if t.validation { " (validation)" } else { "" }
+                )
+            })
+        };
+        return differs("race place", tag(r.race), tag(want.race));
+    }
+    if r.params != want.params {
+        return Err(format!("its parameters are not those of configuration {}", want.config_id));
+    }
+    Ok(())
+}
+
 /// Run one run: the kernel of every path.
 pub fn run_one(config: &Config, spec: &RunSpec) -> RunResult {
     let start = Instant::now();

@@ -3,7 +3,7 @@
 //! journalling each as it finishes, then writes the tables and the manifest. The command line and
 //! the Python binding both go through here, so they write the same directory.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -72,8 +72,11 @@ pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) 
     };
     let out = options.out.clone().unwrap_or_else(|| default_out(sweep, options.shard));
     let work = sweep.work(experiment_file, options.shard, options.threads);
-    let expected: HashSet<(usize, &str)> = runs.iter().map(|r| (r.index, r.run_id.as_str())).collect();
-    let belongs = |r: &RunResult| expected.contains(&(r.index, r.run_id.as_str()));
+    let expected: HashMap<usize, &RunSpec> = runs.iter().map(|r| (r.index, r)).collect();
+    let belongs = |r: &RunResult| match expected.get(&r.index) {
+        Some(spec) => driver::answers(&sweep.configs[spec.config], spec, r),
+        None => Err("no run of this work has that position".into()),
+    };
     let (dir, notes) = ResultsDir::open(&out, &work, options.policy, belongs)?;
     let pending: Vec<RunSpec> = runs.iter().filter(|r| dir.get(r.index).is_none()).cloned().collect();
     Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, dir, notes })

@@ -220,7 +220,8 @@ pub fn sample(n: usize, k: usize, identity: &str) -> Vec<usize> {
 }
 
 /// Re-run the journalled runs (or a repeatable sample of them, keyed by `key`) and compare every
-/// column; `spec_of` gives a recorded run's spec (`None`: not a run of this work).
+/// column; `spec_of` gives a recorded run's spec (`None`: not a run of this work, named as a
+/// problem: every journalled run is re-run or named).
 pub(crate) fn rerun(
     configs: &[Config],
     journalled: &[RunResult],
@@ -230,7 +231,14 @@ pub(crate) fn rerun(
     threads: usize,
     report: &mut Report,
 ) {
-    let mut chosen: Vec<&RunResult> = journalled.iter().filter(|r| spec_of(r).is_some()).collect();
+    let (mut chosen, strays): (Vec<&RunResult>, Vec<&RunResult>) =
+        journalled.iter().partition(|r| spec_of(r).is_some());
+    for r in strays {
+        report.problems.push(format!(
+            "journal: run {} (position {}) is not a run this work asks for, so it cannot be re-run",
+            r.run_id, r.index
+        ));
+    }
     if let Some(k) = sample {
         chosen = self::sample(chosen.len(), k, key).into_iter().map(|i| chosen[i]).collect();
     }
