@@ -114,3 +114,117 @@ mod p1_race_journal {
         harness_refused(dir, &["verify", "r"], &["the race is unfinished"]);
     }
 }
+
+/// 2. A race always ends (the space-exhausted stop: `race::iterate::tests`); 3. every run counts
+/// against the limits.
+mod p3_every_run_counts {
+    use super::*;
+
+    #[test]
+    fn validation_runs_count_against_the_limits() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 5,000 racing + 3 elites x 2,000 validation seeds = 11,000 runs: more than 10,000.
+        let body = RACE
+            .replace("budget = 400", "budget = 5000")
+            .replace("validation_replicates = 8", "validation_replicates = 2000");
+        write(tmp.path(), "race.toml", &body);
+        harness_refused(
+            tmp.path(),
+            &["race", "race.toml"],
+            &["race.budget", "11000 runs (5000 racing + up to 6000 validating", "--yes"],
+        );
+        let body = body.replace(
+            "validation_replicates = 2000",
+            "validation_replicates = 100000\nmin_survival = 200\nmax_candidates = 300",
+        );
+        write(tmp.path(), "race.toml", &body);
+        harness_refused(tmp.path(), &["race", "race.toml", "--yes"], &["2.0005e7 runs", "at most 1e7 in all"]);
+        assert!(!tmp.path().join("results").exists());
+    }
+}
+
+/// 9. A command that did nothing does not succeed.
+mod p9_did_nothing {
+    use super::*;
+
+    const TINY: &str = "name = \"tiny\"\nseed = 5\n[protocol]\nclasses = [3, 8]\nsampling = \"holdout\"\n\
+                        train_presentations = 30\ntest_presentations = 10\n[random]\nlr = { choice = [0.05, 0.1] }\n\
+                        [race]\nbudget = 100\nvalidation_replicates = 4\n";
+
+    #[test]
+    fn a_space_with_no_more_points_than_survivors_is_refused_up_front() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "tiny.toml", TINY);
+        harness_refused(tmp.path(), &["race", "tiny.toml"], &["tiny.toml", "random", "holds 2 configuration(s)"]);
+        assert!(!tmp.path().join("results").exists(), "refused before any directory is made");
+        // Three points race (min_survival is 2 for one parameter).
+        write(tmp.path(), "tiny.toml", &TINY.replace("[0.05, 0.1]", "[0.05, 0.1, 0.2]"));
+        harness_ok(tmp.path(), &["race", "tiny.toml"]);
+    }
+
+    #[test]
+    fn a_race_whose_every_candidate_failed_fails_and_keeps_its_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let body = TINY
+            .replace("[protocol]", "[model]\nc_inp = 1.7e308\n[protocol]")
+            .replace("lr = { choice = [0.05, 0.1] }", "lr = { uniform = [0.05, 0.1] }");
+        write(tmp.path(), "tiny.toml", &body);
+        harness_refused(tmp.path(), &["race", "tiny.toml", "--out", "r"], &["every candidate failed", "not finite"]);
+        assert!(read_csv(&tmp.path().join("r/runs.csv")).len() >= 2, "the runs that ran are in the tables");
+    }
+}
+
+/// 4. The gate compares like with like.
+mod p4_gate {
+    use super::*;
+
+    const CASES: &str = "name = \"gate\"\nseed = 5\nreplicates = 4\n[protocol]\nsampling = \"holdout\"\n\
+                         train_presentations = 20\ntest_presentations = 10\n[grid]\nlr = [0.05, 0.1]\n";
+
+    #[test]
+    fn a_case_under_another_configuration_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "gate.toml", CASES);
+        harness_ok(tmp.path(), &["check", "gate.toml", "--baseline", "base.csv", "--update-baseline"]);
+        // The hostile pass's file: no learning and 2 test presentations, under the same case names.
+        let gutted = CASES
+            .replace("test_presentations = 10", "test_presentations = 2")
+            .replace("[grid]", "[model]\nc_neg = 0.0\n[grid]");
+        write(tmp.path(), "gate.toml", &gutted);
+        let o = harness_refused(
+            tmp.path(),
+            &["check", "gate.toml", "--baseline", "base.csv"],
+            &["check FAILED: 2 case(s)"],
+        );
+        assert_eq!(o.stdout.matches("configuration changed").count(), 2, "{}", o.stdout);
+    }
+
+    #[test]
+    fn a_baseline_with_fewer_cases_than_the_experiment_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "gate.toml", CASES);
+        harness_ok(tmp.path(), &["check", "gate.toml", "--baseline", "base.csv", "--update-baseline"]);
+        write(tmp.path(), "gate.toml", &CASES.replace("lr = [0.05, 0.1]", "lr = [0.05, 0.1, 0.2]"));
+        let o = harness_refused(
+            tmp.path(),
+            &["check", "gate.toml", "--baseline", "base.csv"],
+            &["check FAILED: 1 case(s)"],
+        );
+        assert!(o.stdout.contains("lr=0.2") && o.stdout.contains("not in the baseline"), "{}", o.stdout);
+    }
+
+    #[test]
+    fn a_baseline_is_not_written_from_failed_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "gate.toml", CASES);
+        harness_ok(tmp.path(), &["check", "gate.toml", "--baseline", "base.csv", "--update-baseline"]);
+        let before = text(tmp.path().join("base.csv"));
+        write(tmp.path(), "gate.toml", &CASES.replace("[grid]", "[model]\nc_inp = 1.7e308\n[grid]"));
+        harness_refused(
+            tmp.path(),
+            &["check", "gate.toml", "--baseline", "base.csv", "--update-baseline"],
+            &["base.csv", "not written", "failed run(s)"],
+        );
+        assert_eq!(text(tmp.path().join("base.csv")), before, "the earlier baseline is intact");
+    }
+}

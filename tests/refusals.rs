@@ -83,7 +83,11 @@ fn a_journal_from_another_sweep_is_refused() {
     // b's manifest with a's journal: the manifest matches b, the journal does not.
     std::fs::copy(dir.join("a/journal.jsonl"), dir.join("b/journal.jsonl")).unwrap();
     let journal = bytes(dir.join("b/journal.jsonl"));
-    harness_refused(dir, &["sweep", "b.toml", "--out", "b"], &["journal holds run", "which this sweep does not have"]);
+    harness_refused(
+        dir,
+        &["sweep", "b.toml", "--out", "b"],
+        &["journal holds run", "which this sweep does not ask for"],
+    );
     assert!(bytes(dir.join("b/journal.jsonl")) == journal, "the journal is left as it was");
 }
 

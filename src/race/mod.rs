@@ -120,6 +120,16 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
     }
     let space = Space::of(raw)?;
     let settings = race.settings(space.params.len(), yes)?;
+    if let Some(n) = space.points().filter(|&n| n <= settings.min_survival as u128) {
+        return Err(vec![Problem::new(
+            "random",
+            format!(
+                "the space holds {n} configuration(s), no more than race.min_survival ({}): a race would keep them \
+                 all without a test; sweep them instead (`[grid]` and `harness sweep`), or widen the space",
+                settings.min_survival
+            ),
+        )]);
+    }
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
     let base = raw.base();
     let mut cache = DataCache::default();

@@ -43,6 +43,12 @@ pub enum RaceError {
         dir.display()
     )]
     ForeignRun { dir: PathBuf, index: usize, found: String, why: String },
+    #[error(
+        "{}: every candidate failed, so there is no elite to validate ({runs} runs; most often: {why}); the runs \
+         and timings tables hold what ran",
+        dir.display()
+    )]
+    NoElite { dir: PathBuf, runs: usize, why: String },
     #[error("replaying the race from its journal: {0}")]
     Replay(String),
     #[error(
@@ -94,6 +100,11 @@ fn check(configs: &[Config], spec: &RunSpec, r: &RunResult) -> Result<(), String
 
 impl RunSource for Live<'_> {
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        // Polled here too, not only between runs: a race that takes every run from the journal
+        // stops at once.
+        if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(RaceError::Interrupted { done: self.dir.done_count() });
+        }
         let dir_path = || self.dir.path().to_path_buf();
         self.asked = self.asked.max(specs.last().map_or(0, |s| s.index + 1));
         let mut out: Vec<Option<RunResult>> = Vec::with_capacity(specs.len());
@@ -114,9 +125,12 @@ impl RunSource for Live<'_> {
         }
         if !pending.is_empty() {
             // The race asks for one batch at a time and decides on each before the next: while
-            // this batch is incomplete, no earlier session can have run anything after it.
-            let end = specs.last().map_or(0, |s| s.index + 1);
-            beyond(self.dir, end)?;
+            // this batch is incomplete, no earlier session can have run anything after it. (The
+            // validation's batches are checked at the race's end: an older build asked for them
+            // all at once.)
+            if !specs.iter().any(|s| s.race.is_some_and(|t| t.validation)) {
+                beyond(self.dir, specs.last().map_or(0, |s| s.index + 1))?;
+            }
             let (dir, progress) = (self.dir, self.progress);
             let new = driver::execute(configs, &pending, self.threads, &|r| dir.record(r), self.stop, &|_| {
                 progress.advance()
@@ -294,25 +308,29 @@ pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) 
     let history = iterate::iterate(s, &plan.space, plan.seed, &mut ev);
     progress.finish();
     let history = history?;
+    // One elite at a time: the work is built in batches of `validation_replicates`, never all
+    // at once.
     let v = s.validation_replicates;
     progress.start(history.elites.len() * v, "validation runs");
-    let mut requests = Vec::new();
+    let iteration = history.iterations.len() as u32;
+    let mut validation = Vec::with_capacity(history.elites.len());
     for &c in &history.elites {
         let id = history.candidates[c].id;
-        for j in 0..v as u64 {
-            let tag = RaceTag { iteration: history.iterations.len() as u32, seed_index: j as u32, validation: true };
-            requests.push((id, validation_seed(plan.seed, j), j, format!("{id:016x}-v{j}"), tag));
+        let requests = (0..v as u64)
+            .map(|j| {
+                let tag = RaceTag { iteration, seed_index: j as u32, validation: true };
+                (id, validation_seed(plan.seed, j), j, format!("{id:016x}-v{j}"), tag)
+            })
+            .collect();
+        match ev.get(requests) {
+            Ok(rs) => validation.push((ev.by_id[&id], rs)),
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
         }
     }
-    let validated = ev.get(requests);
     progress.finish();
-    let validated = validated?;
-    let validation = history
-        .elites
-        .iter()
-        .zip(validated.chunks(v))
-        .map(|(&c, rs)| (ev.by_id[&history.candidates[c].id], rs.to_vec()))
-        .collect();
     Ok((Raced { history, configs: ev.configs, validation }, ev.source))
 }
 
@@ -357,6 +375,11 @@ pub fn run(
         .map_err(ResultsError::from)?;
     dir.write_tables(&tables.named()).map_err(ResultsError::from)?;
     dir.update_manifest(true).map_err(ResultsError::from)?;
+    let failures = failures(&results);
+    if raced.history.elites.is_empty() {
+        let why = failures.first().map_or_else(|| "no run succeeded".into(), |(m, n)| format!("{n} x {m}"));
+        return Err(RaceError::NoElite { dir: out, runs: results.len(), why });
+    }
     Ok(Finished {
         out,
         history: raced.history,
@@ -365,7 +388,7 @@ pub fn run(
         tables,
         ran,
         elapsed_s: start.elapsed().as_secs_f64(),
-        failures: failures(&results),
+        failures,
     })
 }
 

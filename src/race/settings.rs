@@ -38,6 +38,12 @@ pub struct Settings {
 /// [`crate::sweep::MAX_RUNS_WITHOUT_YES`]).
 pub const MAX_BUDGET: u64 = crate::sweep::MAX_RUNS;
 
+/// A count as a message shows it: in full up to a million, else in `{:e}` form (no 20-digit
+/// numbers in a sentence).
+fn limit(n: u64) -> String {
+    if n <= 1_000_000 { n.to_string() } else { format!("{:e}", n as f64) }
+}
+
 /// irace's default number of iterations and of survivors: `floor(2 + log2(parameters))`.
 pub fn irace_default(parameters: usize) -> usize {
     (2.0 + (parameters.max(1) as f64).log2()).floor() as usize
@@ -92,12 +98,26 @@ impl RawRace {
                     min_survival + 1
                 ),
             ),
-            Some(b) if b > MAX_BUDGET => problem("budget", format!("{b} runs: at most {MAX_BUDGET}")),
-            Some(b) if b > crate::sweep::MAX_RUNS_WITHOUT_YES && !yes => problem(
-                "budget",
-                format!("{b} runs, more than {}: pass --yes to race anyway", crate::sweep::MAX_RUNS_WITHOUT_YES),
-            ),
-            Some(_) => {}
+            Some(b) => {
+                // Every run counts: the race's and the validation of up to min_survival elites.
+                let total = b.saturating_add(min_survival.saturating_mul(validation));
+                let runs = format!(
+                    "{} runs ({} racing + up to {} validating: min_survival {} x validation_replicates {})",
+                    limit(total),
+                    limit(b),
+                    limit(total - b),
+                    limit(min_survival),
+                    limit(validation)
+                );
+                if total > MAX_BUDGET {
+                    problem("budget", format!("{runs}: at most {} in all", limit(MAX_BUDGET)));
+                } else if total > crate::sweep::MAX_RUNS_WITHOUT_YES && !yes {
+                    problem(
+                        "budget",
+                        format!("{runs}, more than {}: pass --yes to race anyway", crate::sweep::MAX_RUNS_WITHOUT_YES),
+                    );
+                }
+            }
         }
         if !bad.is_empty() {
             return Err(bad);
@@ -145,6 +165,21 @@ mod tests {
         );
         assert_eq!(keys(RawRace { budget: Some(100_000), ..Default::default() }), ["race.budget"], "--yes");
         assert!(RawRace { budget: Some(100_000), ..Default::default() }.settings(4, true).is_ok());
+        // Validation runs count: 5,000 racing + 4 x 2,000 validating is above 10,000.
+        let many = RawRace { budget: Some(5_000), validation_replicates: Some(2_000), ..Default::default() };
+        let e = many.settings(4, false).unwrap_err();
+        assert_eq!(e[0].key, "race.budget");
+        assert!(e[0].message.contains("13000 runs (5000 racing + up to 8000 validating"), "{}", e[0].message);
+        assert!(many.settings(4, true).is_ok());
+        // The hostile pass's 20,000,000 runs: refused even with --yes, in a readable number.
+        let huge = RawRace {
+            min_survival: Some(200),
+            max_candidates: Some(300),
+            validation_replicates: Some(100_000),
+            ..many
+        };
+        let e = huge.settings(4, true).unwrap_err();
+        assert!(e[0].message.starts_with("2.0005e7 runs (5000 racing + up to 2e7 validating"), "{}", e[0].message);
         let e = RawRace { budget: Some(10), ..Default::default() }.settings(4, false).unwrap_err();
         assert!(e[0].message.contains("give at least 25"), "{}", e[0].message);
     }

@@ -156,6 +156,19 @@ impl Space {
         Ok(raw)
     }
 
+    /// How many distinct candidates the space holds, when it is finite (every parameter a choice
+    /// or an integer range); saturates at `u128::MAX`.
+    pub fn points(&self) -> Option<u128> {
+        self.params.iter().try_fold(1u128, |n, p| {
+            let k = match &p.domain {
+                Domain::Real { .. } => return None,
+                Domain::Int { lo, hi } => (i128::from(*hi) - i128::from(*lo) + 1).max(0) as u128,
+                Domain::Choice(xs) => xs.iter().enumerate().filter(|(i, x)| !xs[..*i].contains(x)).count() as u128,
+            };
+            Some(n.saturating_mul(k))
+        })
+    }
+
     /// The parameters' names, in order.
     pub fn names(&self) -> Vec<String> {
         self.params.iter().map(|p| p.name.clone()).collect()
@@ -218,6 +231,18 @@ mod tests {
         assert_eq!(s.initial[1], vec![Some(Value::Num(0.1)), None, Some(Value::Choice(1))]);
         let cand = s.raw_of(&r.base(), &[Value::Num(0.3), Value::Num(250.0), Value::Choice(1)]).unwrap();
         assert_eq!((cand.model.c_inp, cand.protocol.train_presentations), (0.3, 250));
+    }
+
+    #[test]
+    fn a_finite_space_counts_its_points() {
+        let points = |t: &str| Space::of(&raw(t)).unwrap().points();
+        assert_eq!(
+            points("[random]\nlr = { choice = [0.1, 0.2, 0.1] }\ntrain_presentations = { int = [10, 12] }\n"),
+            Some(6)
+        );
+        assert_eq!(points("[random]\nlr = { uniform = [0.1, 0.2] }\n"), None);
+        let widest = "[random]\ntrain_presentations = { int = [-9223372036854775808, 9223372036854775807] }\n";
+        assert_eq!(points(widest), Some(1 << 64), "no overflow");
     }
 
     #[test]

@@ -23,6 +23,11 @@ pub enum BaselineError {
     Malformed { path: String, message: String },
     #[error("{path}: the baseline has no cases; regenerate it with --update-baseline")]
     Empty { path: String },
+    #[error(
+        "{path}: not written: case {case} {why}; a baseline records only cases whose every run succeeded with a \
+         finite mean and standard error (fix the experiment, then --update-baseline again)"
+    )]
+    Unfit { path: String, case: String, why: String },
     #[error(transparent)]
     Io(#[from] PathError),
     #[error("writing the baseline: {0}")]
@@ -41,8 +46,24 @@ pub fn frame(cases: &[CaseStats], commit: &str) -> PolarsResult<DataFrame> {
     ])
 }
 
+/// Why `c` cannot be a baseline row, if it cannot: what [`read`] would refuse, and failed runs.
+fn unfit(c: &CaseStats) -> Option<String> {
+    if c.failed > 0 {
+        Some(format!("has {} failed run(s)", c.failed))
+    } else if !(c.mean.is_finite() && c.se.is_finite() && c.se >= 0.0) {
+        Some(format!("has no finite mean and standard error (got {}, {})", c.mean, c.se))
+    } else if c.replicates < 2 {
+        Some(format!("has {} successful replicate(s), fewer than 2", c.replicates))
+    } else {
+        None
+    }
+}
+
 /// Write the baseline of `cases` to `path` (creating its directory).
 pub fn write(path: &Path, cases: &[CaseStats], commit: &str) -> Result<(), BaselineError> {
+    if let Some((case, why)) = cases.iter().find_map(|c| unfit(c).map(|why| (c, why))) {
+        return Err(BaselineError::Unfit { path: path.display().to_string(), case: case.case.clone(), why });
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fsio::create_dir_all(dir)?;
     }
@@ -124,7 +145,18 @@ mod tests {
         let p = dir.path().join("sub/b.csv");
         let c = CaseStats { case: "x=1".into(), config_id: "ab".into(), replicates: 8, failed: 0, mean: 0.9, se: 0.01 };
         write(&p, std::slice::from_ref(&c), "abc").unwrap();
-        assert_eq!(read(&p).unwrap(), vec![c]);
+        assert_eq!(read(&p).unwrap(), vec![c.clone()]);
+        let unfit = [
+            CaseStats { failed: 1, ..c.clone() },
+            CaseStats { se: f64::NAN, ..c.clone() },
+            CaseStats { mean: f64::INFINITY, ..c.clone() },
+            CaseStats { replicates: 1, ..c.clone() },
+        ];
+        for bad in unfit {
+            let e = write(&p, &[c.clone(), bad.clone()], "abc").unwrap_err().to_string();
+            assert!(e.contains("not written: case x=1"), "{e}");
+            assert_eq!(read(&p).unwrap(), vec![c.clone()], "the earlier baseline is intact after {bad:?}");
+        }
     }
 
     #[test]

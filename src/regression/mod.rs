@@ -7,6 +7,11 @@
 //! `m_n < m_b - tolerance`, **improved** when `m_n > m_b + tolerance`, and is **unchanged**
 //! otherwise.
 //!
+//! **Like with like.** A case fails when its configuration id is not the baseline's (the file
+//! changed a value the case name does not show, e.g. a `[model]` or `[protocol]` key), and when
+//! the experiment has a case the baseline lacks: the baseline is regenerated deliberately, never
+//! matched by name alone.
+//!
 //! **Missing evidence never passes.** A case fails, with the reason, when it is in the baseline
 //! but not in the new run; when any of its new runs failed; when it has fewer successful
 //! replicates than the baseline recorded; or when a mean or standard error on either side is
@@ -44,14 +49,20 @@ pub enum Verdict {
     Improved,
     Regressed,
     MissingNow,
+    /// In the experiment, not in the baseline.
     NewCase,
+    /// The case's configuration is not the baseline's (its id differs): not like with like.
+    Changed {
+        baseline: String,
+        now: String,
+    },
     /// Not enough evidence to compare: why.
     NoEvidence(String),
 }
 
 impl Verdict {
     pub fn fails(&self) -> bool {
-        matches!(self, Verdict::Regressed | Verdict::MissingNow | Verdict::NoEvidence(_))
+        !matches!(self, Verdict::Unchanged | Verdict::Improved)
     }
 
     fn word(&self) -> String {
@@ -60,7 +71,11 @@ impl Verdict {
             Verdict::Improved => "IMPROVED".into(),
             Verdict::Regressed => "REGRESSED".into(),
             Verdict::MissingNow => "MISSING".into(),
-            Verdict::NewCase => "new".into(),
+            Verdict::NewCase => "FAILED: not in the baseline (regenerate it deliberately: --update-baseline)".into(),
+            Verdict::Changed { baseline, now } => format!(
+                "FAILED: configuration changed ({baseline} in the baseline, {now} now): regenerate the baseline \
+                 deliberately (--update-baseline)"
+            ),
             Verdict::NoEvidence(why) => format!("FAILED: {why}"),
         }
     }
@@ -95,6 +110,10 @@ pub fn verdict(baseline: Option<&CaseStats>, now: Option<&CaseStats>) -> Verdict
         (Some(b), Some(n)) => {
             if let Some(why) = missing_evidence(b, n) {
                 return Verdict::NoEvidence(why);
+            }
+            if b.config_id != n.config_id {
+                let shown = |id: &str| if id.is_empty() { "none".to_string() } else { id.to_string() };
+                return Verdict::Changed { baseline: shown(&b.config_id), now: shown(&n.config_id) };
             }
             let tol = tolerance(b, n);
             if n.mean < b.mean - tol {
@@ -185,6 +204,16 @@ mod tests {
         assert_eq!(verdict(Some(&b), Some(&stats("a", 0.966, 0.004))), Verdict::Improved);
         assert_eq!(verdict(Some(&b), None), Verdict::MissingNow);
         assert_eq!(verdict(None, Some(&b)), Verdict::NewCase);
+        assert!(Verdict::NewCase.fails(), "a case the baseline lacks fails");
+    }
+
+    #[test]
+    fn another_configuration_under_the_same_name_fails() {
+        let b = stats("a", 0.95, 0.003);
+        let moved = CaseStats { config_id: "y".into(), ..stats("a", 0.95, 0.003) };
+        let v = verdict(Some(&b), Some(&moved));
+        assert_eq!(v, Verdict::Changed { baseline: "x".into(), now: "y".into() });
+        assert!(v.fails() && v.word().contains("configuration changed"), "{}", v.word());
     }
 
     #[test]
@@ -216,5 +245,6 @@ mod tests {
             vec![("a".into(), Verdict::Regressed), ("b".into(), Verdict::MissingNow), ("c".into(), Verdict::NewCase)]
         );
         assert!(table.contains("REGRESSED") && table.contains("MISSING") && table.contains("-0.4000"), "{table}");
+        assert!(table.contains("not in the baseline"), "{table}");
     }
 }
