@@ -143,6 +143,31 @@ mod p3_every_run_counts {
     }
 }
 
+/// 7. Provenance works from anywhere.
+mod p7_provenance {
+    use super::*;
+
+    #[test]
+    fn an_experiment_given_by_bare_file_name_records_its_absolute_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exp = tmp.path().join("exp");
+        std::fs::create_dir_all(exp.join("data")).unwrap();
+        std::fs::copy(root().join("data/digits.csv.gz"), exp.join("data/d.csv.gz")).unwrap();
+        write(&exp, "s.toml", &grid_sweep().replace("name = \"grid\"", "name = \"grid\"\ndata = \"data/d.csv.gz\""));
+        write(&exp, "r.toml", &RACE.replace("seed = 5", "seed = 5\ndata = \"data/d.csv.gz\""));
+        harness_ok(&exp, &["sweep", "s.toml", "--out", "s"]);
+        harness_ok(&exp, &["race", "r.toml", "--out", "r"]);
+        let base = exp.canonicalize().unwrap();
+        for out in ["s", "r"] {
+            let manifest = text(exp.join(out).join("manifest.toml"));
+            assert!(manifest.contains(&format!("base_dir = \"{}\"", base.display())), "{manifest}");
+            let o = harness_ok(tmp.path(), &["verify", &format!("exp/{out}"), "--sample", "2"]);
+            assert!(o.stdout.contains("2 runs re-run"), "{}", o.text());
+            harness_ok(tmp.path(), &["report", &format!("exp/{out}")]);
+        }
+    }
+}
+
 /// 9. A command that did nothing does not succeed.
 mod p9_did_nothing {
     use super::*;

@@ -74,8 +74,16 @@ pub fn load_checked<T>(
         raw.seed = seed;
     }
     let stem = path.file_stem().map_or(default.into(), |s| s.to_string_lossy().into_owned());
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path.parent().unwrap_or(Path::new(""));
     check(&raw, &stem, dir).map_err(|p| locate_all(&file, &text, p))
+}
+
+/// The absolute directory an experiment's relative paths start from, as a manifest records it so
+/// that `verify` and `report` work from anywhere: `dir` made absolute, the working directory when
+/// `dir` is empty (the parent of a bare file name).
+pub fn base_dir(dir: &Path) -> std::path::PathBuf {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Read, parse and resolve an experiment file.

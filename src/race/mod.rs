@@ -146,7 +146,7 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
         space,
         raw: raw.clone(),
         base,
-        base_dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        base_dir: config::base_dir(dir),
         identity,
         warnings: exp.warnings,
     })

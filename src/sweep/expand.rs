@@ -75,7 +75,7 @@ pub fn expand(raw: &RawExperiment, default_name: &str, base: &Path, yes: bool) -
         duplicates,
         raw: raw.clone(),
         identity,
-        base_dir: std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()),
+        base_dir: crate::config::base_dir(base),
     })
 }
 
