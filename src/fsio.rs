@@ -30,20 +30,132 @@ pub fn at<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Erro
     move |source| PathError::new(action, path, source)
 }
 
+/// How a read treats a symbolic link at the path: a user's input may be one (a data set linked
+/// into place); a file of a results directory may not (a planted link would make harness read or
+/// write a file elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Follow,
+    Refuse,
+}
+
+/// The most bytes a whole-file read takes, and what kind of file that is for (both named in the
+/// error), so that `/dev/zero`, a FIFO or a runaway file never hangs harness or eats its memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub bytes: u64,
+    pub what: &'static str,
+}
+
+impl Limit {
+    /// Experiment files, manifests, baselines, fonts: text a person wrote or harness wrote small.
+    pub const SMALL: Limit = Limit { bytes: 64 << 20, what: "an experiment, manifest, baseline or font file" };
+    /// Data sets, spike tables, results tables, figures.
+    pub const LARGE: Limit = Limit { bytes: 4 << 30, what: "a data, table or figure file" };
+    /// The journal: one line per run, and a results directory may hold millions.
+    pub const JOURNAL: Limit = Limit { bytes: 64 << 30, what: "a journal" };
+    /// The lock's holder file: one line.
+    pub const HOLDER: Limit = Limit { bytes: 4 << 10, what: "a lock holder file" };
+
+    /// The limit in words ("64 MiB").
+    pub fn shown(&self) -> String {
+        let b = self.bytes;
+        match b {
+            _ if b >= 1 << 30 && b.is_multiple_of(1 << 30) => format!("{} GiB", b >> 30),
+            _ if b >= 1 << 20 && b.is_multiple_of(1 << 20) => format!("{} MiB", b >> 20),
+            _ if b >= 1 << 10 && b.is_multiple_of(1 << 10) => format!("{} KiB", b >> 10),
+            _ => format!("{b} bytes"),
+        }
+    }
+}
+
+fn invalid(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+}
+
+/// What a file that is not a regular file is, in words.
+fn not_regular(kind: std::fs::FileType) -> std::io::Error {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if kind.is_symlink() {
+        "a symbolic link (refused in a results directory: a link would make harness read or write elsewhere)"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    invalid(format!("not a regular file: it is {what}"))
+}
+
+/// Check that `path` is a regular file before anything opens it (opening a FIFO blocks).
+pub fn check_regular(path: &Path, links: Links) -> Result<(), std::io::Error> {
+    let meta = match links {
+        Links::Follow => std::fs::metadata(path)?,
+        Links::Refuse => std::fs::symlink_metadata(path)?,
+    };
+    if meta.file_type().is_file() { Ok(()) } else { Err(not_regular(meta.file_type())) }
+}
+
+/// Open `path` for reading: a regular file (checked before and after opening), never through a
+/// link when `links` refuses them.
+fn open_regular(path: &Path, links: Links) -> Result<std::fs::File, std::io::Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    check_regular(path, links)?;
+    let mut options = std::fs::OpenOptions::new();
+    // O_NONBLOCK: a FIFO swapped in after the check opens without waiting (and is refused below).
+    let mut flags = libc::O_NONBLOCK;
+    if links == Links::Refuse {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = options.read(true).custom_flags(flags).open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(not_regular(kind));
+    }
+    Ok(file)
+}
+
+/// Read the whole of the regular file `path`, at most `limit` bytes.
+pub fn read_bounded(path: &Path, links: Links, limit: Limit) -> Result<Vec<u8>, PathError> {
+    use std::io::Read;
+    let file = open_regular(path, links).map_err(at("reading", path))?;
+    let mut bytes = Vec::new();
+    file.take(limit.bytes + 1).read_to_end(&mut bytes).map_err(at("reading", path))?;
+    if bytes.len() as u64 > limit.bytes {
+        let message = format!("larger than {}, the most harness reads from {}", limit.shown(), limit.what);
+        return Err(PathError::new("reading", path, invalid(message)));
+    }
+    Ok(bytes)
+}
+
+/// Read a user's input file (links followed): a regular file of at most [`Limit::LARGE`].
 pub fn read(path: &Path) -> Result<Vec<u8>, PathError> {
-    std::fs::read(path).map_err(at("reading", path))
+    read_bounded(path, Links::Follow, Limit::LARGE)
 }
 
+/// Read a small text file a user gave (an experiment, a baseline).
 pub fn read_to_string(path: &Path) -> Result<String, PathError> {
-    std::fs::read_to_string(path).map_err(at("reading", path))
+    let bytes = read_bounded(path, Links::Follow, Limit::SMALL)?;
+    String::from_utf8(bytes).map_err(|e| PathError::new("reading", path, invalid(format!("not UTF-8 text: {e}"))))
 }
 
-/// Read a file that may not exist: `Ok(None)` when it does not.
-pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, PathError> {
-    match std::fs::read(path) {
+/// Read a file of a results directory (never through a link), at most `limit` bytes.
+pub fn read_own(path: &Path, limit: Limit) -> Result<Vec<u8>, PathError> {
+    read_bounded(path, Links::Refuse, limit)
+}
+
+/// Read a file of a results directory that may not exist (`Ok(None)` when it does not): never
+/// through a link, a regular file of at most `limit` bytes.
+pub fn read_own_if_exists(path: &Path, limit: Limit) -> Result<Option<Vec<u8>>, PathError> {
+    match read_bounded(path, Links::Refuse, limit) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(PathError::new("reading", path, e)),
+        Err(e) => Err(e),
     }
 }
 
@@ -52,14 +164,25 @@ pub fn create_dir_all(path: &Path) -> Result<(), PathError> {
 }
 
 /// Write `bytes` to `path` through a temporary file, synced, and a rename, so that a crash leaves
-/// either the old file or the new one, never half of one.
+/// either the old file or the new one, never half of one. The temporary file has a name no other
+/// writer uses (pid and a counter) and is created exclusively (`O_EXCL`: never through a planted
+/// link); the rename replaces a link at `path` rather than writing through it. On failure the
+/// temporary file is removed, and the error names `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".tmp");
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, bytes).map_err(at("writing", &tmp))?;
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(at("syncing", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         PathError::new("writing", path, e)
     })
@@ -74,24 +197,51 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope/x.csv");
         let e = write_atomic(&missing, b"x").unwrap_err().to_string();
-        assert!(e.starts_with(&format!("writing {}", dir.path().join("nope/x.csv.tmp").display())), "{e}");
+        assert!(e.starts_with(&format!("writing {}:", missing.display())), "the file meant, not the temporary: {e}");
         // A directory where the file should be: the rename fails, naming the target.
         let target = dir.path().join("t");
         std::fs::create_dir(&target).unwrap();
         std::fs::write(target.join("inside"), "keep").unwrap();
         let e = write_atomic(&target, b"x").unwrap_err().to_string();
         assert!(e.starts_with(&format!("writing {}:", target.display())), "{e}");
-        assert!(!dir.path().join("t.tmp").exists(), "the temporary file is removed");
-        assert_eq!(read_if_exists(&dir.path().join("absent")).unwrap(), None);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, [std::ffi::OsString::from("t")], "the temporary file is removed");
+        assert_eq!(read_own_if_exists(&dir.path().join("absent"), Limit::SMALL).unwrap(), None);
         assert!(read(&missing).unwrap_err().to_string().contains("reading "));
     }
 
     #[test]
-    fn atomic_write_replaces_the_file() {
+    fn atomic_write_replaces_the_file_and_a_link_without_following_it() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.txt");
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, "keep").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep", "the link's target is untouched");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+    }
+
+    #[test]
+    fn reads_are_of_regular_files_within_a_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let say = |r: Result<Vec<u8>, PathError>| r.unwrap_err().to_string();
+        assert!(say(read(Path::new("/dev/zero"))).contains("it is a device"));
+        assert!(say(read(dir.path())).contains("it is a directory"));
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(say(read(&fifo)).contains("it is a FIFO"), "refused, not hung");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; 5000]).unwrap();
+        let e = say(read_bounded(&big, Links::Follow, Limit::HOLDER));
+        assert!(e.contains(&big.display().to_string()) && e.contains("larger than 4 KiB"), "{e}");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&big, &link).unwrap();
+        assert_eq!(read(&link).unwrap().len(), 5000, "an input may be a link");
+        assert!(say(read_bounded(&link, Links::Refuse, Limit::LARGE)).contains("symbolic link"));
     }
 }

@@ -115,8 +115,10 @@ mod p1_race_journal {
     }
 }
 
-/// 2. A race always ends (the space-exhausted stop: `race::iterate::tests`); 3. every run counts
-/// against the limits.
+/// 3. Every run counts against the limits.
+///
+/// (Principle 2, a race always ends, is held by the race's own test
+/// `a_race_over_an_exhausted_space_ends`.)
 mod p3_every_run_counts {
     use super::*;
 
@@ -140,6 +142,144 @@ mod p3_every_run_counts {
         write(tmp.path(), "race.toml", &body);
         harness_refused(tmp.path(), &["race", "race.toml", "--yes"], &["2.0005e7 runs", "at most 1e7 in all"]);
         assert!(!tmp.path().join("results").exists());
+    }
+}
+
+/// 5. Files in a results directory are what they seem.
+mod p5_no_links {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn links_planted_in_a_results_directory_never_write_outside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        let outside = write(dir, "outside.txt", "precious");
+        std::fs::create_dir(dir.join("s")).unwrap();
+        // The holder file and the old temporary names, planted before the first run.
+        for name in [".harness-writer", "runs.csv.tmp", "manifest.toml.tmp", ".harness-writer.tmp"] {
+            symlink(&outside, dir.join("s").join(name)).unwrap();
+        }
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        assert_eq!(text(&outside), "precious");
+        // A journal that is a link: refused, and the file it points to is untouched.
+        let copy = dir.join("copy.jsonl");
+        std::fs::rename(dir.join("s/journal.jsonl"), &copy).unwrap();
+        let before = text(&copy);
+        symlink(&copy, dir.join("s/journal.jsonl")).unwrap();
+        harness_refused(dir, &["sweep", "grid.toml", "--out", "s"], &["journal.jsonl", "symbolic link"]);
+        harness_refused(dir, &["verify", "s"], &["journal.jsonl", "symbolic link"]);
+        assert_eq!(text(&copy), before);
+    }
+
+    #[test]
+    fn a_manifest_or_table_that_is_a_link_or_not_a_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        std::fs::rename(dir.join("s/runs.parquet"), dir.join("runs.parquet")).unwrap();
+        symlink(dir.join("runs.parquet"), dir.join("s/runs.parquet")).unwrap();
+        harness_refused(dir, &["verify", "s"], &["runs.parquet", "symbolic link"]);
+        std::fs::rename(dir.join("s/manifest.toml"), dir.join("manifest.toml")).unwrap();
+        symlink(dir.join("manifest.toml"), dir.join("s/manifest.toml")).unwrap();
+        harness_refused(dir, &["verify", "s"], &["manifest.toml", "symbolic link"]);
+        harness_refused(dir, &["sweep", "grid.toml", "--out", "s"], &["manifest.toml", "symbolic link"]);
+    }
+}
+
+/// 6. Reads are bounded.
+mod p6_bounded {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Run harness, failing the test if it has not ended within 30 s (a hang).
+    fn within(dir: &Path, args: &[&str]) -> Outcome {
+        let mut child = command(dir, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("harness {args:?} hung");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        Outcome {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    fn mkfifo(path: &Path) {
+        assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+    }
+
+    #[test]
+    fn a_data_file_that_is_a_device_or_a_fifo_is_refused_not_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        mkfifo(&dir.join("fifo.csv"));
+        for (data, says) in [("/dev/zero", "it is a device"), ("fifo.csv", "it is a FIFO"), (".", "it is a directory")]
+        {
+            write(dir, "x.toml", &format!("data = \"{data}\"\n{PROTOCOL}"));
+            let o = within(dir, &["run", "x.toml"]);
+            assert!(o.refused() && o.text().contains(data) && o.text().contains(says), "{data}: {}", o.text());
+        }
+        let o = within(dir, &["run", "fifo.csv"]);
+        assert!(o.refused() && o.text().contains("it is a FIFO"), "an experiment file too: {}", o.text());
+    }
+
+    #[test]
+    fn results_files_that_are_fifos_are_refused_not_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        std::fs::remove_file(dir.join("s/journal.jsonl")).unwrap();
+        mkfifo(&dir.join("s/journal.jsonl"));
+        let o = within(dir, &["sweep", "grid.toml", "--out", "s"]);
+        assert!(o.refused() && o.text().contains("it is a FIFO"), "{}", o.text());
+        let o = within(dir, &["status", "s"]);
+        assert!(!o.text().contains("panicked"), "{}", o.text());
+        std::fs::remove_file(dir.join("s/journal.jsonl")).unwrap();
+        std::fs::remove_file(dir.join("s/manifest.toml")).unwrap();
+        mkfifo(&dir.join("s/manifest.toml"));
+        let o = within(dir, &["verify", "s"]);
+        assert!(o.refused() && o.text().contains("it is a FIFO"), "{}", o.text());
+    }
+
+    #[test]
+    fn a_font_that_is_a_device_does_not_hang_a_report() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        let null = std::process::Stdio::null;
+        let mut child = command(dir, &["report", "s"])
+            .env("HARNESS_FONT", "/dev/zero")
+            .stdout(null())
+            .stderr(null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "report hung on HARNESS_FONT=/dev/zero");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "the font is skipped for the system's");
     }
 }
 

@@ -158,7 +158,7 @@ pub(crate) fn py_load<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 1]) -> Py
                 if path.extension().is_some_and(|e| e == "parquet")
                     && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
                 {
-                    tables.push((stem.to_string(), harness::fsio::read(&path)?));
+                    tables.push((stem.to_string(), harness::fsio::read_own(&path, harness::fsio::Limit::LARGE)?));
                 }
             }
             tables.sort();

@@ -52,8 +52,8 @@ pub enum InputKind {
 /// Read and parse an experiment file: its name as shown in errors, its text, and the parsed file.
 pub fn read_raw(path: &Path) -> Result<(String, String, RawExperiment), ConfigError> {
     let file = path.display().to_string();
-    let bytes =
-        crate::fsio::read(path).map_err(|e| ConfigError::whole_file(&file, format!("cannot read: {}", e.source)))?;
+    let bytes = crate::fsio::read_bounded(path, crate::fsio::Links::Follow, crate::fsio::Limit::SMALL)
+        .map_err(|e| ConfigError::whole_file(&file, format!("cannot read: {}", e.source)))?;
     let text = String::from_utf8(bytes).map_err(|_| ConfigError::whole_file(&file, "not UTF-8 text".into()))?;
     let raw = parse_text(&file, &text)?;
     Ok((file, text, raw))

@@ -22,6 +22,11 @@ pub const BUNDLED_NAME: &str = "<bundled data/digits.csv.gz>";
 /// Highest pixel value; a pixel's rate is `pixel / MAX_PIXEL * f_max`.
 pub const MAX_PIXEL: u8 = 16;
 
+/// The most text a data file may hold after decompression (a gzip bomb stops here).
+pub const MAX_TEXT_BYTES: u64 = crate::fsio::Limit::LARGE.bytes;
+/// The longest line of a data file (a row of pixels and a label).
+pub const MAX_LINE: usize = 1 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{}: cannot read: {}", .0.path.display(), .0.source)]
@@ -69,6 +74,11 @@ impl Dataset {
 
     /// Parse file contents; `file` names it in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Dataset, DataError> {
+        Dataset::parse_within(bytes, file, MAX_TEXT_BYTES)
+    }
+
+    /// [`Dataset::parse`] reading at most `max_text` bytes of text.
+    fn parse_within(bytes: &[u8], file: &str, max_text: u64) -> Result<Dataset, DataError> {
         let reader: Box<dyn Read + '_> =
             if bytes.starts_with(&[0x1f, 0x8b]) { Box::new(GzDecoder::new(bytes)) } else { Box::new(bytes) };
         let contents = crate::rng::fnv1a(bytes);
@@ -76,15 +86,29 @@ impl Dataset {
         let bad = |line: usize, message: String| DataError::Malformed { file: file.to_string(), line, message };
         let mut line_no = 0;
         let mut buf = String::new();
-        let mut reader = BufReader::new(reader);
+        // Bounded: a decompression bomb or a file without newlines stops at a named limit.
+        let mut reader = BufReader::new(reader.take(max_text + 1));
+        let mut total = 0u64;
         loop {
             buf.clear();
-            match reader.read_line(&mut buf) {
+            match reader.by_ref().take(MAX_LINE as u64 + 1).read_line(&mut buf) {
                 Ok(0) => break,
-                Ok(_) => {}
+                Ok(n) => total += n as u64,
                 Err(e) => {
                     return Err(bad(line_no + 1, format!("cannot decode (truncated or corrupt file?): {e}")));
                 }
+            }
+            if buf.len() > MAX_LINE {
+                return Err(bad(
+                    line_no + 1,
+                    format!("a line longer than {MAX_LINE} bytes, the most a data line may be"),
+                ));
+            }
+            if total > max_text {
+                return Err(bad(
+                    line_no + 1,
+                    format!("more than {max_text} bytes of text (after decompression), the most harness reads"),
+                ));
             }
             line_no += 1;
             let line = buf.trim_end_matches(['\n', '\r']);
@@ -205,6 +229,24 @@ mod tests {
             let err = Dataset::parse(text, "t.csv").unwrap_err().to_string();
             assert!(err.starts_with(want), "{err:?} should start with {want:?}");
         }
+    }
+
+    #[test]
+    fn a_decompression_bomb_or_an_endless_line_stops_at_a_named_limit() {
+        use std::io::Write;
+        let gz = |text: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let bomb = gz(&b"0,0,1\n".repeat(200_000));
+        assert!(bomb.len() < 20_000, "{} bytes", bomb.len());
+        let err = Dataset::parse_within(&bomb, "bomb.csv.gz", 100_000).unwrap_err().to_string();
+        assert!(err.starts_with("bomb.csv.gz:") && err.contains("more than 100000 bytes of text"), "{err}");
+        assert!(Dataset::parse(&bomb, "bomb.csv.gz").is_ok(), "within the real limit it is data");
+        let endless = gz(&vec![b'1'; MAX_LINE + 10]);
+        let err = Dataset::parse(&endless, "endless.csv.gz").unwrap_err().to_string();
+        assert!(err.starts_with("endless.csv.gz:1:") && err.contains("a line longer than 1048576 bytes"), "{err}");
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn ensure_font() -> Result<()> {
         let env = std::env::var_os("HARNESS_FONT").map(PathBuf::from);
         let candidates = env.into_iter().chain(FONT_PATHS.iter().map(PathBuf::from));
         for path in candidates {
-            if let Ok(bytes) = std::fs::read(&path) {
+            if let Ok(bytes) = crate::fsio::read_bounded(&path, crate::fsio::Links::Follow, crate::fsio::Limit::SMALL) {
                 let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
                 if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
                     return Ok(path);

@@ -67,7 +67,8 @@ fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64), Re
     crate::plot::write_all(&out, &trace, &exp.data).map_err(|e| ReportError::BestRun(format!("{e:#}")))?;
     let mut images = Vec::new();
     for fig in FIGURES {
-        images.push((fig, crate::fsio::read(&out.join(format!("{}.png", fig.name)))?));
+        let png = out.join(format!("{}.png", fig.name));
+        images.push((fig, crate::fsio::read_own(&png, crate::fsio::Limit::LARGE)?));
     }
     Ok((images, outcome.test_accuracy()))
 }

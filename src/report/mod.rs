@@ -131,7 +131,7 @@ impl Source {
     /// Read what the report shows from `dir`.
     pub fn read(dir: &Path) -> Result<Source, ReportError> {
         let manifest = Manifest::read(dir)?;
-        let manifest_text = fsio::read_to_string(&dir.join(manifest::FILE))?;
+        let manifest_text = manifest::read_text(dir)?;
         let base = Path::new(&manifest.base_dir);
         let problems = |ps: Vec<crate::config::Problem>| {
             ReportError::BestRun(ps.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))

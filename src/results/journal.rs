@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -86,17 +87,25 @@ pub struct Contents {
     pub torn: bool,
     /// Lines that repeated a run already read (counted once).
     pub duplicates: usize,
+    /// The length of the journal up to its last newline (what is kept when the last line is torn).
+    pub complete_bytes: u64,
 }
 
-/// Read the runs of the journal at `path` (none if it does not exist).
+/// The longest line a journal may hold (a run's line is about a kilobyte).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Read the runs of the journal at `path` (none if it does not exist): a regular file, not a link,
+/// within [`crate::fsio::Limit::JOURNAL`], its lines within [`MAX_LINE`].
 pub fn read(path: &Path) -> Result<Contents, JournalError> {
-    let io = |source| JournalError::Io { path: path.to_path_buf(), source };
-    let text = match std::fs::read(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
-        Err(e) => return Err(io(e)),
+    let text = match crate::fsio::read_own_if_exists(path, crate::fsio::Limit::JOURNAL) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Ok(Contents::default()),
+        Err(e) => return Err(JournalError::Io { path: path.to_path_buf(), source: e.source }),
     };
-    let mut out = Contents::default();
+    let mut out = Contents {
+        complete_bytes: text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p as u64 + 1),
+        ..Contents::default()
+    };
     let mut by_index: BTreeMap<usize, RunResult> = BTreeMap::new();
     let n_lines = text.split(|&b| b == b'\n').count();
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
@@ -104,6 +113,10 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
             continue;
         }
         let last = i + 1 == n_lines; // no newline after it: possibly torn
+        if line.len() > MAX_LINE && !last {
+            let message = format!("a line of {} bytes, longer than the {MAX_LINE} a run's line may be", line.len());
+            return Err(JournalError::Corrupt { path: path.to_path_buf(), line: i + 1, message });
+        }
         match (serde_json::from_slice::<RunResult>(line), last) {
             (_, true) => out.torn = true,
             (Ok(r), false) => match by_index.get(&r.index) {
@@ -137,14 +150,14 @@ impl Journal {
     pub fn open(path: &Path) -> Result<(Journal, Contents), JournalError> {
         let io = |source| JournalError::Io { path: path.to_path_buf(), source };
         let contents = read(path)?;
+        // Never through a link (read refused one already; this closes the gap until the open).
+        let file =
+            OpenOptions::new().create(true).append(true).custom_flags(libc::O_NOFOLLOW).open(path).map_err(io)?;
         if contents.torn {
-            let text = std::fs::read(path).map_err(io)?;
-            let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let f = OpenOptions::new().write(true).open(path).map_err(io)?;
-            f.set_len(keep as u64).map_err(io)?;
-            f.sync_all().map_err(io)?;
+            let keep = contents.complete_bytes;
+            file.set_len(keep).map_err(io)?;
+            file.sync_all().map_err(io)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
         Ok((Journal { path: path.to_path_buf(), file }, contents))
     }
 

@@ -40,10 +40,13 @@ pub struct DirLock {
     announced: bool,
 }
 
+/// Who the holder file names (read as a results directory's file: no link, at most a few bytes,
+/// shown without control characters).
 fn holder(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join(HOLDER))
+    fsio::read_own_if_exists(&dir.join(HOLDER), fsio::Limit::HOLDER)
         .ok()
-        .map(|s| s.trim().to_string())
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "pid unknown".into())
 }
@@ -55,11 +58,13 @@ impl DirLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                // A writer announces itself at once; without a holder file, the lock is a reader's
-                // (or a writer's in the instant before it announced).
-                return Err(match std::fs::metadata(dir.join(HOLDER)) {
-                    Ok(_) => LockError::Busy { dir: dir.to_path_buf(), holder: holder(dir) },
-                    Err(_) => LockError::Reading { dir: dir.to_path_buf() },
+                // Readers share the lock: if a shared lock is free, readers hold it, whatever a
+                // stale holder file (a killed writer's) says.
+                let reading = file.try_lock_shared().is_ok();
+                return Err(if reading {
+                    LockError::Reading { dir: dir.to_path_buf() }
+                } else {
+                    LockError::Busy { dir: dir.to_path_buf(), holder: holder(dir) }
                 });
             }
             Err(TryLockError::Error(e)) => return Err(PathError::new("locking", dir, e).into()),
@@ -70,8 +75,9 @@ impl DirLock {
     /// Leave this process's pid in the directory, for a refused writer to name (done once the
     /// holder has decided to write: a refusal writes nothing).
     pub fn announce(&mut self) -> Result<(), PathError> {
-        let path = self.dir.join(HOLDER);
-        std::fs::write(&path, format!("pid {}", std::process::id())).map_err(fsio::at("writing", &path))?;
+        // Through a fresh file and a rename: a link planted at the holder's name is replaced, not
+        // written through.
+        fsio::write_atomic(&self.dir.join(HOLDER), format!("pid {}", std::process::id()).as_bytes())?;
         self.announced = true;
         Ok(())
     }
@@ -118,6 +124,9 @@ mod tests {
         assert!(!dir.path().join(HOLDER).exists(), "the holder file goes with the lock");
         let r1 = DirLock::shared(dir.path()).unwrap();
         let _r2 = DirLock::shared(dir.path()).unwrap();
+        assert!(DirLock::exclusive(dir.path()).unwrap_err().to_string().contains("is reading"));
+        // A stale holder file (a killed writer's) does not make a reader a writer.
+        std::fs::write(dir.path().join(HOLDER), "pid 99999999").unwrap();
         assert!(DirLock::exclusive(dir.path()).unwrap_err().to_string().contains("is reading"));
         drop(r1);
     }

@@ -118,11 +118,19 @@ pub enum Probe {
     Foreign(String),
 }
 
+/// The text of `dir`'s manifest, as written (for showing it).
+pub fn read_text(dir: &Path) -> Result<String, ManifestError> {
+    let path = dir.join(FILE);
+    let bytes = fsio::read_own(&path, fsio::Limit::SMALL)?;
+    String::from_utf8(bytes)
+        .map_err(|_| ManifestError::Parse { path: path.display().to_string(), message: "not UTF-8 text".into() })
+}
+
 impl Manifest {
     /// Look at `dir`'s manifest without failing on another format's.
     pub fn probe(dir: &Path) -> Result<Probe, ManifestError> {
         let path = dir.join(FILE);
-        let Some(bytes) = fsio::read_if_exists(&path)? else { return Ok(Probe::Missing) };
+        let Some(bytes) = fsio::read_own_if_exists(&path, fsio::Limit::SMALL)? else { return Ok(Probe::Missing) };
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(Probe::Foreign(format!("an unreadable {FILE} (not UTF-8)")));
         };

@@ -70,7 +70,7 @@ pub fn write(dir: &Path, name: &str, df: &DataFrame) -> Result<(), TableError> {
 
 /// Read a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, TableError> {
-    let bytes = fsio::read(path)?;
+    let bytes = fsio::read_own(path, fsio::Limit::LARGE)?;
     ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|source| TableError::Polars { path: path.display().to_string(), source })

@@ -143,7 +143,7 @@ pub(crate) fn compare_frames(
 /// Check that each CSV file holds exactly its Parquet twin.
 pub(crate) fn compare_csv(dir: &Path, name: &str, df: &DataFrame, report: &mut Report) {
     let path = dir.join(format!("{name}.csv"));
-    match (fsio::read(&path), encode(df, Format::Csv)) {
+    match (fsio::read_own(&path, fsio::Limit::LARGE), encode(df, Format::Csv)) {
         (Ok(bytes), Ok(want)) if bytes == want => {}
         (Ok(_), Ok(_)) => report.problems.push(format!("{}: differs from {name}.parquet", path.display())),
         (Err(e), _) => report.problems.push(e.to_string()),
