@@ -393,3 +393,42 @@ mod p4_gate {
         assert_eq!(text(tmp.path().join("base.csv")), before, "the earlier baseline is intact");
     }
 }
+
+/// 10. `status` tells the truth.
+mod p10_status {
+    use super::*;
+
+    #[test]
+    fn unrelated_directories_are_not_summed_and_shards_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "a.toml", &grid_sweep());
+        write(dir, "b.toml", &grid_sweep().replace("seed = 3", "seed = 4"));
+        harness_ok(dir, &["sweep", "a.toml", "--shard", "1/2", "--out", "a1"]);
+        harness_ok(dir, &["sweep", "a.toml", "--shard", "2/2", "--out", "a2"]);
+        harness_ok(dir, &["sweep", "b.toml", "--out", "b"]);
+        let o = harness_ok(dir, &["status", "a1", "b"]);
+        assert!(
+            !o.stdout.contains("total") && o.stdout.contains("no total: these directories hold 2 different works"),
+            "{}",
+            o.stdout
+        );
+        let o = harness_ok(dir, &["status", "a1", "a2"]);
+        let total = o.stdout.lines().find(|l| l.trim_start().starts_with("total")).unwrap_or_else(|| panic!("{}", o.stdout));
+        assert_eq!(total.split_whitespace().collect::<Vec<_>>(), ["total", "18", "0", "0"], "{}", o.stdout);
+        assert!(o.stdout.contains(&format!("18 of {GRID_RUNS} runs of the sweep done")), "{}", o.stdout);
+    }
+
+    #[test]
+    fn a_race_whose_journal_lost_lines_is_not_finished() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "race.toml", RACE);
+        harness_ok(dir, &["race", "race.toml", "--out", "r"]);
+        let mut lines = journal(&dir.join("r"));
+        lines.truncate(lines.len() / 2);
+        write_journal(&dir.join("r"), &lines);
+        let o = harness_refused(dir, &["status", "r"], &["damaged", "but the journal holds"]);
+        assert!(!o.stdout.lines().any(|l| l.trim_end().ends_with("finished")), "{}", o.stdout);
+    }
+}
