@@ -163,29 +163,41 @@ pub fn create_dir_all(path: &Path) -> Result<(), PathError> {
     std::fs::create_dir_all(path).map_err(at("creating", path))
 }
 
-/// Write `bytes` to `path` through a temporary file, synced, and a rename, so that a crash leaves
-/// either the old file or the new one, never half of one. The temporary file has a name no other
-/// writer uses (pid and a counter) and is created exclusively (`O_EXCL`: never through a planted
-/// link); the rename replaces a link at `path` rather than writing through it. On failure the
-/// temporary file is removed, and the error names `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
-    use std::io::Write;
+/// A new, empty temporary file beside `path`, for writing `path` by rename: its name is one no
+/// other writer uses (`.tmp-<pid>-<counter>-<name>`), and it is created exclusively (`O_EXCL`: never through a
+/// planted link, never another writer's file).
+pub fn temp_beside(path: &Path) -> Result<(PathBuf, std::fs::File), PathError> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut name = std::ffi::OsString::from(".");
+    // The file name last, so that its extension stays (image encoders choose their format by it).
+    let mut name =
+        std::ffi::OsString::from(format!(".tmp-{}-{}-", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let tmp = path.with_file_name(name);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(at("writing", path))?;
+    Ok((tmp, file))
+}
+
+/// Put the finished temporary file `tmp` in place of `path` (a link at `path` is replaced, not
+/// written through); on failure `tmp` is removed and the error names `path`.
+pub fn put_in_place(tmp: &Path, path: &Path) -> Result<(), PathError> {
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
         PathError::new("writing", path, e)
     })
+}
+
+/// Write `bytes` to `path` through a temporary file ([`temp_beside`]), synced, and a rename, so
+/// that a crash leaves either the old file or the new one, never half of one, and two writers
+/// never mix their bytes. On failure the temporary file is removed, and the error names `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
+    use std::io::Write;
+    let (tmp, mut file) = temp_beside(path)?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(PathError::new("writing", path, e));
+    }
+    put_in_place(&tmp, path)
 }
 
 #[cfg(test)]

@@ -27,6 +27,18 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// A value as an error message quotes it: exactly (shortest round-trip form), in `e` notation when
+/// the plain form would be long (`1e300`, not 301 digits; `5e-324`, not 324 zeros).
+pub fn value(x: f64) -> String {
+    let (plain, e) = (format!("{x}"), format!("{x:e}"));
+    if plain.len() > 16 && e.len() < plain.len() { e } else { plain }
+}
+
+/// A count as a message shows it: in full up to a million, else in `e` notation (`2.0005e7`).
+pub fn count(n: u64) -> String {
+    if n <= 1_000_000 { n.to_string() } else { format!("{:e}", n as f64) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -36,6 +48,20 @@ mod tests {
         assert_eq!(super::number(200.0), "200");
         assert_eq!(super::number(0.0), "0");
         assert_eq!(super::number(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn values_in_messages_are_exact_and_short() {
+        assert_eq!(super::value(1e300), "1e300");
+        assert_eq!(super::value(-1.7e308), "-1.7e308");
+        assert_eq!(super::value(5e-324), "5e-324");
+        assert_eq!(super::value(0.30000000000000004), "0.30000000000000004");
+        assert_eq!(super::value(1e7), "10000000");
+        assert_eq!(super::value(0.1), "0.1");
+        assert_eq!(super::value(1234.5), "1234.5");
+        assert_eq!(super::value(f64::NAN), "NaN");
+        assert_eq!(super::count(20_005_000), "2.0005e7");
+        assert_eq!(super::count(13_000), "13000");
     }
 
     #[test]

@@ -434,3 +434,63 @@ mod p10_status {
         assert!(!o.stdout.lines().any(|l| l.trim_end().ends_with("finished")), "{}", o.stdout);
     }
 }
+
+/// 11. The small ones.
+mod p11_small {
+    use super::*;
+
+    #[test]
+    fn concurrent_reports_of_one_directory_both_succeed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        for _ in 0..3 {
+            let children: Vec<_> = (0..2).map(|_| spawn(dir, &["report", "s"], true)).collect();
+            for c in children {
+                let out = c.wait_with_output().unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let left: Vec<String> =
+            entries(&dir.join("s")).into_iter().chain(entries(&dir.join("s/report-best-run"))).collect();
+        assert!(!left.iter().any(|e| e.contains(".tmp")), "no temporary file is left: {left:?}");
+    }
+
+    #[test]
+    fn names_refuse_control_characters_bidi_overrides_and_a_leading_dash() {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["-rf", "red\\u001b[31m", "txt\\u202Elmth.exe"] {
+            write(tmp.path(), "n.toml", &format!("name = \"{name}\"\n{PROTOCOL}"));
+            harness_refused(tmp.path(), &["sweep", "n.toml"], &["n.toml", "key `name`", "is not a plain name"]);
+        }
+        assert!(!tmp.path().join("results").exists());
+    }
+
+    #[test]
+    fn messages_show_no_rust_debug_text_and_no_endless_numbers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--out", "s"]);
+        let o = harness_refused(
+            dir,
+            &["sweep", "grid.toml", "--shard", "1/2", "--out", "s"],
+            &["the whole work (this run is shard 1/2)"],
+        );
+        assert!(!o.text().contains("Some(") && !o.text().contains("None"), "{}", o.text());
+        write(dir, "big.toml", &format!("[model]\ntau_ms = -1e300\n{PROTOCOL}"));
+        let o = harness_refused(dir, &["run", "big.toml"], &["key `model.tau_ms`", "(got -1e300)"]);
+        assert!(o.text().len() < 400, "{}", o.text());
+    }
+
+    #[test]
+    fn an_os_error_is_printed_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        let o =
+            harness_refused(dir, &["sweep", "grid.toml", "--out", "grid.toml/x"], &["grid.toml/x", "Not a directory"]);
+        assert_eq!(o.stderr.matches("Not a directory").count(), 1, "{}", o.stderr);
+    }
+}

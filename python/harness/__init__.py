@@ -308,31 +308,39 @@ class Results:
     #: Failed runs grouped by error, most frequent first: ``(error, count)``.
     failures: List[Tuple[str, int]] = field(default_factory=list)
 
+    def _table(self, name: str) -> pl.DataFrame:
+        if name not in self.tables:
+            raise ResultsError(
+                f"{self.path}: no {name} table ({name}.parquet is missing): the directory is damaged or was "
+                "never finished; `harness verify` says what else is wrong"
+            )
+        return self.tables[name]
+
     @property
     def runs(self) -> pl.DataFrame:
         """One row per run, in sweep order: ids, seed, every parameter, status, accuracies, counts."""
-        return self.tables["runs"]
+        return self._table("runs")
 
     @property
     def summary(self) -> pl.DataFrame:
         """One row per configuration: its parameters, replicates, failures, and for test and train
         accuracy the mean, sd, standard error and 95% CI (``test_accuracy_mean``, ``_sd``, ``_se``,
         ``_ci95_low``, ``_ci95_high``, likewise ``train_accuracy_*``)."""
-        return self.tables["summary"]
+        return self._table("summary")
 
     @property
     def race(self) -> pl.DataFrame:
         """A race's candidates, one row each (a race directory only): parameters, parent,
         iteration born, seeds evaluated, race mean, and the test, p-value and seed index that
         dropped it, or its elite rank. ``summary`` holds the validated elites."""
-        if "race" not in self.tables:
-            raise KeyError(f"{self.path} is not a race's results directory: it has no race table")
-        return self.tables["race"]
+        if self.manifest.get("kind") != "race":
+            raise AttributeError(f"{self.path} holds a sweep's results, not a race's: it has no race table")
+        return self._table("race")
 
     @property
     def timings(self) -> pl.DataFrame:
         """Wall time per run (``run_id, wall_s``)."""
-        return self.tables["timings"]
+        return self._table("timings")
 
     @property
     def done(self) -> int:
@@ -368,9 +376,16 @@ def _finished(d: Mapping[str, Any]) -> Results:
 
 
 def _results(d: Mapping[str, Any]) -> Results:
+    path = Path(d["out"])
+    tables = {}
+    for name, parquet in d["tables"].items():
+        try:
+            tables[name] = _frame(parquet)
+        except Exception as e:  # polars' own errors do not name the file
+            raise ResultsError(f"{path / (name + '.parquet')}: not a readable Parquet table: {e}") from e
     return Results(
-        path=Path(d["out"]),
-        tables=_frames(d["tables"]),
+        path=path,
+        tables=tables,
         manifest=d["manifest"],
         ran=d.get("ran"),
         elapsed_s=d.get("elapsed_s"),

@@ -11,7 +11,7 @@ pub(crate) enum Source {
 impl Source {
     pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
         if let Ok(d) = obj.cast::<PyDict>() {
-            let table = toml_table(d, "")?;
+            let table = toml_table(d, "", &mut Vec::new())?;
             let text = toml::to_string(&table).map_err(|e| dict_problem("", e.to_string()))?;
             return Ok(Source::Dict(text));
         }
@@ -75,25 +75,46 @@ impl Source {
     }
 }
 
+/// How deep dicts and lists may nest in an experiment (one needs three: `grid.classes[i][j]`).
+/// Deeper, or a container inside itself, is a `ConfigError`, never a stack overflow that kills the
+/// interpreter.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// Enter the container `v` at `path`: refused when it is already open above (a cycle) or the
+/// nesting is too deep. `open` holds the containers being converted, outermost first.
+fn enter(v: &Bound<'_, PyAny>, path: &str, open: &mut Vec<usize>) -> PyResult<()> {
+    let at = if path.is_empty() { "the experiment" } else { path };
+    if open.contains(&(v.as_ptr() as usize)) {
+        return Err(dict_problem(path, format!("{at} contains itself (a cycle): an experiment is a tree of values")));
+    }
+    if open.len() >= MAX_DEPTH {
+        return Err(dict_problem(path, format!("{at} nests dicts and lists more than {MAX_DEPTH} deep")));
+    }
+    open.push(v.as_ptr() as usize);
+    Ok(())
+}
+
 /// A dict of experiment keys as a TOML table; `prefix` is the dotted key of the dict itself.
 /// `None` values are left out (the key takes its default, as when absent from a file).
-fn toml_table(d: &Bound<'_, PyDict>, prefix: &str) -> PyResult<toml::Table> {
+fn toml_table(d: &Bound<'_, PyDict>, prefix: &str, open: &mut Vec<usize>) -> PyResult<toml::Table> {
+    enter(d.as_any(), prefix, open)?;
     let mut table = toml::Table::new();
     for (k, v) in d.iter() {
         let Ok(key) = k.extract::<String>() else {
             return Err(dict_problem(prefix, format!("keys are strings (got {})", k.repr()?)));
         };
         let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        if let Some(value) = toml_value(&v, &path)? {
+        if let Some(value) = toml_value(&v, &path, open)? {
             table.insert(key, value);
         }
     }
+    open.pop();
     Ok(table)
 }
 
 /// A Python value as a TOML value (`None` for `None`). bool is tried before int (it is one), and
 /// int before float, so that `3` stays an integer; numpy scalars convert like their Python kin.
-fn toml_value(v: &Bound<'_, PyAny>, path: &str) -> PyResult<Option<toml::Value>> {
+fn toml_value(v: &Bound<'_, PyAny>, path: &str, open: &mut Vec<usize>) -> PyResult<Option<toml::Value>> {
     use toml::Value;
     if v.is_none() {
         return Ok(None);
@@ -102,17 +123,19 @@ fn toml_value(v: &Bound<'_, PyAny>, path: &str) -> PyResult<Option<toml::Value>>
         return Ok(Some(Value::String(v.extract::<String>()?)));
     }
     if let Ok(d) = v.cast::<PyDict>() {
-        return Ok(Some(Value::Table(toml_table(d, path)?)));
+        return Ok(Some(Value::Table(toml_table(d, path, open)?)));
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        enter(v, path, open)?;
         let mut items = Vec::new();
         for (i, item) in v.try_iter()?.enumerate() {
             let at = format!("{path}[{i}]");
-            match toml_value(&item?, &at)? {
+            match toml_value(&item?, &at, open)? {
                 Some(x) => items.push(x),
                 None => return Err(dict_problem(&at, "None cannot be an element of a list".into())),
             }
         }
+        open.pop();
         return Ok(Some(Value::Array(items)));
     }
     if let Ok(b) = v.extract::<bool>() {

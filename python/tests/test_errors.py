@@ -85,3 +85,46 @@ def test_a_directory_of_other_results_is_refused_with_the_command_s_message(tmp_
     assert moved.done == 2 and len(list(tmp_path.glob("r.replaced-*"))) == 1
     with pytest.raises(harness.ResultsError, match="not a harness results directory"):
         harness.load(tmp_path)
+
+
+def test_a_cyclic_or_very_deep_experiment_is_a_config_error_not_a_crash():
+    cyclic: dict = {"protocol": {}}
+    cyclic["protocol"]["again"] = cyclic
+    with pytest.raises(harness.ConfigError, match=r"key `protocol\.again`: .*contains itself \(a cycle\)"):
+        harness.run(cyclic)
+    looped: list = []
+    looped.append(looped)
+    with pytest.raises(harness.ConfigError, match="contains itself"):
+        harness.run({"grid": {"classes": looped}})
+    deep: dict = {}
+    for _ in range(20_000):
+        deep = {"x": deep}
+    with pytest.raises(harness.ConfigError, match="more than 32 deep"):
+        harness.run(deep)
+    nested: list = []
+    for _ in range(20_000):
+        nested = [nested]
+    with pytest.raises(harness.ConfigError, match="more than 32 deep"):
+        harness.sweep({"grid": {"classes": nested}}, out="never", progress=False)
+    # The same shared (not cyclic) list twice is a tree of values, not a cycle.
+    shared = [0, 1]
+    with pytest.raises(harness.ConfigError, match="unknown field"):
+        harness.run({"protocol": {"classes": shared, "other": shared}})
+
+
+def test_loading_a_damaged_directory_raises_a_harness_error_naming_the_path(tmp_path):
+    s = harness.sweep({"grid": {"c_neg": [1.0]}, "replicates": 1, "protocol": {"test_presentations": 5, "train_presentations": 10}},
+                      out=tmp_path / "s", progress=False)
+    assert s.runs.height == 1
+    (tmp_path / "s" / "summary.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(harness.ResultsError, match=r"summary\.parquet: not a readable Parquet table"):
+        harness.load(tmp_path / "s")
+    (tmp_path / "s" / "summary.parquet").unlink()
+    loaded = harness.load(tmp_path / "s")
+    with pytest.raises(harness.ResultsError, match=r"s: no summary table \(summary\.parquet is missing\)"):
+        loaded.summary
+    (tmp_path / "s" / "manifest.toml").write_text("this is = not [a manifest")
+    with pytest.raises(harness.HarnessError, match="manifest.toml"):
+        harness.load(tmp_path / "s")
+    with pytest.raises(harness.HarnessError, match="nowhere"):
+        harness.load(tmp_path / "nowhere")

@@ -77,5 +77,5 @@ def test_a_race_s_errors_name_the_key(tmp_path):
     with pytest.raises(harness.ConfigError, match=r"key `race`: a race needs a `\[race\]` section"):
         harness.race(without, out=tmp_path / "never", progress=False)
     assert not (tmp_path / "never").exists()
-    with pytest.raises(KeyError, match="not a race"):
+    with pytest.raises(AttributeError, match="a sweep's results, not a race's"):
         harness.sweep({"grid": {"c_neg": [1.0]}, "replicates": 1}, out=tmp_path / "s", progress=False).race

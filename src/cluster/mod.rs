@@ -20,11 +20,11 @@ pub fn shard_from_env(get: impl Fn(&str) -> Option<String>) -> Result<(usize, us
         let count = num("HARNESS_SHARDS")?
             .or(num("SLURM_ARRAY_TASK_COUNT")?)
             .ok_or("SLURM_ARRAY_TASK_ID is set but neither HARNESS_SHARDS nor SLURM_ARRAY_TASK_COUNT is".to_string())?;
-        (task + offset, count)
+        (with_offset(task, offset)?, count)
     } else if let Some(index) = num("JOB_COMPLETION_INDEX")? {
         let count = num("HARNESS_SHARDS")?
             .ok_or("JOB_COMPLETION_INDEX is set: give the number of shards in HARNESS_SHARDS".to_string())?;
-        (index + offset, count)
+        (with_offset(index, offset)?, count)
     } else {
         return Err("--shard auto: no scheduler environment (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) \
                     is set; run it as an array task, or give --shard I/N"
@@ -34,6 +34,13 @@ pub fn shard_from_env(get: impl Fn(&str) -> Option<String>) -> Result<(usize, us
         return Err(format!("--shard auto: task {index} (0-based) is not below the shard count {count}"));
     }
     Ok((index + 1, count))
+}
+
+/// A task's index plus the array's offset, refused when the sum does not fit (never wrapped
+/// around into another shard's index).
+fn with_offset(task: usize, offset: usize) -> Result<usize, String> {
+    task.checked_add(offset)
+        .ok_or_else(|| format!("--shard auto: task {task} + HARNESS_SHARD_OFFSET {offset} does not fit a shard index"))
 }
 
 #[cfg(test)]
@@ -60,6 +67,10 @@ mod tests {
             ("HARNESS_SHARDS", "2500"),
         ]);
         assert_eq!(shard_from_env(e), Ok((2008, 2500)));
+        let max = usize::MAX.to_string();
+        let pairs = [("SLURM_ARRAY_TASK_ID", "1"), ("HARNESS_SHARD_OFFSET", max.as_str()), ("HARNESS_SHARDS", "4")];
+        let wrap = env(&pairs);
+        assert!(shard_from_env(wrap).unwrap_err().contains("does not fit"), "task 1 + (2^64 - 1) is not shard 1");
     }
 
     #[test]

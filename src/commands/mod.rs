@@ -41,10 +41,19 @@ pub fn say_notes(notes: &[Note]) {
 /// How a command's error is shown: `Error: ` and the message, then its causes, as anyhow's
 /// `Debug` shows them but never with a backtrace. A bad file or value is not a crash, and
 /// RUST_BACKTRACE (set in many developers' shells) would otherwise bury the one line that says
-/// what to fix under a stack dump. Panics, which are bugs, keep theirs.
+/// what to fix under a stack dump. Panics, which are bugs, keep theirs. A cause that the message
+/// above it already quotes (an I/O error inside "writing X: ...") is not printed twice.
 pub fn error_text(e: &anyhow::Error) -> String {
     let mut text = format!("Error: {e}\n");
-    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    let mut above = e.to_string();
+    let mut causes: Vec<String> = Vec::new();
+    for c in e.chain().skip(1) {
+        let c = c.to_string();
+        if !above.contains(&c) {
+            causes.push(c.clone());
+        }
+        above = c;
+    }
     match causes.as_slice() {
         [] => {}
         [one] => text.push_str(&format!("\nCaused by:\n    {one}\n")),
@@ -73,5 +82,12 @@ mod tests {
             error_text(&two),
             "Error: finishing the sweep\n\nCaused by:\n    0: writing runs.csv\n    1: disk full\n"
         );
+        // An OS error its message already quotes is said once.
+        let io = crate::fsio::PathError::new(
+            "creating",
+            std::path::Path::new("x"),
+            std::io::Error::other("Not a directory"),
+        );
+        assert_eq!(error_text(&anyhow::Error::new(io)), "Error: creating x: Not a directory\n");
     }
 }

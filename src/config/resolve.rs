@@ -92,13 +92,24 @@ pub fn resolve(
     })
 }
 
-/// Why `name` cannot name an experiment (its results go to `results/<name>/`): it must be one
-/// plain path component.
+/// Why `name` cannot name an experiment (its results go to `results/<name>/`, and it is shown in
+/// terminals and shell commands): it must be one plain path component, without control characters
+/// or bidirectional overrides (which make a name show as another), not starting with `-` (which a
+/// command would take for an option).
 fn bad_name(name: &str) -> Option<String> {
-    let plain = !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    let bidi =
+        |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.starts_with('-')
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(|c| c.is_control() || bidi(c));
     (!plain).then(|| {
         format!(
-            "the name {name:?} is not a plain name: results go to results/<name>/, so it must be one path component              (no `/`, not empty, not `.` or `..`), e.g. \"grid-2\""
+            "the name {name:?} is not a plain name: results go to results/<name>/, so it must be one path component \
+             (no `/`, not empty, not `.` or `..`, not starting with `-`, no control or bidirectional-override \
+             characters), e.g. \"grid-2\""
         )
     })
 }
@@ -178,7 +189,20 @@ mod tests {
 
     #[test]
     fn names_are_single_plain_components() {
-        for bad in ["", ".", "..", "../../x", "/abs", "a/b", "a\\b", "nul\0"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../x",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "nul\0",
+            "-rf",
+            "esc\u{1b}[31m",
+            "tab\t",
+            "txt.\u{202E}lmth",
+        ] {
             assert!(bad_name(bad).is_some(), "{bad:?}");
         }
         for good in ["grid", "study-ten.v2", "a b", "..x"] {

@@ -151,7 +151,7 @@ impl ModelParams {
         let mut bad = Vec::new();
         let mut check = |key: &'static str, ok: bool, why: &str, value: f64| {
             if !ok {
-                bad.push(Invalid { key, message: format!("{why} (got {value})") });
+                bad.push(Invalid { key, message: format!("{why} (got {})", crate::text::value(value)) });
             }
         };
         let p = self;

@@ -135,24 +135,38 @@ pub fn write_all(dir: &Path, trace: &Trace, data: &Dataset) -> Result<Vec<PathBu
     let mut out = Vec::new();
     for fig in FIGURES {
         let size = (fig.size)(trace);
+        // Each file drawn into a temporary file of its own and renamed into place: two reports
+        // of one directory never mix their bytes, and a link planted at a figure's name is
+        // replaced, not drawn through.
         let png = dir.join(format!("{}.png", fig.name));
-        {
-            let root = BitMapBackend::new(&png, size).into_drawing_area();
+        in_place(&png, |tmp| {
+            let root = BitMapBackend::new(tmp, size).into_drawing_area();
             root.fill(&WHITE)?;
             draw(fig.name, &root, &ctx).with_context(|| format!("drawing {}", png.display()))?;
-            root.present().map_err(|e| anyhow!("writing {}: {e}", png.display()))?;
-        }
+            root.present().map_err(|e| anyhow!("writing {}: {e}", png.display()))
+        })?;
         let svg = dir.join(format!("{}.svg", fig.name));
-        {
-            let root = SVGBackend::new(&svg, size).into_drawing_area();
+        in_place(&svg, |tmp| {
+            let root = SVGBackend::new(tmp, size).into_drawing_area();
             root.fill(&WHITE)?;
             draw(fig.name, &root, &ctx).with_context(|| format!("drawing {}", svg.display()))?;
-            root.present().map_err(|e| anyhow!("writing {}: {e}", svg.display()))?;
-        }
+            root.present().map_err(|e| anyhow!("writing {}: {e}", svg.display()))
+        })?;
         out.push(png);
         out.push(svg);
     }
     Ok(out)
+}
+
+/// Write `path` by `write` into a temporary file beside it, then a rename.
+fn in_place(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let (tmp, file) = crate::fsio::temp_beside(path)?;
+    drop(file);
+    if let Err(e) = write(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(crate::fsio::put_in_place(&tmp, path)?)
 }
 
 /// The README's list of figures, as [`FIGURES`] makes it (a test holds the README to it).

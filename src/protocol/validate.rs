@@ -73,7 +73,11 @@ impl ProtocolParams {
         if steps.is_none() {
             bad.push(invalid(
                 "window_ms",
-                format!("must be a positive whole number of steps of dt_ms = {dt_ms} (got {})", self.window_ms),
+                format!(
+                    "must be a positive whole number of steps of dt_ms = {} (got {})",
+                    crate::text::value(dt_ms),
+                    crate::text::value(self.window_ms)
+                ),
             ));
         }
         steps
@@ -91,11 +95,17 @@ impl ProtocolParams {
             ));
         }
         if !(self.f_max_hz.is_finite() && self.f_max_hz >= 0.0) {
-            bad.push(invalid("f_max_hz", format!("must be a rate >= 0 Hz (got {})", self.f_max_hz)));
+            bad.push(invalid(
+                "f_max_hz",
+                format!("must be a rate >= 0 Hz (got {})", crate::text::value(self.f_max_hz)),
+            ));
         }
         // A negative teacher current would inhibit the labelled output: not a teacher.
         if !(self.teacher.is_finite() && self.teacher >= 0.0) {
-            bad.push(invalid("teacher", format!("must be a finite current >= 0 (got {})", self.teacher)));
+            bad.push(invalid(
+                "teacher",
+                format!("must be a finite current >= 0 (got {})", crate::text::value(self.teacher)),
+            ));
         }
         let count = |key: &str, n: usize, bad: &mut Vec<Invalid>| {
             if n == 0 {
@@ -137,7 +147,7 @@ impl ProtocolParams {
                 if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
                     bad.push(invalid(
                         "test_fraction",
-                        format!("must be strictly between 0 and 1 (got {})", self.test_fraction),
+                        format!("must be strictly between 0 and 1 (got {})", crate::text::value(self.test_fraction)),
                     ));
                 }
                 if let Some(s) = subset {

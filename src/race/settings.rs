@@ -38,12 +38,6 @@ pub struct Settings {
 /// [`crate::sweep::MAX_RUNS_WITHOUT_YES`]).
 pub const MAX_BUDGET: u64 = crate::sweep::MAX_RUNS;
 
-/// A count as a message shows it: in full up to a million, else in `{:e}` form (no 20-digit
-/// numbers in a sentence).
-fn limit(n: u64) -> String {
-    if n <= 1_000_000 { n.to_string() } else { format!("{:e}", n as f64) }
-}
-
 /// irace's default number of iterations and of survivors: `floor(2 + log2(parameters))`.
 pub fn irace_default(parameters: usize) -> usize {
     (2.0 + (parameters.max(1) as f64).log2()).floor() as usize
@@ -69,7 +63,7 @@ impl RawRace {
             problem("each_test", format!("must divide first_test ({first_test}), as in irace (got {each_test})"));
         }
         if !(confidence > 0.0 && confidence < 1.0) {
-            problem("confidence", format!("must be strictly between 0 and 1 (got {confidence})"));
+            problem("confidence", format!("must be strictly between 0 and 1 (got {})", crate::text::value(confidence)));
         }
         if iterations < 1 {
             problem("iterations", "must be at least 1".into());
@@ -103,14 +97,14 @@ impl RawRace {
                 let total = b.saturating_add(min_survival.saturating_mul(validation));
                 let runs = format!(
                     "{} runs ({} racing + up to {} validating: min_survival {} x validation_replicates {})",
-                    limit(total),
-                    limit(b),
-                    limit(total - b),
-                    limit(min_survival),
-                    limit(validation)
+                    crate::text::count(total),
+                    crate::text::count(b),
+                    crate::text::count(total - b),
+                    crate::text::count(min_survival),
+                    crate::text::count(validation)
                 );
                 if total > MAX_BUDGET {
-                    problem("budget", format!("{runs}: at most {} in all", limit(MAX_BUDGET)));
+                    problem("budget", format!("{runs}: at most {} in all", crate::text::count(MAX_BUDGET)));
                 } else if total > crate::sweep::MAX_RUNS_WITHOUT_YES && !yes {
                     problem(
                         "budget",

@@ -51,7 +51,11 @@ fn unfit(c: &CaseStats) -> Option<String> {
     if c.failed > 0 {
         Some(format!("has {} failed run(s)", c.failed))
     } else if !(c.mean.is_finite() && c.se.is_finite() && c.se >= 0.0) {
-        Some(format!("has no finite mean and standard error (got {}, {})", c.mean, c.se))
+        Some(format!(
+            "has no finite mean and standard error (got {}, {})",
+            crate::text::value(c.mean),
+            crate::text::value(c.se)
+        ))
     } else if c.replicates < 2 {
         Some(format!("has {} successful replicate(s), fewer than 2", c.replicates))
     } else {

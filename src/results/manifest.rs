@@ -126,6 +126,15 @@ pub fn read_text(dir: &Path) -> Result<String, ManifestError> {
         .map_err(|_| ManifestError::Parse { path: path.display().to_string(), message: "not UTF-8 text".into() })
 }
 
+/// A TOML error as one line: where (line of `text`) and what.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => format!("line {}: {what}", text[..span.start.min(text.len())].matches('\n').count() + 1),
+        None => what,
+    }
+}
+
 impl Manifest {
     /// Look at `dir`'s manifest without failing on another format's.
     pub fn probe(dir: &Path) -> Result<Probe, ManifestError> {
@@ -134,7 +143,11 @@ impl Manifest {
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(Probe::Foreign(format!("an unreadable {FILE} (not UTF-8)")));
         };
-        let table = toml::from_str::<toml::Table>(&text).ok();
+        let table = match toml::from_str::<toml::Table>(&text) {
+            Ok(t) => Some(t),
+            // The real cause: where the TOML breaks, not a missing `format`.
+            Err(e) => return Ok(Probe::Foreign(format!("an unreadable {FILE} ({})", toml_error(&text, &e)))),
+        };
         let format = table.as_ref().and_then(|t| t.get("format")?.as_integer());
         let parsed = match format {
             Some(1) => toml::from_str::<ManifestV1>(&text).map(migrate),
@@ -152,7 +165,7 @@ impl Manifest {
         };
         match parsed {
             Ok(m) => Ok(Probe::Ours(Box::new(m))),
-            Err(e) => Ok(Probe::Foreign(format!("an unreadable {FILE} ({})", e.message().trim()))),
+            Err(e) => Ok(Probe::Foreign(format!("an unreadable {FILE} ({})", toml_error(&text, &e)))),
         }
     }
 
@@ -324,5 +337,10 @@ lr = 0.1
             Probe::Foreign(why) => assert!(why.contains("results format 9 written by harness 9.9"), "{why}"),
             other => panic!("{other:?}"),
         }
+        // A manifest that is not TOML: the real cause, with its line, not "no `format`".
+        std::fs::write(dir.path().join(FILE), "format = 2\nkind = \"sweep\"\nthis is = not [toml\n").unwrap();
+        let e = Manifest::read(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("manifest.toml: not a harness manifest: an unreadable manifest.toml (line 3:"), "{e}");
+        assert!(!e.contains("no `format`"), "{e}");
     }
 }

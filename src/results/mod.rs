@@ -161,7 +161,8 @@ fn missing_lines<'a>(a: &'a str, b: &str) -> Vec<&'a str> {
 /// Why `m` is not the manifest of `work` (`None`: it is).
 fn other_work(m: &Manifest, work: &Work) -> Option<String> {
     if m.shard != work.shard {
-        return Some(format!("shard {:?} (this run: {:?})", m.shard, work.shard));
+        let shown = |s: &Option<String>| s.as_ref().map_or("the whole work".to_string(), |s| format!("shard {s}"));
+        return Some(format!("{} (this run is {})", shown(&m.shard), shown(&work.shard)));
     }
     if m.kind != work.kind {
         return Some(format!("a {} (this is a {})", m.kind.word(), work.kind.word()));
