@@ -239,6 +239,27 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_writers_of_one_file_all_succeed_and_never_mix() {
+        // Two `report`s of one directory: with one shared temporary name, a writer's rename
+        // found its file renamed away by the other (a spurious "No such file" error).
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.html");
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let p = &p;
+                s.spawn(move || {
+                    for _ in 0..200 {
+                        write_atomic(p, &[t; 4096]).unwrap();
+                    }
+                });
+            }
+        });
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(bytes.len() == 4096 && bytes.iter().all(|&b| b == bytes[0]), "one writer's bytes, whole");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+    }
+
+    #[test]
     fn reads_are_of_regular_files_within_a_limit() {
         let dir = tempfile::tempdir().unwrap();
         let say = |r: Result<Vec<u8>, PathError>| r.unwrap_err().to_string();
