@@ -21,6 +21,11 @@ fn write_journal(out: &Path, lines: &[serde_json::Value]) {
     std::fs::write(out.join("journal.jsonl"), text).unwrap();
 }
 
+/// Every file of a directory and its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    entries(dir).into_iter().filter(|e| dir.join(e).is_file()).map(|e| (e.clone(), bytes(dir.join(e)))).collect()
+}
+
 /// 1. Race journals are checked as strictly as sweep journals.
 mod p1_race_journal {
     use super::*;
@@ -57,7 +62,9 @@ mod p1_race_journal {
         lines[at] = forged;
         write_journal(&dir.join("r"), &lines);
         harness_refused(dir, &["verify", "r", "--sample", "1"], &["its seed is", "r"]);
+        let before = snapshot(&dir.join("r"));
         harness_refused(dir, &["race", "race.toml", "--out", "r"], &["its seed is", "use another --out"]);
+        assert!(snapshot(&dir.join("r")) == before, "a refused resume leaves every file as it was");
     }
 
     #[test]
@@ -74,11 +81,13 @@ mod p1_race_journal {
         phantom["test_accuracy"] = 1.0.into();
         lines.push(phantom);
         write_journal(&dir.join("r"), &lines);
+        let before = snapshot(&dir.join("r"));
         harness_refused(
             dir,
             &["race", "race.toml", "--out", "r"],
             &["00000000deadbeef-v0", &format!("position {end}")],
         );
+        assert!(snapshot(&dir.join("r")) == before, "a refused resume leaves every file as it was");
         let o = harness(dir, &["verify", "r", "--sample", "1"]);
         assert!(o.refused(), "{}", o.text());
         assert!(o.text().contains("00000000deadbeef-v0") && o.text().contains("cannot be re-run"), "{}", o.text());

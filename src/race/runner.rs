@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::results::journal::{RaceTag, RunResult};
 use crate::results::manifest::Kind;
 use crate::results::schema::failures;
-use crate::results::{Policy, ResultsDir, ResultsError, Work, schema};
+use crate::results::{Foreign, Policy, ResultsDir, ResultsError, Work, schema};
 use crate::sweep::identity::{config_id, race_seed, validation_seed};
 use crate::sweep::{Config, RunSpec, driver};
 
@@ -49,8 +49,8 @@ pub enum RaceError {
         dir.display()
     )]
     NoElite { dir: PathBuf, runs: usize, why: String },
-    #[error("replaying the race from its journal: {0}")]
-    Replay(String),
+    #[error("replaying the race from its journal: position {index} holds run {run_id}: {why}")]
+    Replay { index: usize, run_id: String, why: String },
     #[error(
         "the race is unfinished: it goes on with run {run_id} (position {index}), which is not in the journal; run \
          the race again to finish it"
@@ -163,28 +163,74 @@ fn beyond(dir: &ResultsDir, end: usize) -> Result<(), RaceError> {
 }
 
 /// A replay's runs: the journal's, which must hold every run the race asks for, each exactly the
-/// run asked for. `asked` collects what the race asked for, in order: what `verify` re-runs.
+/// run asked for. `asked` collects what the race asked for, in order: what `verify` re-runs. When a
+/// run is missing (an unfinished race), `missing_batch` says where the batch that asked for it
+/// ends and whether it validates.
 pub struct Journalled<'a> {
     pub results: &'a HashMap<usize, RunResult>,
     pub asked: Vec<RunSpec>,
+    pub missing_batch: Option<(usize, bool)>,
+}
+
+impl<'a> Journalled<'a> {
+    pub fn new(results: &'a HashMap<usize, RunResult>) -> Journalled<'a> {
+        Journalled { results, asked: Vec::new(), missing_batch: None }
+    }
 }
 
 impl RunSource for Journalled<'_> {
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        let end = specs.last().map_or(0, |s| s.index + 1);
+        let validation = specs.iter().any(|s| s.race.is_some_and(|t| t.validation));
         let mut out = Vec::with_capacity(specs.len());
         for s in specs {
             match self.results.get(&s.index) {
                 Some(r) => match check(configs, &s, r) {
                     Ok(()) => out.push(r.clone()),
-                    Err(why) => {
-                        return Err(RaceError::Replay(format!("position {} holds run {}: {why}", s.index, r.run_id)));
-                    }
+                    Err(why) => return Err(RaceError::Replay { index: s.index, run_id: r.run_id.clone(), why }),
                 },
-                None => return Err(RaceError::Unfinished { index: s.index, run_id: s.run_id }),
+                None => {
+                    self.missing_batch = Some((end, validation));
+                    return Err(RaceError::Unfinished { index: s.index, run_id: s.run_id });
+                }
             }
             self.asked.push(s);
         }
         Ok(out)
+    }
+}
+
+impl<S: RunSource> RunSource for &mut S {
+    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
+        (**self).get(configs, specs)
+    }
+}
+
+/// Whether the journal `runs` can be a (possibly unfinished) journal of the race `plan`: the race,
+/// replayed on it, finds every line it meets to be the run it asks for, and no line lies past the
+/// runs it has asked for. Checked when a race's directory is opened, under its lock and before
+/// anything is written, as a sweep's journal is: a refused resume leaves the directory as it was.
+pub fn check_journal(plan: &Plan, runs: &[RunResult]) -> Result<(), Foreign> {
+    let by_index: HashMap<usize, RunResult> = runs.iter().map(|r| (r.index, r.clone())).collect();
+    let mut source = Journalled::new(&by_index);
+    let end = match race_with(plan, &mut source, &crate::progress::Silent) {
+        Ok(_) => Some(source.asked.len()),
+        Err(RaceError::Unfinished { .. }) => match source.missing_batch {
+            // An older build asked for every validation run at once: the race's end checks those.
+            Some((_, true)) => None,
+            Some((end, false)) => Some(end),
+            None => None,
+        },
+        Err(RaceError::Replay { index, run_id, why }) => return Err(Foreign { index, run_id, why }),
+        Err(e) => return Err(Foreign { index: 0, run_id: String::new(), why: e.to_string() }),
+    };
+    match end.and_then(|end| runs.iter().find(|r| r.index >= end).map(|r| (end, r))) {
+        Some((end, r)) => Err(Foreign {
+            index: r.index,
+            run_id: r.run_id.clone(),
+            why: format!("the race asks for {end} runs before it could ask for this one"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -337,8 +383,8 @@ pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) 
 /// Replay a race from its journal (no run is run): what `harness verify` compares the tables with,
 /// and the runs the race asked for, in order.
 pub fn replay(plan: &Plan, journal: &HashMap<usize, RunResult>) -> Result<(Raced, Vec<RunSpec>), RaceError> {
-    let source = Journalled { results: journal, asked: Vec::new() };
-    let (raced, source) = race_with(plan, source, &crate::progress::Silent)?;
+    let mut source = Journalled::new(journal);
+    let (raced, _) = race_with(plan, &mut source, &crate::progress::Silent)?;
     Ok((raced, source.asked))
 }
 
@@ -353,7 +399,9 @@ pub fn run(
     let start = Instant::now();
     let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
     let (mut dir, notes) =
-        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |_| Ok(()))?;
+        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |runs| {
+            check_journal(plan, runs)
+        })?;
     for n in &notes {
         progress.say(&format!("note: {}", n.describe()));
     }
@@ -365,6 +413,8 @@ pub fn run(
     });
     let (raced, ran) = match raced {
         Ok(done) => done,
+        // A journal that changed under the race (checked at opening) is left as it is.
+        Err(e @ RaceError::ForeignRun { .. }) => return Err(e),
         Err(e) => {
             write_partial(&mut dir)?;
             return Err(e);

@@ -127,6 +127,14 @@ pub enum ResultsError {
     ForeignRun { dir: PathBuf, run_id: String, index: usize, kind: &'static str, why: String },
 }
 
+/// A journalled run that is not one of the work's: where, which, and why not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Foreign {
+    pub index: usize,
+    pub run_id: String,
+    pub why: String,
+}
+
 /// An open results directory, locked for writing.
 #[derive(Debug)]
 pub struct ResultsDir {
@@ -185,14 +193,14 @@ fn other_work(m: &Manifest, work: &Work) -> Option<String> {
 }
 
 impl ResultsDir {
-    /// Open `path` for `work`: afresh, resumed, or refused (see the module doc). `belongs` says
-    /// whether a journalled run is one of the work's (`Err`: why not); a journal holding another is
-    /// refused.
+    /// Open `path` for `work`: afresh, resumed, or refused (see the module doc). `check` says
+    /// whether the journalled runs are the work's (`Err`: the first that is not, and why); a
+    /// journal holding another run is refused before anything is written.
     pub fn open(
         path: &Path,
         work: &Work,
         policy: Policy,
-        belongs: impl Fn(&RunResult) -> Result<(), String>,
+        check: impl FnOnce(&[RunResult]) -> Result<(), Foreign>,
     ) -> Result<(ResultsDir, Vec<Note>), ResultsError> {
         fsio::create_dir_all(path)?;
         let mut lock = DirLock::exclusive(path)?;
@@ -202,7 +210,7 @@ impl ResultsDir {
             Probe::Ours(m) => match other_work(&m, work) {
                 None => {
                     let previous = Some(*m);
-                    return ResultsDir::resume(path, lock, work, policy, previous, belongs, notes);
+                    return ResultsDir::resume(path, lock, work, policy, previous, check, notes);
                 }
                 Some(why) => Some(why),
             },
@@ -220,7 +228,7 @@ impl ResultsDir {
             lock = DirLock::exclusive(path)?;
             notes.push(Note::MovedAside(aside));
         }
-        ResultsDir::resume(path, lock, work, policy, None, belongs, notes)
+        ResultsDir::resume(path, lock, work, policy, None, check, notes)
     }
 
     fn resume(
@@ -229,7 +237,7 @@ impl ResultsDir {
         work: &Work,
         policy: Policy,
         previous: Option<Manifest>,
-        belongs: impl Fn(&RunResult) -> Result<(), String>,
+        check: impl FnOnce(&[RunResult]) -> Result<(), Foreign>,
         mut notes: Vec<Note>,
     ) -> Result<(ResultsDir, Vec<Note>), ResultsError> {
         let ours = manifest::this_build();
@@ -255,15 +263,9 @@ impl ResultsDir {
         if contents.duplicates > 0 {
             notes.push(Note::DuplicateLines(contents.duplicates));
         }
-        if let Some((r, why)) = contents.results.iter().find_map(|r| belongs(r).err().map(|why| (r, why))) {
-            let kind = work.kind.word();
-            return Err(ResultsError::ForeignRun {
-                dir: path.to_path_buf(),
-                run_id: r.run_id.clone(),
-                index: r.index,
-                kind,
-                why,
-            });
+        if let Err(Foreign { index, run_id, why }) = check(&contents.results) {
+            let (dir, kind) = (path.to_path_buf(), work.kind.word());
+            return Err(ResultsError::ForeignRun { dir, run_id, index, kind, why });
         }
         lock.announce()?;
         let done: BTreeMap<usize, RunResult> = contents.results.into_iter().map(|r| (r.index, r)).collect();

@@ -12,7 +12,7 @@ use super::{RunSpec, Shard, Sweep, driver};
 use crate::progress::Progress;
 use crate::results::journal::RunResult;
 use crate::results::schema::failures;
-use crate::results::{Note, Policy, ResultsDir, ResultsError, Tables};
+use crate::results::{Foreign, Note, Policy, ResultsDir, ResultsError, Tables};
 
 /// How to run a sweep.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +77,11 @@ pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) 
         Some(spec) => driver::answers(&sweep.configs[spec.config], spec, r),
         None => Err("no run of this work has that position".into()),
     };
-    let (dir, notes) = ResultsDir::open(&out, &work, options.policy, belongs)?;
+    let check = |runs: &[RunResult]| match runs.iter().find_map(|r| belongs(r).err().map(|why| (r, why))) {
+        Some((r, why)) => Err(Foreign { index: r.index, run_id: r.run_id.clone(), why }),
+        None => Ok(()),
+    };
+    let (dir, notes) = ResultsDir::open(&out, &work, options.policy, check)?;
     let pending: Vec<RunSpec> = runs.iter().filter(|r| dir.get(r.index).is_none()).cloned().collect();
     Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, dir, notes })
 }
