@@ -114,6 +114,22 @@ mod p1_race_journal {
     }
 
     #[test]
+    fn merge_refuses_a_shard_line_with_another_seed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "grid.toml", &grid_sweep());
+        harness_ok(dir, &["sweep", "grid.toml", "--shard", "1/2", "--out", "a1"]);
+        harness_ok(dir, &["sweep", "grid.toml", "--shard", "2/2", "--out", "a2"]);
+        harness_ok(dir, &["merge", "a1", "a2", "--out", "m"]);
+        let mut lines = journal(&dir.join("a2"));
+        lines[0]["seed"] = (lines[0]["seed"].as_u64().unwrap() ^ 1).into();
+        lines[0]["test_accuracy"] = 1.0.into();
+        write_journal(&dir.join("a2"), &lines);
+        harness_refused(dir, &["merge", "a1", "a2", "--out", "m2"], &["a2", "its seed is", "nothing was merged"]);
+        assert!(!dir.join("m2/journal.jsonl").exists());
+    }
+
+    #[test]
     fn an_unfinished_race_is_called_unfinished_by_verify() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();

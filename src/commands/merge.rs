@@ -10,7 +10,7 @@ use crate::results::summary::top_table;
 use crate::sweep::axes;
 
 pub fn main(args: &MergeArgs) -> Result<ExitCode> {
-    let m = merge(&args.dirs, args.out.as_deref(), args.allow_other_build)?;
+    let m = merge(&args.dirs, args.out.as_deref(), args.allow_other_build, crate::sweep::runner::shard_checker())?;
     eprintln!(
         "merged {} shard(s): {} of {} runs -> {}",
         args.dirs.len(),

@@ -31,6 +31,8 @@ pub enum MergeError {
          one build. Merge with --allow-other-build to mix them (the manifest records the builds)."
     )]
     OtherBuild { builds: String },
+    #[error("{}: {message}; nothing was merged", dir.display())]
+    Journal { dir: PathBuf, message: String },
     #[error("{}: already holds results; choose another --out", out.display())]
     OutExists { out: PathBuf },
     #[error(
@@ -63,8 +65,15 @@ fn identity(m: &Manifest) -> String {
     m.identity.clone()
 }
 
-/// Merge the shard directories `dirs` into `out` (default: `results/<experiment name>`).
-pub fn merge(dirs: &[PathBuf], out: Option<&Path>, allow_other_build: bool) -> Result<Merged, MergeError> {
+/// Merge the shard directories `dirs` into `out` (default: `results/<experiment name>`). `check`
+/// says whether a shard's journal holds only runs of the sweep its manifest records (the sweep
+/// layer's `check_journal`), as resume checks it.
+pub fn merge(
+    dirs: &[PathBuf],
+    out: Option<&Path>,
+    allow_other_build: bool,
+    check: impl Fn(&Manifest, &[RunResult]) -> Result<(), String>,
+) -> Result<Merged, MergeError> {
     let mut first: Option<Manifest> = None;
     let mut by_index: BTreeMap<usize, RunResult> = BTreeMap::new();
     let mut builds: Vec<String> = vec![manifest::this_build()];
@@ -96,7 +105,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, allow_other_build: bool) -> R
                 builds.push(b);
             }
         }
-        for r in journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results {
+        let runs = journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results;
+        check(&m, &runs).map_err(|message| MergeError::Journal { dir: dir.clone(), message })?;
+        for r in runs {
             match by_index.get(&r.index) {
                 Some(old) if RunResult { wall_s: 0.0, ..old.clone() } != RunResult { wall_s: 0.0, ..r.clone() } => {
                     return Err(MergeError::Disagree { dir: dir.clone(), run_id: r.run_id, index: r.index });

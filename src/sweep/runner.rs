@@ -3,6 +3,7 @@
 //! journalling each as it finishes, then writes the tables and the manifest. The command line and
 //! the Python binding both go through here, so they write the same directory.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -11,6 +12,7 @@ use std::time::Instant;
 use super::{RunSpec, Shard, Sweep, driver};
 use crate::progress::Progress;
 use crate::results::journal::RunResult;
+use crate::results::manifest::Manifest;
 use crate::results::schema::failures;
 use crate::results::{Foreign, Note, Policy, ResultsDir, ResultsError, Tables};
 
@@ -63,6 +65,46 @@ pub struct Finished {
     pub failures: Vec<(String, usize)>,
 }
 
+/// Whether `journalled` are runs of `runs` (a sweep's, or a shard's) of `sweep`: each line exactly
+/// the run its position asks for ([`driver::answers`]). Resume and `merge` accept a journal only
+/// through this.
+pub fn check_journal(runs: &[RunSpec], sweep: &Sweep, journalled: &[RunResult]) -> Result<(), Foreign> {
+    let expected: HashMap<usize, &RunSpec> = runs.iter().map(|r| (r.index, r)).collect();
+    let belongs = |r: &RunResult| match expected.get(&r.index) {
+        Some(spec) => driver::answers(&sweep.configs[spec.config], spec, r),
+        None => Err("no run of this work has that position".into()),
+    };
+    match journalled.iter().find_map(|r| belongs(r).err().map(|why| (r, why))) {
+        Some((r, why)) => Err(Foreign { index: r.index, run_id: r.run_id.clone(), why }),
+        None => Ok(()),
+    }
+}
+
+/// The check `harness merge` applies to each shard's journal ([`check_journal`] against the sweep
+/// and shard its manifest records; the sweep is expanded once per identity). `Err`: what is wrong.
+pub fn shard_checker() -> impl Fn(&Manifest, &[RunResult]) -> Result<(), String> {
+    let expanded: RefCell<Option<(String, Sweep)>> = RefCell::new(None);
+    move |m, journalled| {
+        let mut cache = expanded.borrow_mut();
+        if cache.as_ref().is_none_or(|(id, _)| *id != m.identity) {
+            let sweep = super::expand(&m.experiment, "merge", Path::new(&m.base_dir), true).map_err(|ps| {
+                let ps: Vec<String> = ps.into_iter().map(|p| format!("{}: {}", p.key, p.message)).collect();
+                format!("its manifest's experiment does not expand ({})", ps.join("; "))
+            })?;
+            *cache = Some((m.identity.clone(), sweep));
+        }
+        let sweep = &cache.as_ref().expect("just set").1;
+        let shard = m.shard.as_deref().map(Shard::parse).transpose()?;
+        let runs: Vec<RunSpec> =
+            sweep.runs().into_iter().filter(|s| shard.is_none_or(|sh| sh.holds(s.index))).collect();
+        check_journal(&runs, sweep, journalled).map_err(|Foreign { index, run_id, why }| {
+            format!(
+                "the journal holds run {run_id} at position {index}, which this sweep does not ask for there ({why})"
+            )
+        })
+    }
+}
+
 /// Open the results directory of `sweep` (from `experiment_file`) and find what is pending.
 pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) -> Result<Prepared<'a>, ResultsError> {
     let all = sweep.runs();
@@ -72,16 +114,8 @@ pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) 
     };
     let out = options.out.clone().unwrap_or_else(|| default_out(sweep, options.shard));
     let work = sweep.work(experiment_file, options.shard, options.threads);
-    let expected: HashMap<usize, &RunSpec> = runs.iter().map(|r| (r.index, r)).collect();
-    let belongs = |r: &RunResult| match expected.get(&r.index) {
-        Some(spec) => driver::answers(&sweep.configs[spec.config], spec, r),
-        None => Err("no run of this work has that position".into()),
-    };
-    let check = |runs: &[RunResult]| match runs.iter().find_map(|r| belongs(r).err().map(|why| (r, why))) {
-        Some((r, why)) => Err(Foreign { index: r.index, run_id: r.run_id.clone(), why }),
-        None => Ok(()),
-    };
-    let (dir, notes) = ResultsDir::open(&out, &work, options.policy, check)?;
+    let (dir, notes) =
+        ResultsDir::open(&out, &work, options.policy, |journalled| check_journal(&runs, sweep, journalled))?;
     let pending: Vec<RunSpec> = runs.iter().filter(|r| dir.get(r.index).is_none()).cloned().collect();
     Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, dir, notes })
 }
