@@ -18,7 +18,10 @@ use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, RngExt};
 
 use super::params::Factors;
-use super::step::ROWS_FROM;
+
+/// Outputs from which the forward weights are also kept row-major ([`State`]'s `w_rows`): below,
+/// an input spike's few strided reads cost less than keeping the copy.
+pub(super) const ROWS_FROM: usize = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {

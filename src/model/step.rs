@@ -26,7 +26,7 @@
 use super::decay::flush;
 use super::input::InputSource;
 use super::params::Factors;
-use super::state::State;
+use super::state::{ROWS_FROM, State};
 
 /// What a caller wants to see of a run, called after every step. `()` watches nothing and
 /// compiles away.
@@ -137,9 +137,6 @@ fn learn(
     *common_since = upto;
 }
 
-/// Outputs from which the forward weights are also kept row-major ([`State`]'s `w_rows`): below,
-/// an input spike's few strided reads cost less than keeping the copy.
-pub(super) const ROWS_FROM: usize = 8;
 
 /// Advance `s` by one step.
 #[inline]
