@@ -5,13 +5,23 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::config::parse_text;
-use harness::results::journal::Journal;
-use harness::sweep::driver::execute;
+use harness::results::journal::{Journal, JournalError, RunResult};
 use harness::sweep::expand;
+use harness::work::driver::{Sink, execute};
+
+/// A journal alone (no results directory): each run appended and synced as it finishes.
+struct Journalled(Mutex<Journal>);
+
+impl Sink for Journalled {
+    type Error = JournalError;
+
+    fn record(&self, r: &RunResult) -> Result<(), JournalError> {
+        self.0.lock().unwrap().append(r)
+    }
+}
 
 const SWEEP: &str = r#"
 name = "bench"
@@ -37,9 +47,7 @@ fn sweep(c: &mut Criterion) {
             b.iter(|| {
                 let dir = tempfile::tempdir().unwrap();
                 let (journal, _) = Journal::open(&dir.path().join("journal.jsonl")).unwrap();
-                let journal = Mutex::new(journal);
-                let sink = |r: &_| journal.lock().unwrap().append(r);
-                execute(&sweep.configs, &runs, threads, &sink, &AtomicBool::new(false), &|_| {}).unwrap()
+                execute(&sweep.configs, &runs, threads, &Journalled(Mutex::new(journal))).unwrap()
             })
         });
     }

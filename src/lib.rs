@@ -5,7 +5,8 @@
 //! no threads), [`protocol`] (presentations, rests, phases, predictions), [`run`] (one seeded
 //! instance). Around it: [`config`] (experiment files, parsed then resolved into validated
 //! [`config::Experiment`]s), [`data`], [`trace`] (a run's trace) and [`plot`] (its figures);
-//! [`sweep`] (expansion, ids, seeds, the parallel driver), [`results`] (results directories:
+//! [`work`] (the run layer: configurations, runs, their ids and seeds, the parallel driver), [`sweep`]
+//! (a sweep's expansion and runner), [`race`] (iterated racing), [`results`] (results directories:
 //! journal, manifest, lock, tables, merge), [`verify`], [`regression`] (the accuracy gate),
 //! [`report`] (the HTML report), [`cluster`] (shards and SLURM); [`stats`] and [`text`] are shared
 //! helpers; [`commands`] map the command line onto all of this.
@@ -31,3 +32,4 @@ pub mod sweep;
 pub mod text;
 pub mod trace;
 pub mod verify;
+pub mod work;

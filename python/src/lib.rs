@@ -37,8 +37,9 @@ use harness::results::tables::{Format, encode, encode_named};
 use harness::results::{Policy, ResultsError as LibResultsError};
 use harness::run::{PhaseWeights, RunOutcome, run_with_weights, schedule};
 use harness::sweep::runner::{self, Options};
-use harness::sweep::{self, Sweep, driver};
+use harness::sweep::{self, Sweep};
 use harness::trace::{self, Snapshot, Trace};
+use harness::work::driver;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};

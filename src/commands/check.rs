@@ -9,7 +9,8 @@ use crate::cli::CheckArgs;
 use crate::regression::{Z, baseline, cases, compare};
 use crate::results::manifest::git_commit;
 use crate::results::schema::failures;
-use crate::sweep::{self, driver};
+use crate::sweep;
+use crate::work::driver;
 
 pub fn main(args: &CheckArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;

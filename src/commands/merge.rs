@@ -7,7 +7,7 @@ use anyhow::Result;
 use crate::cli::MergeArgs;
 use crate::results::merge::merge;
 use crate::results::summary::top_table;
-use crate::sweep::axes;
+use crate::work::axes;
 
 pub fn main(args: &MergeArgs) -> Result<ExitCode> {
     let m = merge(&args.dirs, args.out.as_deref(), args.allow_other_build, crate::sweep::runner::shard_checker())?;

@@ -13,7 +13,7 @@ use crate::race::runner::{self, Options, RaceError};
 use crate::results::Policy;
 use crate::results::schema::{RACE_MEAN, SEEDS};
 use crate::results::summary::{ranked, rows};
-use crate::sweep::driver;
+use crate::work::driver;
 
 pub fn main(args: &RaceArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;

@@ -13,7 +13,8 @@ use crate::progress::Terminal;
 use crate::results::Policy;
 use crate::results::summary::top_table;
 use crate::sweep::runner::{self, Options};
-use crate::sweep::{self, Shard, driver};
+use crate::sweep::{self, Shard};
+use crate::work::driver;
 
 /// The shard of `--shard I/N` or `--shard auto`.
 pub fn shard(arg: Option<&str>) -> Result<Option<Shard>> {

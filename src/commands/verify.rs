@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::VerifyArgs;
-use crate::sweep::driver;
 use crate::verify::verify;
+use crate::work::driver;
 
 /// At most this many mismatches are listed (all are counted).
 const SHOWN: usize = 50;

@@ -137,7 +137,6 @@ fn learn(
     *common_since = upto;
 }
 
-
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {

@@ -19,7 +19,7 @@ pub mod tnorm;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError, DataCache, Problem, RawExperiment, params, resolve};
-use crate::sweep::identity::{self, Identity, canonical_value};
+use crate::work::identity::{self, Identity, canonical_value};
 use settings::Settings;
 use space::{Domain, Space};
 

@@ -19,8 +19,9 @@ use crate::results::journal::{RaceTag, RunResult};
 use crate::results::manifest::Kind;
 use crate::results::schema::failures;
 use crate::results::{Foreign, Policy, ResultsDir, ResultsError, Work, schema};
-use crate::sweep::identity::{config_id, race_seed, validation_seed};
-use crate::sweep::{Config, RunSpec, driver};
+use crate::work::identity::{config_id, race_seed, validation_seed};
+use crate::work::journal::Journalling;
+use crate::work::{Config, RunSpec, driver};
 
 /// How to run a race.
 #[derive(Debug, Clone, Default)]
@@ -131,11 +132,8 @@ impl RunSource for Live<'_> {
             if !specs.iter().any(|s| s.race.is_some_and(|t| t.validation)) {
                 beyond(self.dir, specs.last().map_or(0, |s| s.index + 1))?;
             }
-            let (dir, progress) = (self.dir, self.progress);
-            let new = driver::execute(configs, &pending, self.threads, &|r| dir.record(r), self.stop, &|_| {
-                progress.advance()
-            })
-            .map_err(ResultsError::from)?;
+            let sink = Journalling { dir: self.dir, stop: self.stop, progress: self.progress };
+            let new = driver::execute(configs, &pending, self.threads, &sink).map_err(ResultsError::from)?;
             self.ran += new.len();
             if new.len() < pending.len() {
                 return Err(RaceError::Interrupted { done: self.dir.done_count() });

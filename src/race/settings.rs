@@ -35,8 +35,8 @@ pub struct Settings {
 }
 
 /// The most runs a race may be given (as a sweep, `--yes` is needed above
-/// [`crate::sweep::MAX_RUNS_WITHOUT_YES`]).
-pub const MAX_BUDGET: u64 = crate::sweep::MAX_RUNS;
+/// [`crate::work::MAX_RUNS_WITHOUT_YES`]).
+pub const MAX_BUDGET: u64 = crate::work::MAX_RUNS;
 
 /// irace's default number of iterations and of survivors: `floor(2 + log2(parameters))`.
 pub fn irace_default(parameters: usize) -> usize {
@@ -105,10 +105,10 @@ impl RawRace {
                 );
                 if total > MAX_BUDGET {
                     problem("budget", format!("{runs}: at most {} in all", crate::text::count(MAX_BUDGET)));
-                } else if total > crate::sweep::MAX_RUNS_WITHOUT_YES && !yes {
+                } else if total > crate::work::MAX_RUNS_WITHOUT_YES && !yes {
                     problem(
                         "budget",
-                        format!("{runs}, more than {}: pass --yes to race anyway", crate::sweep::MAX_RUNS_WITHOUT_YES),
+                        format!("{runs}, more than {}: pass --yes to race anyway", crate::work::MAX_RUNS_WITHOUT_YES),
                     );
                 }
             }

@@ -10,7 +10,7 @@ use rand::{Rng, RngExt};
 
 use crate::config::params::{self, Section};
 use crate::config::{Problem, RawExperiment};
-use crate::sweep::axes::{self, Dist};
+use crate::work::axes::{self, Dist};
 
 /// Where a parameter's values live.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@ use crate::results::journal::RunResult;
 use crate::results::schema::{self, *};
 use crate::results::summary;
 use crate::results::tables::TableError;
-use crate::sweep::Config;
+use crate::work::Config;
 
 /// The tables of a race.
 #[derive(Debug, Clone)]

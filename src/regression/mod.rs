@@ -23,7 +23,7 @@ pub mod baseline;
 use crate::results::journal::RunResult;
 use crate::stats::describe;
 use crate::sweep::Sweep;
-use crate::sweep::identity::canonical_value;
+use crate::work::identity::canonical_value;
 
 /// Standard errors apart before a difference counts.
 pub const Z: f64 = 3.0;

@@ -29,7 +29,7 @@ use crate::results::manifest::{self, Kind, Manifest, ManifestError};
 use crate::results::schema::{self, CONFIG_ID, Cell, REPLICATE, SEED, TEST_ACCURACY};
 use crate::results::summary::{self, SummaryRow};
 use crate::results::tables::{TableError, read_parquet};
-use crate::sweep::axes;
+use crate::work::axes;
 use html::escape;
 
 /// The report's file name inside the results directory.
@@ -93,7 +93,7 @@ pub struct Source {
     pub axes: Vec<String>,
     pub ranked: Vec<SummaryRow>,
     pub runs: Vec<Run>,
-    pub configs: Vec<crate::sweep::Config>,
+    pub configs: Vec<crate::work::Config>,
     /// A race's plan and its races, replayed from the journal.
     pub race: Option<(crate::race::Plan, crate::race::runner::Raced)>,
 }

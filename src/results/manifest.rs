@@ -2,7 +2,7 @@
 //!
 //! **Format 2** (this harness writes it) identifies the work by [`Manifest::identity`]: FNV-1a of
 //! the canonical identity text (the experiment's `key=value` lines and the contents of its data
-//! and spike files; see [`crate::sweep::identity`]), and records the build that wrote it.
+//! and spike files; see [`crate::work::identity`]), and records the build that wrote it.
 //!
 //! **Format 1** (harness before the results-directory type) identified the experiment by FNV-1a
 //! of `toml::to_string` of the parsed experiment, and recorded no data contents. Such a directory

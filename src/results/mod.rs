@@ -42,7 +42,7 @@ pub struct Work {
     pub kind: Kind,
     /// FNV-1a of `identity_text`.
     pub identity: u64,
-    /// Everything the results depend on, `key=value` lines (see [`crate::sweep::identity`]).
+    /// Everything the results depend on, `key=value` lines (see [`crate::work::identity`]).
     pub identity_text: String,
     pub experiment_file: String,
     /// Absolute directory that relative paths in the experiment start from.
@@ -98,6 +98,9 @@ impl Note {
 pub enum ResultsError {
     #[error(transparent)]
     Io(#[from] PathError),
+    /// The worker threads could not be started (nothing ran).
+    #[error("starting {threads} worker thread(s): {message}")]
+    Threads { threads: usize, message: String },
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]

@@ -8,10 +8,11 @@ use std::path::Path;
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-use super::axes::{self, Axes};
-use super::identity::{self, canonical_value, config_id, draw_seed, fnv1a};
-use super::{Config, MAX_RUNS, MAX_RUNS_WITHOUT_YES, Sweep};
+use super::Sweep;
 use crate::config::{DataCache, Problem, RawExperiment, params, resolve};
+use crate::work::axes::{self, Axes};
+use crate::work::identity::{self, canonical_value, config_id, draw_seed, fnv1a};
+use crate::work::{Config, MAX_RUNS, MAX_RUNS_WITHOUT_YES};
 
 /// Expand and validate a sweep. `default_name` names it when the file does not; `base` is the
 /// directory relative paths start from.

@@ -1,46 +1,22 @@
 //! Sweeps: many seeded instances of many configurations, in parallel, into a results directory.
 //!
-//! [`axes`] parses a sweep file's `[grid]` and `[random]`; [`expand`] turns it into validated
-//! configurations and runs; [`identity`] gives them stable ids and seeds and the whole sweep its
-//! identity; [`driver`] runs runs (one kernel, sequential or on a rayon pool); [`runner`] runs a
-//! sweep into a [`crate::results::ResultsDir`], resuming what is there.
+//! A sweep stands on the run layer ([`crate::work`]: configurations, runs, their ids and seeds, the
+//! driver): [`expand`] turns a sweep file's axes into validated configurations and runs;
+//! [`runner`] runs a sweep into a [`crate::results::ResultsDir`], resuming what is there.
 
-pub mod axes;
-pub mod driver;
 mod expand;
-pub mod identity;
 pub mod runner;
 
 use std::path::{Path, PathBuf};
 
 pub use expand::expand;
-pub use identity::Identity;
 
-use crate::config::{self, ConfigError, Experiment, RawExperiment};
+use crate::work::identity::{self, Identity};
+use crate::work::{Config, RunSpec};
+
+use crate::config::{self, ConfigError, RawExperiment};
 use crate::results::Work;
 use crate::results::manifest::Kind;
-
-/// Sweeps above this many runs need `--yes`.
-pub const MAX_RUNS_WITHOUT_YES: u64 = 10_000;
-/// No sweep has more runs than this, `--yes` or not (its run list alone would take gigabytes).
-pub const MAX_RUNS: u64 = 10_000_000;
-
-/// One configuration of a sweep.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Position in the sweep's order.
-    pub index: usize,
-    pub id: u64,
-    /// The swept values, as `(name, value)`.
-    pub swept: Vec<(String, toml::Value)>,
-    pub exp: Experiment,
-}
-
-impl Config {
-    pub fn id_hex(&self) -> String {
-        format!("{:016x}", self.id)
-    }
-}
 
 /// An expanded, validated sweep.
 #[derive(Debug, Clone)]
@@ -61,19 +37,6 @@ pub struct Sweep {
     pub identity: Identity,
     /// The absolute directory relative paths start from.
     pub base_dir: PathBuf,
-}
-
-/// One run of a sweep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSpec {
-    /// Position in the sweep's order (configuration-major).
-    pub index: usize,
-    pub config: usize,
-    pub replicate: u64,
-    pub seed: u64,
-    pub run_id: String,
-    /// A race run's place in its race (`None` for sweeps); copied into its result.
-    pub race: Option<crate::results::journal::RaceTag>,
 }
 
 /// A shard of a sweep: runs whose position is `index - 1` modulo `count` (1-based).

@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use super::{RunSpec, Shard, Sweep, driver};
+use super::{Shard, Sweep};
 use crate::progress::Progress;
 use crate::results::journal::RunResult;
 use crate::results::manifest::Manifest;
 use crate::results::schema::failures;
 use crate::results::{Foreign, Note, Policy, ResultsDir, ResultsError, Tables};
+use crate::work::journal::Journalling;
+use crate::work::{RunSpec, driver};
 
 /// How to run a sweep.
 #[derive(Debug, Clone, Default)]
@@ -134,10 +136,8 @@ impl Prepared<'_> {
     pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Finished, ResultsError> {
         let start = Instant::now();
         progress.start(self.pending.len(), "runs");
-        let dir = &self.dir;
-        let ran = driver::execute(&self.sweep.configs, &self.pending, self.threads, &|r| dir.record(r), stop, &|_| {
-            progress.advance()
-        });
+        let sink = Journalling { dir: &self.dir, stop, progress };
+        let ran = driver::execute(&self.sweep.configs, &self.pending, self.threads, &sink);
         progress.finish();
         let ran = ran?;
         let elapsed_s = start.elapsed().as_secs_f64();

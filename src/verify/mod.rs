@@ -28,7 +28,7 @@ use crate::results::lock::DirLock;
 use crate::results::manifest::{Kind, Manifest};
 use crate::results::schema::{self, RUN_ID};
 use crate::results::tables::{Format, encode, read_parquet};
-use crate::sweep::{Config, RunSpec, driver};
+use crate::work::{Config, RunSpec, driver};
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use crate::results::ResultsError;
 use crate::results::journal::{self, RunResult};
 use crate::results::manifest::Manifest;
 use crate::results::schema::CONFIG_ID;
-use crate::sweep::RunSpec;
+use crate::work::RunSpec;
 
 pub(super) fn verify(
     dir: &Path,

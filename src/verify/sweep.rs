@@ -11,7 +11,8 @@ use crate::results::journal;
 use crate::results::manifest::Manifest;
 use crate::results::schema::{self, RUN_ID};
 use crate::results::{ResultsError, summary};
-use crate::sweep::{RunSpec, Shard, expand};
+use crate::sweep::{Shard, expand};
+use crate::work::RunSpec;
 
 pub(super) fn verify(
     dir: &Path,

@@ -1,7 +1,9 @@
 //! Running runs: one kernel ([`run_one`]) behind every path, parallelism only here (`par_iter` on
-//! a rayon pool of the requested size). Each finished run is handed to a sink (a results
-//! directory's journal) at once. A run that panics or diverges is recorded as failed and the rest
-//! go on. Setting `stop` lets in-flight runs finish and starts no new one.
+//! a rayon pool of the requested size). Each finished run is pushed into a [`Sink`] at once (a
+//! results directory's journal, [`super::journal::Journalling`]; or nothing, [`InMemory`]), as
+//! ripgrep's searcher pushes matches into its `Sink`. A run that panics or diverges is recorded as
+//! failed and the rest go on. When the sink says stop (Ctrl-C) or fails, in-flight runs finish and
+//! no new one starts.
 //!
 //! A run's result depends only on its configuration and seed, never on the thread that ran it or
 //! on when: [`tests::one_thread_and_two_agree_bit_for_bit`] holds the kernel to that.
@@ -14,7 +16,7 @@ use rayon::prelude::*;
 
 use super::{Config, RunSpec};
 use crate::config::params;
-use crate::results::journal::{JournalError, RunResult};
+use crate::results::journal::RunResult;
 use crate::run::{RunOutcome, run_instance};
 
 /// The most worker threads harness starts (far beyond any machine it runs on; a larger request
@@ -131,46 +133,81 @@ pub fn run_one(config: &Config, spec: &RunSpec) -> RunResult {
     result_of(config, spec, outcome, wall_s)
 }
 
-/// Run `specs` on `threads` threads, handing each result to `sink` as it finishes (a sink error
-/// stops the work) and calling `progress` after each. Returns the results of the runs that ran,
-/// in the order of `specs` (runs skipped because `stop` was set are absent).
-pub fn execute(
+/// Where finished runs go, one at a time as each finishes, from any worker thread.
+pub trait Sink: Sync {
+    /// Why a run could not be kept (it stops the work).
+    type Error: std::error::Error + Send;
+
+    /// Keep `r` (a journal syncs it to disk before this returns).
+    fn record(&self, r: &RunResult) -> Result<(), Self::Error>;
+
+    /// Whether to start no new run (runs in flight finish and are recorded).
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// A sink that keeps nothing: [`execute`] returns the results.
+pub struct InMemory;
+
+impl Sink for InMemory {
+    type Error = std::convert::Infallible;
+
+    fn record(&self, _: &RunResult) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Why running runs stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError<E: std::error::Error + 'static> {
+    #[error("starting {threads} worker thread(s): {message}")]
+    Pool { threads: usize, message: String },
+    #[error(transparent)]
+    Sink(E),
+}
+
+/// Run `specs` on `threads` threads, pushing each result into `sink` as it finishes (a sink error
+/// stops the work). Returns the results of the runs that ran, in the order of `specs` (runs not
+/// started because the sink said stop are absent).
+pub fn execute<S: Sink>(
     configs: &[Config],
     specs: &[RunSpec],
     threads: usize,
-    sink: &(dyn Fn(&RunResult) -> Result<(), JournalError> + Sync),
-    stop: &AtomicBool,
-    progress: &(dyn Fn(&RunResult) + Sync),
-) -> Result<Vec<RunResult>, JournalError> {
+    sink: &S,
+) -> Result<Vec<RunResult>, DriverError<S::Error>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| JournalError::Io { path: "(thread pool)".into(), source: std::io::Error::other(e.to_string()) })?;
-    let results: Vec<Option<Result<RunResult, JournalError>>> = pool.install(|| {
+        .map_err(|e| DriverError::Pool { threads, message: e.to_string() })?;
+    let failed = AtomicBool::new(false);
+    let results: Vec<Option<Result<RunResult, S::Error>>> = pool.install(|| {
         specs
             .par_iter()
             .map(|spec| {
-                if stop.load(Ordering::SeqCst) {
+                if failed.load(Ordering::SeqCst) || sink.stopped() {
                     return None;
                 }
                 let result = run_one(&configs[spec.config], spec);
-                let written = sink(&result);
-                if written.is_ok() {
-                    progress(&result);
-                } else {
-                    stop.store(true, Ordering::SeqCst);
+                let written = sink.record(&result);
+                if written.is_err() {
+                    failed.store(true, Ordering::SeqCst);
                 }
                 Some(written.map(|_| result))
             })
             .collect()
     });
-    results.into_iter().flatten().collect()
+    results.into_iter().flatten().collect::<Result<_, _>>().map_err(DriverError::Sink)
 }
 
 /// Run `specs` on `threads` threads without a sink: results in the order of `specs`.
 pub fn execute_in_memory(configs: &[Config], specs: &[RunSpec], threads: usize) -> Vec<RunResult> {
-    let never = AtomicBool::new(false);
-    execute(configs, specs, threads, &|_| Ok(()), &never, &|_| {}).expect("no sink, no sink error")
+    match execute(configs, specs, threads, &InMemory) {
+        Ok(results) => results,
+        // A pool that cannot start its threads: run on this one (the same kernel, the same bits).
+        Err(DriverError::Pool { .. }) => specs.iter().map(|s| run_one(&configs[s.config], s)).collect(),
+        Err(DriverError::Sink(never)) => match never {},
+    }
 }
 
 #[cfg(test)]
