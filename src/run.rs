@@ -160,6 +160,42 @@ fn run_phases(
     Ok(RunOutcome { seed, train, test, steps: state.step })
 }
 
+/// The text `harness run` prints.
+pub fn describe(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let dt = exp.factors.dt_ms;
+    let phase_s = |n: usize| n as f64 * 2.0 * exp.protocol.window_steps as f64 * dt / 1000.0;
+    let _ = writeln!(s, "experiment      {} (classes {:?}, seed {})", exp.name, exp.classes, o.seed);
+    let _ = writeln!(
+        s,
+        "train accuracy  {:.4}  ({} presentations, {:.1} s simulated)",
+        o.train_accuracy(),
+        o.train.labels.len(),
+        phase_s(o.train.labels.len())
+    );
+    let _ = writeln!(
+        s,
+        "test accuracy   {:.4}  ({} presentations, {:.1} s simulated)",
+        o.test_accuracy(),
+        o.test.labels.len(),
+        phase_s(o.test.labels.len())
+    );
+    let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
+    let k = exp.protocol.neurons_per_class;
+    for j in 0..exp.factors.n_out {
+        let _ = writeln!(
+            s,
+            "output {j} (digit {})  train {}  test {}",
+            exp.classes[j / k],
+            o.train.output_spikes[j],
+            o.test.output_spikes[j]
+        );
+    }
+    let _ = writeln!(s, "wall time       {:.3} s ({} steps)", wall_s, o.steps);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

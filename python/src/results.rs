@@ -57,7 +57,7 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 9]) -> P
     let (force, allow_other_build, yes): (bool, bool, bool) =
         (arg(force, "force")?, arg(allow_other_build, "allow_other_build")?, arg(yes, "yes")?);
     let threads = driver::threads(threads).map_err(PyValueError::new_err)?;
-    let shard = harness::commands::sweep::shard(shard.as_deref()).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let shard = sweep::Shard::from_arg(shard.as_deref(), |k| std::env::var(k).ok()).map_err(PyValueError::new_err)?;
     let source = Source::from_py(experiment)?;
     let (sweep, file) = source.sweep(yes, seed)?;
     let mut shown = Shown::new(progress);

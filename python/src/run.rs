@@ -103,7 +103,7 @@ pub(crate) fn py_run<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> PyR
     d.set_item("load_s", load_s)?;
     d.set_item("weights_after_train", snapshot_dict(py, &ran.weights.after_train)?)?;
     d.set_item("weights_after_test", snapshot_dict(py, &ran.weights.after_test)?)?;
-    d.set_item("report", harness::commands::run::report(&exp, o, ran.wall_s))?;
+    d.set_item("report", harness::run::describe(&exp, o, ran.wall_s))?;
     d.set_item("notes", notes)?;
     match (&ran.tables, every) {
         (Some(tables), Some(every)) => {

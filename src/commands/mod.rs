@@ -67,6 +67,21 @@ pub fn error_text(e: &anyhow::Error) -> String {
     text
 }
 
+/// Write `dir/report.html` and say where it is.
+pub(crate) fn write_report(dir: &std::path::Path) -> anyhow::Result<()> {
+    eprintln!(
+        "report: re-running the best configuration's first successful replicate with a trace, drawing the figures"
+    );
+    let written = anyhow::Context::with_context(crate::report::write(dir), || {
+        format!("writing the report of {}", dir.display())
+    })?;
+    for n in &written.notes {
+        eprintln!("note: {n}");
+    }
+    println!("report: {} ({} figures)", written.path.display(), written.figures.len());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

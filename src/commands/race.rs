@@ -90,7 +90,7 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         f.elapsed_s
     );
     if args.report {
-        super::report::write(&f.out)?;
+        super::write_report(&f.out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,14 @@
 //! `harness run`: one instance, printed.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
 use crate::cli::RunArgs;
-use crate::config::{self, Experiment};
+use crate::config;
 use crate::plot;
-use crate::run::{RunOutcome, run_instance, schedule};
+use crate::run::{run_instance, schedule};
 use crate::trace::{self, DEFAULT_EVERY, Trace};
 
 pub fn main(args: &RunArgs) -> Result<ExitCode> {
@@ -30,7 +29,7 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
         }
         let start = Instant::now();
         let outcome = run_instance(&exp, seed, &mut ())?;
-        print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
+        print!("{}", crate::run::describe(&exp, &outcome, start.elapsed().as_secs_f64()));
         return Ok(ExitCode::SUCCESS);
     }
     // Traced: the same run (the observer only reads the state), then tables and figures; where
@@ -42,7 +41,7 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
     let mut tr = Trace::new(&exp, &schedule(&exp, seed), every)?;
     let start = Instant::now();
     let outcome = run_instance(&exp, seed, &mut tr)?;
-    print!("{}", report(&exp, &outcome, start.elapsed().as_secs_f64()));
+    print!("{}", crate::run::describe(&exp, &outcome, start.elapsed().as_secs_f64()));
     if let Some(dir) = &args.trace {
         let files = tr.write(dir)?;
         println!("trace           {} ({} tables, a sample every {every} steps)", dir.display(), files.len());
@@ -52,39 +51,4 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
         println!("plots           {} ({} files)", dir.display(), files.len());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The text `harness run` prints.
-pub fn report(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
-    let mut s = String::new();
-    let dt = exp.factors.dt_ms;
-    let phase_s = |n: usize| n as f64 * 2.0 * exp.protocol.window_steps as f64 * dt / 1000.0;
-    let _ = writeln!(s, "experiment      {} (classes {:?}, seed {})", exp.name, exp.classes, o.seed);
-    let _ = writeln!(
-        s,
-        "train accuracy  {:.4}  ({} presentations, {:.1} s simulated)",
-        o.train_accuracy(),
-        o.train.labels.len(),
-        phase_s(o.train.labels.len())
-    );
-    let _ = writeln!(
-        s,
-        "test accuracy   {:.4}  ({} presentations, {:.1} s simulated)",
-        o.test_accuracy(),
-        o.test.labels.len(),
-        phase_s(o.test.labels.len())
-    );
-    let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
-    let k = exp.protocol.neurons_per_class;
-    for j in 0..exp.factors.n_out {
-        let _ = writeln!(
-            s,
-            "output {j} (digit {})  train {}  test {}",
-            exp.classes[j / k],
-            o.train.output_spikes[j],
-            o.test.output_spikes[j]
-        );
-    }
-    let _ = writeln!(s, "wall time       {:.3} s ({} steps)", wall_s, o.steps);
-    s
 }

@@ -16,22 +16,9 @@ use crate::sweep::runner::{self, Options};
 use crate::sweep::{self, Shard};
 use crate::work::driver;
 
-/// The shard of `--shard I/N` or `--shard auto`.
-pub fn shard(arg: Option<&str>) -> Result<Option<Shard>> {
-    match arg {
-        None => Ok(None),
-        Some("auto") => {
-            let (index, count) =
-                crate::cluster::shard_from_env(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
-            Ok(Some(Shard { index, count }))
-        }
-        Some(s) => Shard::parse(s).map(Some).map_err(anyhow::Error::msg),
-    }
-}
-
 pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;
-    let shard = shard(args.shard.as_deref())?;
+    let shard = Shard::from_arg(args.shard.as_deref(), |k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
     let sweep = sweep::load_with_seed(&args.experiment, args.yes, args.seed)?;
     for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
         eprintln!("warning: {w}");
@@ -77,7 +64,7 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
         return Err(anyhow!("{} of {} runs done: the sweep stopped early", f.done, f.runs));
     }
     if args.report {
-        super::report::write(&f.out)?;
+        super::write_report(&f.out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -56,6 +56,16 @@ impl Shard {
         }
     }
 
+    /// The shard of `--shard I/N`, or of `--shard auto` (the scheduler's environment, read by
+    /// `env`: see [`crate::cluster::shard_from_env`]); `None` without the option.
+    pub fn from_arg(arg: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, String> {
+        match arg {
+            None => Ok(None),
+            Some("auto") => crate::cluster::shard_from_env(env).map(|(index, count)| Some(Shard { index, count })),
+            Some(s) => Shard::parse(s).map(Some),
+        }
+    }
+
     pub fn label(&self) -> String {
         format!("{}/{}", self.index, self.count)
     }
