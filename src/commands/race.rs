@@ -48,7 +48,7 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
             it.elites_in.to_string(),
             it.used.to_string(),
             seeds.to_string(),
-            it.stop.clone(),
+            it.stop.to_string(),
         ]);
     }
     println!("{} races, {} of {} runs ({}):", h.iterations.len(), h.used, s.budget, h.stop);

@@ -41,12 +41,74 @@ pub struct Setup {
     pub max_experiments: usize,
 }
 
+/// What dropped a candidate; shown (and written in the race table's `eliminated_by`) as a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Conover's post-hoc test against the best, after a significant Friedman test.
+    Conover,
+    /// Wilcoxon's signed-rank test, with two alive.
+    Wilcoxon,
+    /// With two alive, one never better than the other on any seed.
+    Dominated,
+    /// Paired t-tests against the best, Holm's correction.
+    THolm,
+    /// A run that failed (diverged, panicked).
+    FailedRun,
+    /// Alive at the end of its race but ranked below `min_survival` (set by the iterations).
+    NotAmongElites,
+}
+
+impl Cause {
+    pub fn word(self) -> &'static str {
+        match self {
+            Cause::Conover => "conover",
+            Cause::Wilcoxon => "wilcoxon",
+            Cause::Dominated => "dominated",
+            Cause::THolm => "t-holm",
+            Cause::FailedRun => "failed run",
+            Cause::NotAmongElites => "not among the elites",
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// Why a race stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// At most `min_survival` candidates alive.
+    Survivors { alive: usize, min_survival: usize },
+    /// The next test would need more evaluations than the race may run.
+    Budget { needed: usize, max: usize },
+    /// `elitist_limit` tests in a row dropped nobody.
+    NoElimination { tests: usize },
+    /// Every instance of the order was evaluated.
+    Instances { n: usize },
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Survivors { alive, min_survival } => {
+                write!(f, "{alive} alive, at most min_survival ({min_survival})")
+            }
+            Stop::Budget { needed, max } => {
+                write!(f, "the next test would need {needed} runs, more than this race's {max}")
+            }
+            Stop::NoElimination { tests } => write!(f, "{tests} tests in a row without elimination"),
+            Stop::Instances { n } => write!(f, "all {n} instances evaluated"),
+        }
+    }
+}
+
 /// Why a candidate left a race.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Elimination {
-    /// `conover` (after Friedman), `wilcoxon`, `dominated` (the last two, one never better than
-    /// the other on any seed), `t-holm`, or `failed run`.
-    pub by: &'static str,
+    pub by: Cause,
     /// The p-value that dropped it, where a test did.
     pub p_value: Option<f64>,
     /// The task (1-based) and seed index at which it was dropped.
@@ -80,7 +142,7 @@ pub struct Outcome {
     pub costs: HashMap<(usize, u32), f64>,
     /// Alive candidates after each task.
     pub trace: Vec<TaskReport>,
-    pub stop: String,
+    pub stop: Stop,
 }
 
 /// Costs of candidates `who` over the first `rows` instances: one row (block) per instance.
@@ -104,7 +166,7 @@ fn argmin(r: &[f64]) -> usize {
 
 /// The elimination test on the alive candidates `who` over blocks `b` (irace's `aux_friedman` and
 /// `aux_ttest`): which of `who` (positions) to drop, each with the test and its p-value.
-pub fn eliminate(test: TestKind, b: &[Vec<f64>], confidence: f64) -> Vec<(usize, &'static str, Option<f64>)> {
+pub fn eliminate(test: TestKind, b: &[Vec<f64>], confidence: f64) -> Vec<(usize, Cause, Option<f64>)> {
     let alpha = 1.0 - confidence;
     let k = b.first().map_or(0, Vec::len);
     match test {
@@ -115,23 +177,23 @@ pub fn eliminate(test: TestKind, b: &[Vec<f64>], confidence: f64) -> Vec<(usize,
             }
             let best = f.best().unwrap_or(0);
             let p = conover_vs(&f, best);
-            (0..k).filter(|&j| p[j] < alpha).map(|j| (j, "conover", Some(p[j]))).collect()
+            (0..k).filter(|&j| p[j] < alpha).map(|j| (j, Cause::Conover, Some(p[j]))).collect()
         }
         TestKind::Friedman => {
             let (x, y): (Vec<f64>, Vec<f64>) = b.iter().map(|r| (r[0], r[1])).unzip();
             let d: Vec<f64> = x.iter().zip(&y).map(|(a, c)| a - c).collect();
             if d.iter().all(|&v| v <= 0.0) {
-                return vec![(1, "dominated", None)];
+                return vec![(1, Cause::Dominated, None)];
             }
             if d.iter().all(|&v| v >= 0.0) {
-                return vec![(0, "dominated", None)];
+                return vec![(0, Cause::Dominated, None)];
             }
             let w = wilcoxon(&x, &y);
             if w.p_value >= alpha || w.p_value.is_nan() {
                 return Vec::new();
             }
             let worse = if pseudo_median(&x, &y) <= 0.0 { 1 } else { 0 };
-            vec![(worse, "wilcoxon", Some(w.p_value))]
+            vec![(worse, Cause::Wilcoxon, Some(w.p_value))]
         }
         TestKind::THolm => {
             let means: Vec<f64> = (0..k).map(|j| b.iter().map(|r| r[j]).sum::<f64>() / b.len() as f64).collect();
@@ -160,107 +222,159 @@ pub fn eliminate(test: TestKind, b: &[Vec<f64>], confidence: f64) -> Vec<(usize,
                 })
                 .collect();
             let adjusted = holm(&pvals);
-            (0..k).filter(|&j| adjusted[j] < alpha).map(|j| (j, "t-holm", Some(adjusted[j]))).collect()
+            (0..k).filter(|&j| adjusted[j] < alpha).map(|j| (j, Cause::THolm, Some(adjusted[j]))).collect()
         }
     }
 }
 
-/// Evaluates a batch of `(candidate, seed index)`: their costs, in order.
-pub type Eval<'a, E> = dyn FnMut(&[(usize, u32)]) -> Result<Vec<f64>, E> + 'a;
+/// What a race asks of the world: the costs of a batch of `(candidate, seed index)`, in order,
+/// and (optionally) to hear where the race stands after each task. A closure that evaluates is
+/// one.
+pub trait Evaluate<E> {
+    fn evaluate(&mut self, batch: &[(usize, u32)]) -> Result<Vec<f64>, E>;
 
-/// Run one race. `eval` gets a batch of `(candidate, seed index)` and returns their costs in order;
-/// `on_task` hears where the race stands after each task.
-pub fn race<E>(s: &Setup, eval: &mut Eval<'_, E>, on_task: &mut dyn FnMut(&TaskReport)) -> Result<Outcome, E> {
+    fn task_done(&mut self, _t: &TaskReport) {}
+}
+
+impl<E, F: FnMut(&[(usize, u32)]) -> Result<Vec<f64>, E>> Evaluate<E> for F {
+    fn evaluate(&mut self, batch: &[(usize, u32)]) -> Result<Vec<f64>, E> {
+        self(batch)
+    }
+}
+
+/// Where a race stands between tasks.
+struct Racing<'a> {
+    s: &'a Setup,
+    costs: HashMap<(usize, u32), f64>,
+    alive: Vec<bool>,
+    eliminated: Vec<Option<Elimination>>,
+    /// Instances up to which elites carry results, and how many each candidate still has ahead.
+    elite_safe: usize,
+    protected: Vec<usize>,
+    used: usize,
+    no_elimination: usize,
+    trace: Vec<TaskReport>,
+    tasks: usize,
+}
+
+impl Racing<'_> {
+    fn alive(&self) -> Vec<usize> {
+        (0..self.s.candidates).filter(|&c| self.alive[c]).collect()
+    }
+
+    /// Step 1: whether to stop before evaluating task `task` (alive `who`, to evaluate `exe`).
+    fn stop_before(&self, task: usize, who: &[usize], exe: &[usize]) -> Option<Stop> {
+        let s = self.s;
+        if !caught_up(s, &self.costs, &self.alive, self.elite_safe, task) {
+            return None;
+        }
+        if who.len() <= s.min_survival {
+            return Some(Stop::Survivors { alive: who.len(), min_survival: s.min_survival });
+        }
+        let needed = self.used + exe.len() * s.each_test;
+        if task > s.first_test && (task - 1).is_multiple_of(s.each_test) && needed > s.max_experiments {
+            return Some(Stop::Budget { needed, max: s.max_experiments });
+        }
+        if s.elitist_limit != 0 && self.no_elimination >= s.elitist_limit {
+            return Some(Stop::NoElimination { tests: self.no_elimination });
+        }
+        None
+    }
+
+    /// Step 2: record the batch's costs; a failed run eliminates its candidate.
+    fn record(&mut self, task: usize, inst: u32, batch: &[(usize, u32)], got: &[f64]) {
+        self.used += batch.len();
+        self.tasks = task;
+        for (&(c, _), &v) in batch.iter().zip(got) {
+            self.costs.insert((c, inst), v);
+            if !v.is_finite() {
+                self.alive[c] = false;
+                self.protected[c] = 0;
+                self.eliminated[c] = Some(Elimination { by: Cause::FailedRun, p_value: None, task, seed_index: inst });
+            }
+        }
+    }
+
+    /// Steps 3 and 4: the test, where one is due, drops the unprotected candidates it finds worse.
+    fn test(&mut self, task: usize, inst: u32) {
+        let s = self.s;
+        let before = self.alive();
+        if task >= s.first_test && task.is_multiple_of(s.each_test) && before.len() > 1 {
+            let b = blocks(&self.costs, &s.instances, task, &before);
+            for (j, by, p_value) in eliminate(s.test, &b, s.confidence) {
+                let c = before[j];
+                if self.protected[c] == 0 {
+                    self.alive[c] = false;
+                    self.eliminated[c] = Some(Elimination { by, p_value, task, seed_index: inst });
+                }
+            }
+        }
+        let now_alive = self.alive.iter().filter(|&&a| a).count();
+        if !self.protected.iter().any(|&p| p > 0) && task > s.first_test && task.is_multiple_of(s.each_test) {
+            self.no_elimination = if now_alive == before.len() { self.no_elimination + 1 } else { 0 };
+        }
+    }
+
+    fn report(&mut self, task: usize, inst: u32, ev: &mut impl FnMut(&TaskReport)) {
+        let who = self.alive();
+        self.trace.push(report(self.s, &self.costs, task, inst, &who, self.used));
+        ev(self.trace.last().expect("pushed"));
+    }
+}
+
+/// Run one race, asking `ev` for the costs of each task's batch (see the module doc for the steps).
+pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
     let n = s.candidates;
-    let mut costs = s.known.clone();
-    let mut alive = vec![true; n];
-    let mut eliminated: Vec<Option<Elimination>> = vec![None; n];
-    // Instances up to which elites carry results, and how many each still has ahead.
     let elite_safe =
         s.instances.iter().rposition(|&i| (0..n).any(|c| s.known.contains_key(&(c, i)))).map_or(0, |p| p + 1);
-    let mut protected: Vec<usize> =
+    let protected =
         (0..n).map(|c| s.instances[..elite_safe].iter().filter(|&&i| s.known.contains_key(&(c, i))).count()).collect();
-    let (mut used, mut no_elimination, mut trace) = (0usize, 0usize, Vec::new());
-    let mut stop = String::new();
-    let mut tasks = 0;
+    let mut r = Racing {
+        s,
+        costs: s.known.clone(),
+        alive: vec![true; n],
+        eliminated: vec![None; n],
+        elite_safe,
+        protected,
+        used: 0,
+        no_elimination: 0,
+        trace: Vec::new(),
+        tasks: 0,
+    };
+    let mut stop = None;
     for (t0, &inst) in s.instances.iter().enumerate() {
         let task = t0 + 1;
-        let who: Vec<usize> = (0..n).filter(|&c| alive[c]).collect();
-        let exe: Vec<usize> = who.iter().copied().filter(|&c| !costs.contains_key(&(c, inst))).collect();
-        let any_protected = protected.iter().any(|&p| p > 0);
-        if any_protected && exe.is_empty() {
-            for (c, p) in protected.iter_mut().enumerate() {
-                if *p > 0 && costs.contains_key(&(c, inst)) {
+        let who = r.alive();
+        let exe: Vec<usize> = who.iter().copied().filter(|&c| !r.costs.contains_key(&(c, inst))).collect();
+        if r.protected.iter().any(|&p| p > 0) && exe.is_empty() {
+            // Only elites' carried results on this instance: no test, one protected instance less.
+            for (c, p) in r.protected.iter_mut().enumerate() {
+                if *p > 0 && r.costs.contains_key(&(c, inst)) {
                     *p -= 1;
                 }
             }
-            tasks = task;
-            trace.push(report(s, &costs, task, inst, &who, used));
-            on_task(trace.last().expect("pushed"));
+            r.tasks = task;
+            r.report(task, inst, &mut |t| ev.task_done(t));
             continue;
         }
-        if caught_up(s, &costs, &alive, elite_safe, task) {
-            if who.len() <= s.min_survival {
-                stop = format!("{} alive, at most min_survival ({})", who.len(), s.min_survival);
-                break;
-            }
-            if task > s.first_test
-                && (task - 1) % s.each_test == 0
-                && used + exe.len() * s.each_test > s.max_experiments
-            {
-                stop = format!(
-                    "the next test would need {} runs, more than this race's {}",
-                    used + exe.len() * s.each_test,
-                    s.max_experiments
-                );
-                break;
-            }
-            if s.elitist_limit != 0 && no_elimination >= s.elitist_limit {
-                stop = format!("{no_elimination} tests in a row without elimination");
-                break;
-            }
+        if let Some(why) = r.stop_before(task, &who, &exe) {
+            stop = Some(why);
+            break;
         }
         let batch: Vec<(usize, u32)> = exe.iter().map(|&c| (c, inst)).collect();
-        let got = eval(&batch)?;
-        used += batch.len();
-        tasks = task;
-        for (&(c, _), &v) in batch.iter().zip(&got) {
-            costs.insert((c, inst), v);
-            if !v.is_finite() {
-                alive[c] = false;
-                protected[c] = 0;
-                eliminated[c] = Some(Elimination { by: "failed run", p_value: None, task, seed_index: inst });
-            }
-        }
-        for (c, p) in protected.iter_mut().enumerate() {
+        let got = ev.evaluate(&batch)?;
+        r.record(task, inst, &batch, &got);
+        for (c, p) in r.protected.iter_mut().enumerate() {
             if *p > 0 && !exe.contains(&c) {
                 *p -= 1;
             }
         }
-        let before: Vec<usize> = (0..n).filter(|&c| alive[c]).collect();
-        if task >= s.first_test && task % s.each_test == 0 && before.len() > 1 {
-            let b = blocks(&costs, &s.instances, task, &before);
-            for (j, by, p_value) in eliminate(s.test, &b, s.confidence) {
-                let c = before[j];
-                if protected[c] == 0 {
-                    alive[c] = false;
-                    eliminated[c] = Some(Elimination { by, p_value, task, seed_index: inst });
-                }
-            }
-        }
-        let now_alive = alive.iter().filter(|&&a| a).count();
-        if !protected.iter().any(|&p| p > 0) && task > s.first_test && task % s.each_test == 0 {
-            no_elimination = if now_alive == before.len() { no_elimination + 1 } else { 0 };
-        }
-        let who: Vec<usize> = (0..n).filter(|&c| alive[c]).collect();
-        trace.push(report(s, &costs, task, inst, &who, used));
-        on_task(trace.last().expect("pushed"));
+        r.test(task, inst);
+        r.report(task, inst, &mut |t| ev.task_done(t));
     }
-    if stop.is_empty() {
-        stop = format!("all {} instances evaluated", s.instances.len());
-    }
-    let who: Vec<usize> = (0..n).filter(|&c| alive[c]).collect();
-    let ranking = overall_ranking(s.test, &costs, &who);
+    let stop = stop.unwrap_or(Stop::Instances { n: s.instances.len() });
+    let ranking = overall_ranking(s.test, &r.costs, &r.alive());
+    let Racing { alive, eliminated, used, tasks, costs, trace, .. } = r;
     Ok(Outcome { alive, eliminated, ranking, used, tasks, costs, trace, stop })
 }
 

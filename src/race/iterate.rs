@@ -20,7 +20,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64Mcg;
 
-use super::engine::{self, Elimination, Setup, TaskReport};
+use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
 use super::settings::Settings;
 use super::space::{Space, Value};
@@ -57,7 +57,7 @@ pub struct Iteration {
     /// Alive candidates after each task, and the seeds of the tasks.
     pub trace: Vec<TaskReport>,
     pub used: usize,
-    pub stop: String,
+    pub stop: engine::Stop,
     /// The elites it produced, best first.
     pub elites: Vec<usize>,
 }
@@ -70,7 +70,7 @@ pub struct History {
     /// The final elites (indices into `candidates`), best first.
     pub elites: Vec<usize>,
     pub used: usize,
-    pub stop: String,
+    pub stop: Stop,
     /// Every cost, by (candidate index, seed index).
     pub costs: HashMap<(usize, u32), f64>,
 }
@@ -84,6 +84,52 @@ pub struct Progress {
     pub budget: usize,
     /// The best alive candidate of the current race and its mean cost.
     pub best: usize,
+}
+
+/// Why iterated racing stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    BudgetSpent,
+    /// The fixed number of iterations was raced.
+    IterationsDone(usize),
+    /// The runs left cannot race more than `min_survival` candidates.
+    TooFewForSurvivors {
+        remaining: usize,
+        min_survival: usize,
+    },
+    /// The runs left cannot race new candidates beside the elites.
+    TooFewForNew {
+        remaining: usize,
+        elites: usize,
+    },
+    /// The runs left cannot bring the candidates to the first test.
+    TooFewForFirstTest {
+        remaining: usize,
+        n: usize,
+    },
+    EveryCandidateFailed,
+    /// An iteration drew nothing new and used no run: the next would be the same, forever.
+    SpaceExhausted,
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::BudgetSpent => write!(f, "the budget is spent"),
+            Stop::IterationsDone(n) => write!(f, "{n} iterations done"),
+            Stop::TooFewForSurvivors { remaining, min_survival } => {
+                write!(f, "too few runs left ({remaining}) to race more than min_survival ({min_survival}) candidates")
+            }
+            Stop::TooFewForNew { remaining, elites } => {
+                write!(f, "too few runs left ({remaining}) to race new candidates beside the {elites} elites")
+            }
+            Stop::TooFewForFirstTest { remaining, n } => {
+                write!(f, "too few runs left ({remaining}) to bring {n} candidates to the first test")
+            }
+            Stop::EveryCandidateFailed => write!(f, "every candidate failed"),
+            Stop::SpaceExhausted => write!(f, "the space is exhausted: an iteration drew nothing new and used no run"),
+        }
+    }
 }
 
 fn n_configurations(s: &Settings, budget: usize, it: usize, elites: usize, n_old: usize, n_new: usize) -> usize {
@@ -107,144 +153,185 @@ pub trait Evaluator {
     fn progress(&mut self, _p: &Progress) {}
 }
 
-/// Run iterated racing over `space` with the race seed `seed`.
+/// The size of iteration `it`: its candidates, whether it starts on a new seed, its runs.
+struct Size {
+    n: usize,
+    n_new_seeds: usize,
+    budget: usize,
+}
+
+/// Step 1: iteration `it`'s share of the runs left and how many candidates that races, or why
+/// racing stops here. `planned` grows by one when the iterations are not fixed.
+fn size(s: &Settings, h: &History, it: usize, planned: &mut usize, seen: u32) -> Result<Size, Stop> {
+    let remaining = s.budget - h.used;
+    if remaining == 0 {
+        return Err(Stop::BudgetSpent);
+    }
+    if it > *planned {
+        if s.iterations_fixed {
+            return Err(Stop::IterationsDone(*planned));
+        }
+        *planned = it;
+    }
+    let budget = remaining / (*planned - it + 1);
+    let elites = h.elites.len();
+    let first = it == 1;
+    let mut n_new_seeds = usize::from(!first);
+    let mut n = n_configurations(s, budget, it, elites, seen as usize, n_new_seeds);
+    if !first && n <= s.min_survival {
+        // irace: without a new seed first, then as if for a first race with mu = 1.
+        n_new_seeds = 0;
+        n = n_configurations(s, budget, it, elites, seen as usize, 0);
+        if n <= s.min_survival {
+            n = n_configurations(&Settings { first_test: 1, ..s.clone() }, budget, 1, elites, seen as usize, 0);
+        }
+    }
+    if n <= s.min_survival {
+        return Err(Stop::TooFewForSurvivors { remaining, min_survival: s.min_survival });
+    }
+    if !first && n <= elites {
+        return Err(Stop::TooFewForNew { remaining, elites });
+    }
+    if (n - elites) * s.first_test + elites * n_new_seeds.min(s.first_test) > budget {
+        return Err(Stop::TooFewForFirstTest { remaining, n });
+    }
+    Ok(Size { n, n_new_seeds, budget })
+}
+
+/// Step 3: the race of iteration `it` over `raced`: the new seed first, then the old ones in a
+/// shuffled order, then fresh ones; the elites carry their results on the old seeds.
+fn setup(s: &Settings, h: &History, seed: u64, it: usize, size: &Size, raced: &[usize], seen: u32) -> Setup {
+    let mut order: Vec<u32> = (0..seen).collect();
+    order.shuffle(&mut Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, ORDER_TAG), it as u64)));
+    let horizon = seen as usize + size.n_new_seeds + size.budget / (s.min_survival + 1) + 2;
+    let mut instances: Vec<u32> = (seen..seen + size.n_new_seeds as u32).collect();
+    instances.extend(order);
+    instances.extend(seen + size.n_new_seeds as u32..horizon as u32);
+    let mut known: HashMap<(usize, u32), f64> = HashMap::new();
+    for (j, &c) in raced.iter().enumerate() {
+        for i in 0..seen {
+            if let Some(&v) = h.costs.get(&(c, i)) {
+                known.insert((j, i), v);
+            }
+        }
+    }
+    Setup {
+        candidates: raced.len(),
+        instances,
+        known,
+        first_test: s.first_test,
+        each_test: s.each_test,
+        confidence: s.confidence,
+        test: s.test,
+        min_survival: s.min_survival,
+        elitist_limit: s.elitist_limit,
+        max_experiments: size.budget,
+    }
+}
+
+/// The evaluator as one race sees it: candidates by their position in the race, progress in the
+/// whole race's terms.
+struct InRace<'a, V> {
+    v: &'a mut V,
+    it: usize,
+    ids: Vec<u64>,
+    raced: &'a [usize],
+    used_before: usize,
+    budget: usize,
+}
+
+impl<V: Evaluator> engine::Evaluate<V::Error> for InRace<'_, V> {
+    fn evaluate(&mut self, batch: &[(usize, u32)]) -> Result<Vec<f64>, V::Error> {
+        let by_id: Vec<(u64, u32)> = batch.iter().map(|&(j, i)| (self.ids[j], i)).collect();
+        self.v.evaluate(self.it, &by_id)
+    }
+
+    fn task_done(&mut self, t: &TaskReport) {
+        let p = Progress {
+            iteration: self.it,
+            task: t.clone(),
+            used: self.used_before + t.used,
+            budget: self.budget,
+            best: self.raced[t.best],
+        };
+        self.v.progress(&p);
+    }
+}
+
+/// Step 4: what the race of iteration `it` decided, into the history: costs, who left and why,
+/// the elites (the best `min_survival` of the alive).
+fn record(s: &Settings, h: &mut History, it: usize, raced: Vec<usize>, out: engine::Outcome, seen: &mut u32) {
+    h.used += out.used;
+    for (&(j, i), &v) in &out.costs {
+        h.costs.insert((raced[j], i), v);
+        *seen = (*seen).max(i + 1);
+    }
+    for (j, e) in out.eliminated.iter().enumerate() {
+        if let Some(e) = e {
+            h.candidates[raced[j]].left = Some((it, e.clone()));
+        }
+    }
+    let kept: Vec<usize> = out.ranking.iter().take(s.min_survival).map(|&j| raced[j]).collect();
+    for &j in out.ranking.iter().skip(s.min_survival) {
+        let last = out.trace.last().map_or((0, 0), |t| (t.task, t.seed_index));
+        let e = Elimination { by: Cause::NotAmongElites, p_value: None, task: last.0, seed_index: last.1 };
+        h.candidates[raced[j]].left = Some((it, e));
+    }
+    let elites_in = h.elites.len();
+    h.iterations.push(Iteration {
+        index: it,
+        raced,
+        elites_in,
+        trace: out.trace,
+        used: out.used,
+        stop: out.stop,
+        elites: kept.clone(),
+    });
+    h.elites = kept;
+}
+
+/// Run iterated racing over `space` with the race seed `seed`: for each iteration, its size
+/// ([`size`]), its candidates ([`draw`]), its race ([`setup`], [`engine::race`]) and what it
+/// decided ([`record`]), until a [`Stop`].
 pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) -> Result<History, V::Error> {
     let mut h = History {
         candidates: Vec::new(),
         iterations: Vec::new(),
         elites: Vec::new(),
         used: 0,
-        stop: String::new(),
+        stop: Stop::BudgetSpent,
         costs: HashMap::new(),
     };
     let mut model = Model::default();
     let mut planned = s.iterations;
     let mut seen: u32 = 0; // seed indices 0..seen have been raced
     for it in 1.. {
-        let remaining = s.budget - h.used;
-        if remaining == 0 {
-            h.stop = "the budget is spent".into();
-            break;
-        }
-        if it > planned {
-            if s.iterations_fixed {
-                h.stop = format!("{planned} iterations done");
+        let size = match size(s, &h, it, &mut planned, seen) {
+            Ok(size) => size,
+            Err(stop) => {
+                h.stop = stop;
                 break;
             }
-            planned = it;
-        }
-        let budget = remaining / (planned - it + 1);
-        let elites = h.elites.len();
-        let first = it == 1;
-        let mut n_new_seeds = usize::from(!first);
-        let mut n = n_configurations(s, budget, it, elites, seen as usize, n_new_seeds);
-        if !first && n <= s.min_survival {
-            // irace: without a new seed first, then as if for a first race with mu = 1.
-            n_new_seeds = 0;
-            n = n_configurations(s, budget, it, elites, seen as usize, 0);
-            if n <= s.min_survival {
-                n = n_configurations(&Settings { first_test: 1, ..s.clone() }, budget, 1, elites, seen as usize, 0);
-            }
-        }
-        if n <= s.min_survival {
-            h.stop = format!(
-                "too few runs left ({remaining}) to race more than min_survival ({}) candidates",
-                s.min_survival
-            );
-            break;
-        }
-        if !first && n <= elites {
-            h.stop = format!("too few runs left ({remaining}) to race new candidates beside the {elites} elites");
-            break;
-        }
-        if (n - elites) * s.first_test + elites * n_new_seeds.min(s.first_test) > budget {
-            h.stop = format!("too few runs left ({remaining}) to bring {n} candidates to the first test");
-            break;
-        }
-        let raced = draw(space, seed, it, n, &mut h, &mut model, planned, v);
-        let mut order: Vec<u32> = (0..seen).collect();
-        order.shuffle(&mut Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, ORDER_TAG), it as u64)));
-        let horizon = seen as usize + n_new_seeds + budget / (s.min_survival + 1) + 2;
-        let mut instances: Vec<u32> = (seen..seen + n_new_seeds as u32).collect();
-        instances.extend(order);
-        instances.extend(seen + n_new_seeds as u32..horizon as u32);
-        let mut known: HashMap<(usize, u32), f64> = HashMap::new();
-        for (j, &c) in raced.iter().enumerate() {
-            for i in 0..seen {
-                if let Some(&v) = h.costs.get(&(c, i)) {
-                    known.insert((j, i), v);
-                }
-            }
-        }
-        let setup = Setup {
-            candidates: raced.len(),
-            instances,
-            known,
-            first_test: s.first_test,
-            each_test: s.each_test,
-            confidence: s.confidence,
-            test: s.test,
-            min_survival: s.min_survival,
-            elitist_limit: s.elitist_limit,
-            max_experiments: budget,
         };
-        let used_before = h.used;
+        let raced = draw(space, seed, it, size.n, &mut h, &mut model, planned, v);
+        let race = setup(s, &h, seed, it, &size, &raced, seen);
         let ids: Vec<u64> = raced.iter().map(|&c| h.candidates[c].id).collect();
-        let v_cell = std::cell::RefCell::new(&mut *v);
-        let mut batch_eval = |batch: &[(usize, u32)]| {
-            let by_id: Vec<(u64, u32)> = batch.iter().map(|&(j, i)| (ids[j], i)).collect();
-            v_cell.borrow_mut().evaluate(it, &by_id)
-        };
-        let mut on_task = |t: &TaskReport| {
-            let p = Progress {
-                iteration: it,
-                task: t.clone(),
-                used: used_before + t.used,
-                budget: s.budget,
-                best: raced[t.best],
-            };
-            v_cell.borrow_mut().progress(&p);
-        };
-        let out = engine::race(&setup, &mut batch_eval, &mut on_task)?;
-        h.used += out.used;
+        let mut in_race = InRace { v: &mut *v, it, ids, raced: &raced, used_before: h.used, budget: s.budget };
+        let out = engine::race(&race, &mut in_race)?;
         let used_none = out.used == 0;
-        for (&(j, i), &v) in &out.costs {
-            h.costs.insert((raced[j], i), v);
-            seen = seen.max(i + 1);
-        }
-        for (j, e) in out.eliminated.iter().enumerate() {
-            if let Some(e) = e {
-                h.candidates[raced[j]].left = Some((it, e.clone()));
-            }
-        }
-        let kept: Vec<usize> = out.ranking.iter().take(s.min_survival).map(|&j| raced[j]).collect();
-        for &j in out.ranking.iter().skip(s.min_survival) {
-            let last = out.trace.last().map_or((0, 0), |t| (t.task, t.seed_index));
-            let e = Elimination { by: "not among the elites", p_value: None, task: last.0, seed_index: last.1 };
-            h.candidates[raced[j]].left = Some((it, e));
-        }
-        h.iterations.push(Iteration {
-            index: it,
-            raced: raced.clone(),
-            elites_in: elites,
-            trace: out.trace,
-            used: out.used,
-            stop: out.stop,
-            elites: kept.clone(),
-        });
-        h.elites = kept;
+        record(s, &mut h, it, raced, out, &mut seen);
         if h.elites.is_empty() {
-            h.stop = "every candidate failed".into();
+            h.stop = Stop::EveryCandidateFailed;
             break;
         }
         if used_none {
             // Nothing new was drawn and every result the race asked for was known: the next
             // iteration would be this one again, forever.
-            h.stop = "the space is exhausted: an iteration drew nothing new and used no run".into();
+            h.stop = Stop::SpaceExhausted;
             break;
         }
-        let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
-        if first {
+        if it == 1 {
+            let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
             model = Model::initial(space, &es);
         }
     }

@@ -79,7 +79,7 @@ pub fn race_frame(h: &History, configs: &[Config]) -> PolarsResult<DataFrame> {
         Column::new(BORN.into(), h.candidates.iter().map(|c| c.born as u64).collect::<Vec<_>>()),
         Column::new(SEEDS.into(), (0..n).map(seeds).collect::<Vec<_>>()),
         Column::new(RACE_MEAN.into(), (0..n).map(mean).collect::<Vec<_>>()),
-        Column::new(ELIMINATED_BY.into(), (0..n).map(|i| left(i).map(|(_, e)| e.by)).collect::<Vec<_>>()),
+        Column::new(ELIMINATED_BY.into(), (0..n).map(|i| left(i).map(|(_, e)| e.by.word())).collect::<Vec<_>>()),
         Column::new(P_VALUE.into(), (0..n).map(|i| left(i).and_then(|(_, e)| e.p_value)).collect::<Vec<_>>()),
         Column::new(
             ELIMINATED_AT_SEED.into(),

@@ -23,7 +23,7 @@ pub fn races(src: &Source, figures: &mut Vec<String>) -> Result<String, ReportEr
         h.iterations.len(),
         h.used,
         plan.settings.budget,
-        escape(&h.stop),
+        escape(&h.stop.to_string()),
         plan.settings.test.word(),
         plan.settings.confidence,
         plan.settings.first_test
@@ -38,7 +38,7 @@ pub fn races(src: &Source, figures: &mut Vec<String>) -> Result<String, ReportEr
             it.elites_in,
             it.used,
             it.trace.last().map_or(0, |t| t.task),
-            escape(&it.stop)
+            escape(&it.stop.to_string())
         );
     }
     s.push_str("</tbody></table>\n");

@@ -57,13 +57,13 @@ fn a_clearly_worse_candidate_goes_at_the_first_test_and_a_failed_run_at_once() {
             .map(|&(c, i)| if c == 3 && i == 1 { f64::INFINITY } else { c as f64 + 0.001 * i as f64 })
             .collect())
     };
-    let o = race(&s, &mut f, &mut |_| {}).unwrap();
-    assert_eq!(o.eliminated[3], Some(Elimination { by: "failed run", p_value: None, task: 2, seed_index: 1 }));
+    let o = race(&s, &mut f).unwrap();
+    assert_eq!(o.eliminated[3], Some(Elimination { by: Cause::FailedRun, p_value: None, task: 2, seed_index: 1 }));
     // Every block ranks 0 < 1 < 2: Friedman is significant at the first test and Conover's
     // standard error is 0, so both worse ones go there.
     for c in [1, 2] {
         let e = o.eliminated[c].as_ref().expect("eliminated");
-        assert_eq!((e.by, e.task, e.p_value), ("conover", 5, Some(0.0)), "{c}: {e:?}");
+        assert_eq!((e.by, e.task, e.p_value), (Cause::Conover, 5, Some(0.0)), "{c}: {e:?}");
     }
     assert_eq!(o.ranking, [0], "one survivor: min_survival");
     assert!(o.eliminated[0].is_none());
@@ -75,9 +75,9 @@ fn of_two_the_one_never_better_goes_without_a_test_and_otherwise_wilcoxon_decide
     let mut f = |batch: &[(usize, u32)]| -> Result<Vec<f64>, Infallible> {
         Ok(batch.iter().map(|&(c, i)| if c == 0 { 0.0 } else { (i % 3) as f64 * 0.5 }).collect())
     };
-    let o = race(&s, &mut f, &mut |_| {}).unwrap();
+    let o = race(&s, &mut f).unwrap();
     // Candidate 1 ties on seeds 0, 3 and is worse on the others: never better, so dominated.
-    assert_eq!(o.eliminated[1].as_ref().map(|e| (e.by, e.task)), Some(("dominated", 5)));
+    assert_eq!(o.eliminated[1].as_ref().map(|e| (e.by, e.task)), Some((Cause::Dominated, 5)));
     let mut g = |batch: &[(usize, u32)]| -> Result<Vec<f64>, Infallible> {
         // 1 is worse by 1 on most seeds, better by 0.5 on every fifth.
         Ok(batch
@@ -93,9 +93,9 @@ fn of_two_the_one_never_better_goes_without_a_test_and_otherwise_wilcoxon_decide
             })
             .collect())
     };
-    let o = race(&s, &mut g, &mut |_| {}).unwrap();
+    let o = race(&s, &mut g).unwrap();
     let e = o.eliminated[1].as_ref().expect("dropped by the signed-rank test");
-    assert_eq!(e.by, "wilcoxon");
+    assert_eq!(e.by, Cause::Wilcoxon);
     assert!(e.p_value.unwrap() < 0.05 && e.task > 5, "{e:?}");
 }
 
@@ -111,12 +111,12 @@ fn elites_are_protected_until_the_new_candidates_have_caught_up() {
         asked.extend_from_slice(batch);
         Ok(batch.iter().map(|&(c, _)| if c == 0 { 5.0 } else { c as f64 }).collect())
     };
-    let o = race(&s, &mut f, &mut |_| {}).unwrap();
+    let o = race(&s, &mut f).unwrap();
     // Candidate 2 goes at the first test (task 5); the elite, though worst, is still protected
     // then (seed 14 is ahead), and goes at task 6, once the others have run every carried seed.
     assert_eq!(o.eliminated[2].as_ref().map(|e| e.task), Some(5));
     let e = o.eliminated[0].as_ref().expect("the elite goes in the end");
-    assert_eq!((e.task, e.seed_index, e.by), (6, 14, "dominated"), "{e:?}");
+    assert_eq!((e.task, e.seed_index, e.by), (6, 14, Cause::Dominated), "{e:?}");
     assert!(!asked.iter().any(|&(c, i)| c == 0 && (10..15).contains(&i)), "carried results are not re-run");
     assert_eq!(o.used, asked.len());
 }
@@ -125,8 +125,8 @@ fn elites_are_protected_until_the_new_candidates_have_caught_up() {
 fn the_race_is_deterministic_and_uses_whole_blocks() {
     let s = setup(10, 25, 250);
     let means: Vec<f64> = (0..10).map(|c| 0.7 + 0.01 * c as f64).collect();
-    let a = race(&s, &mut objective(means.clone(), 0.05, 0.02, 9), &mut |_| {}).unwrap();
-    let b = race(&s, &mut objective(means, 0.05, 0.02, 9), &mut |_| {}).unwrap();
+    let a = race(&s, &mut objective(means.clone(), 0.05, 0.02, 9)).unwrap();
+    let b = race(&s, &mut objective(means, 0.05, 0.02, 9)).unwrap();
     assert_eq!(a, b);
     assert!(a.used <= 250);
     for r in &a.trace {
@@ -154,7 +154,7 @@ fn the_true_best_survives_and_the_budget_is_mostly_saved() {
     for r in 0..races {
         let means: Vec<f64> = (0..50).map(|c| if c == 17 { 0.75 } else { 0.70 }).collect();
         let s = setup(50, 40, 2000);
-        let o = race(&s, &mut objective(means, 0.05, 0.02, 1000 + r), &mut |_| {}).unwrap();
+        let o = race(&s, &mut objective(means, 0.05, 0.02, 1000 + r)).unwrap();
         survived += usize::from(o.alive[17]);
         used += o.used;
     }

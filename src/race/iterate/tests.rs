@@ -129,7 +129,7 @@ fn a_race_over_an_exhausted_space_ends() {
         crate::config::parse_text("t.toml", "[random]\nprediction = { choice = [\"trace\", \"spikes\"] }\n").unwrap();
     let space = Space::of(&raw).unwrap();
     let h = iterate(&settings(1000), &space, 5, &mut TwoPoints).unwrap();
-    assert!(h.stop.contains("the space is exhausted"), "stopped because: {}", h.stop);
+    assert_eq!(h.stop, Stop::SpaceExhausted, "stopped because: {}", h.stop);
     assert_eq!(h.candidates.len(), 2, "both points raced, nothing else");
     assert!(h.used < 1000, "the budget was not spent on repeats: {} runs", h.used);
 }
