@@ -137,6 +137,23 @@ fn learn(
     *common_since = upto;
 }
 
+/// 3.3, lateral on_post: for each firing output `j`, `w_neg[i][j]` of every `i != j` moves by
+/// `-lr_n (G.a[i] - G.theta[i])`, clipped to `[-wmax, 0]`. Output `j`'s column is contiguous and
+/// the loop branch-free, so that it runs as vectors (the diagonal's update is computed and
+/// discarded).
+#[inline(always)]
+fn lateral_on_post(w_neg: &mut [f64], g_a: &[f64], g_theta: &[f64], out_spikes: &[u32], f: &Factors) {
+    let n_out = f.n_out;
+    for &j in out_spikes {
+        let j = j as usize;
+        let column = w_neg[j * n_out..(j + 1) * n_out].iter_mut().zip(g_a.iter().zip(g_theta.iter()));
+        for (i, (wn, (a, th))) in column.enumerate() {
+            let updated = clip(*wn + -f.lr_n * (a - th), -f.wmax, 0.0);
+            *wn = if i != j { updated } else { *wn };
+        }
+    }
+}
+
 /// Advance `s` by one step.
 #[inline]
 pub fn step(s: &mut State, f: &Factors, plastic: bool, input: &mut impl InputSource, obs: &mut impl Observer) {
@@ -391,16 +408,7 @@ impl<'s> Parts<'s> {
         }
         // 3.3 lateral on_post
         if plastic {
-            for &j in out_spikes.iter() {
-                let j = j as usize;
-                // Output j's column, contiguous; branch-free, so that it runs as vectors (the
-                // diagonal's update is computed and discarded).
-                let column = w_neg[j * n_out..(j + 1) * n_out].iter_mut().zip(g_a.iter().zip(g_theta.iter()));
-                for (i, (wn, (a, th))) in column.enumerate() {
-                    let updated = clip(*wn + -f.lr_n * (a - th), -f.wmax, 0.0);
-                    *wn = if i != j { updated } else { *wn };
-                }
-            }
+            lateral_on_post(w_neg, g_a, g_theta, out_spikes, f);
         }
         // 3.4 forward on_post
         for &j in out_spikes.iter() {

@@ -43,6 +43,48 @@ pub fn irace_default(parameters: usize) -> usize {
     (2.0 + (parameters.max(1) as f64).log2()).floor() as usize
 }
 
+/// What is wrong with `budget`, if anything: absent or zero; too small to race `min_survival + 1`
+/// candidates to the first test; or, with the validation runs of up to `min_survival` elites
+/// counted (every run counts), above the limits.
+fn budget_problem(
+    budget: Option<u64>,
+    min_survival: u64,
+    first_test: u64,
+    validation: u64,
+    yes: bool,
+) -> Option<String> {
+    use crate::text::count;
+    let minimum = (min_survival + 1).saturating_mul(first_test);
+    let b = match budget {
+        None => return Some("a race needs `budget = N`, the runs it may use".into()),
+        Some(0) => return Some("must be a positive number of runs".into()),
+        Some(b) => b,
+    };
+    if b < minimum {
+        return Some(format!(
+            "{b} runs cannot race {} candidates (min_survival + 1) to the first test ({first_test} seeds each): give at \
+             least {minimum}",
+            min_survival + 1
+        ));
+    }
+    let total = b.saturating_add(min_survival.saturating_mul(validation));
+    let runs = format!(
+        "{} runs ({} racing + up to {} validating: min_survival {} x validation_replicates {})",
+        count(total),
+        count(b),
+        count(total - b),
+        count(min_survival),
+        count(validation)
+    );
+    if total > MAX_BUDGET {
+        Some(format!("{runs}: at most {} in all", count(MAX_BUDGET)))
+    } else if total > crate::work::MAX_RUNS_WITHOUT_YES && !yes {
+        Some(format!("{runs}, more than {}: pass --yes to race anyway", crate::work::MAX_RUNS_WITHOUT_YES))
+    } else {
+        None
+    }
+}
+
 impl RawRace {
     /// Check every value; `parameters` is the number of parameters searched.
     pub fn settings(&self, parameters: usize, yes: bool) -> Result<Settings, Vec<Problem>> {
@@ -79,39 +121,8 @@ impl RawRace {
         if !(1..=100_000).contains(&validation) {
             problem("validation_replicates", format!("must be between 1 and 100000 (got {validation})"));
         }
-        // The smallest race: min_survival + 1 candidates up to the first test.
-        let minimum = (min_survival + 1).saturating_mul(first_test);
-        match self.budget {
-            None => problem("budget", "a race needs `budget = N`, the runs it may use".into()),
-            Some(0) => problem("budget", "must be a positive number of runs".into()),
-            Some(b) if b < minimum => problem(
-                "budget",
-                format!(
-                    "{b} runs cannot race {} candidates (min_survival + 1) to the first test ({first_test} seeds each): \
-                     give at least {minimum}",
-                    min_survival + 1
-                ),
-            ),
-            Some(b) => {
-                // Every run counts: the race's and the validation of up to min_survival elites.
-                let total = b.saturating_add(min_survival.saturating_mul(validation));
-                let runs = format!(
-                    "{} runs ({} racing + up to {} validating: min_survival {} x validation_replicates {})",
-                    crate::text::count(total),
-                    crate::text::count(b),
-                    crate::text::count(total - b),
-                    crate::text::count(min_survival),
-                    crate::text::count(validation)
-                );
-                if total > MAX_BUDGET {
-                    problem("budget", format!("{runs}: at most {} in all", crate::text::count(MAX_BUDGET)));
-                } else if total > crate::work::MAX_RUNS_WITHOUT_YES && !yes {
-                    problem(
-                        "budget",
-                        format!("{runs}, more than {}: pass --yes to race anyway", crate::work::MAX_RUNS_WITHOUT_YES),
-                    );
-                }
-            }
+        if let Some(why) = budget_problem(self.budget, min_survival, first_test, validation, yes) {
+            problem("budget", why);
         }
         if !bad.is_empty() {
             return Err(bad);

@@ -33,6 +33,8 @@ pub enum MergeError {
     OtherBuild { builds: String },
     #[error("{}: {message}; nothing was merged", dir.display())]
     Journal { dir: PathBuf, message: String },
+    #[error("no shard directory given: name the shards to merge")]
+    NoShard,
     #[error("{}: already holds results; choose another --out", out.display())]
     OutExists { out: PathBuf },
     #[error(
@@ -65,15 +67,20 @@ fn identity(m: &Manifest) -> String {
     m.identity.clone()
 }
 
-/// Merge the shard directories `dirs` into `out` (default: `results/<experiment name>`). `check`
-/// says whether a shard's journal holds only runs of the sweep its manifest records (the sweep
-/// layer's `check_journal`), as resume checks it.
-pub fn merge(
+/// What the shards hold: the first one's manifest, every run by position, the read locks (held
+/// until the merge is written), and every build that wrote some of it.
+struct Shards {
+    first: Manifest,
+    by_index: BTreeMap<usize, RunResult>,
+    builds: Vec<String>,
+    _readers: Vec<DirLock>,
+}
+
+/// Read the shard directories `dirs` (see [`merge`] for what is checked).
+fn read_shards(
     dirs: &[PathBuf],
-    out: Option<&Path>,
-    allow_other_build: bool,
     check: impl Fn(&Manifest, &[RunResult]) -> Result<(), String>,
-) -> Result<Merged, MergeError> {
+) -> Result<Shards, MergeError> {
     let mut first: Option<Manifest> = None;
     let mut by_index: BTreeMap<usize, RunResult> = BTreeMap::new();
     let mut builds: Vec<String> = vec![manifest::this_build()];
@@ -120,7 +127,20 @@ pub fn merge(
         }
         first.get_or_insert(m);
     }
-    let Some(m) = first else { return Err(MergeError::OtherBuild { builds: "no shard given".into() }) };
+    let first = first.ok_or(MergeError::NoShard)?;
+    Ok(Shards { first, by_index, builds, _readers: readers })
+}
+
+/// Merge the shard directories `dirs` into `out` (default: `results/<experiment name>`). `check`
+/// says whether a shard's journal holds only runs of the sweep its manifest records (the sweep
+/// layer's `check_journal`), as resume checks it.
+pub fn merge(
+    dirs: &[PathBuf],
+    out: Option<&Path>,
+    allow_other_build: bool,
+    check: impl Fn(&Manifest, &[RunResult]) -> Result<(), String>,
+) -> Result<Merged, MergeError> {
+    let Shards { first: m, by_index, builds, _readers } = read_shards(dirs, check)?;
     if builds.len() > 1 && !allow_other_build {
         return Err(MergeError::OtherBuild { builds: builds.join("; ") });
     }
