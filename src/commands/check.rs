@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use crate::cli::CheckArgs;
 use crate::regression::{Z, baseline, cases, compare};
+use crate::results::cells::failures;
 use crate::results::manifest::git_commit;
-use crate::results::schema::failures;
 use crate::sweep;
 use crate::work::driver;
 

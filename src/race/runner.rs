@@ -15,9 +15,10 @@ use super::iterate::{self, History};
 use super::space::Value;
 use crate::config::DataCache;
 use crate::progress::Progress;
+use crate::results::cells::failures;
 use crate::results::journal::{RaceTag, RunResult};
 use crate::results::manifest::Kind;
-use crate::results::schema::failures;
+use crate::results::schema::table;
 use crate::results::{Foreign, Policy, ResultsDir, ResultsError, Work, schema};
 use crate::work::identity::{config_id, race_seed, validation_seed};
 use crate::work::journal::Journalling;
@@ -444,12 +445,9 @@ pub fn run(
 /// the whole race).
 fn write_partial(dir: &mut ResultsDir) -> Result<(), ResultsError> {
     let results = dir.results();
-    let build = |table, r: polars::prelude::PolarsResult<polars::prelude::DataFrame>| {
-        r.map_err(|source| crate::results::tables::TableError::Build { table, source })
-    };
-    let runs = build("runs", schema::runs(&results))?;
-    let timings = build("timings", schema::timings(&results))?;
-    dir.write_tables(&[("runs", &runs), ("timings", &timings)])?;
+    let runs = schema::built(table::RUNS, schema::runs(&results))?;
+    let timings = schema::built(table::TIMINGS, schema::timings(&results))?;
+    dir.write_tables(&[(table::RUNS, &runs), (table::TIMINGS, &timings)])?;
     dir.update_manifest(false)?;
     Ok(())
 }

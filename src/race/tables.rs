@@ -23,10 +23,6 @@ pub struct RaceTables {
     pub timings: DataFrame,
 }
 
-fn build(table: &'static str, r: PolarsResult<DataFrame>) -> Result<DataFrame, TableError> {
-    r.map_err(|source| TableError::Build { table, source })
-}
-
 impl RaceTables {
     pub fn build(
         results: &[RunResult],
@@ -36,15 +32,20 @@ impl RaceTables {
     ) -> Result<RaceTables, TableError> {
         let validated: Vec<RunResult> = validation.iter().flat_map(|(_, rs)| rs.iter().cloned()).collect();
         Ok(RaceTables {
-            runs: build("runs", schema::runs(results))?,
-            race: build("race", race_frame(h, configs))?,
-            summary: build("summary", summary::frame(&validated))?,
-            timings: build("timings", schema::timings(results))?,
+            runs: schema::built(table::RUNS, schema::runs(results))?,
+            race: schema::built(table::RACE, race_frame(h, configs))?,
+            summary: schema::built(table::SUMMARY, summary::frame(&validated))?,
+            timings: schema::built(table::TIMINGS, schema::timings(results))?,
         })
     }
 
     pub fn named(&self) -> [(&'static str, &DataFrame); 4] {
-        [("runs", &self.runs), ("race", &self.race), ("summary", &self.summary), ("timings", &self.timings)]
+        [
+            (table::RUNS, &self.runs),
+            (table::RACE, &self.race),
+            (table::SUMMARY, &self.summary),
+            (table::TIMINGS, &self.timings),
+        ]
     }
 }
 

@@ -24,9 +24,10 @@ use polars::prelude::*;
 
 use crate::fsio::{self, PathError};
 use crate::plot::sweep::SweepPlotError;
+use crate::results::cells::{Cell, cells};
 use crate::results::lock::{DirLock, LockError};
 use crate::results::manifest::{self, Kind, Manifest, ManifestError};
-use crate::results::schema::{self, CONFIG_ID, Cell, REPLICATE, SEED, TEST_ACCURACY};
+use crate::results::schema::{self, CONFIG_ID, REPLICATE, SEED, TEST_ACCURACY};
 use crate::results::summary::{self, SummaryRow};
 use crate::results::tables::{TableError, read_parquet};
 use crate::work::axes;
@@ -108,12 +109,12 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
     let reps = column(df, REPLICATE)?.u64().map_err(data)?.clone();
     let seeds = column(df, SEED)?.u64().map_err(data)?.clone();
     let test = column(df, TEST_ACCURACY)?.f64().map_err(data)?.clone();
-    let validation: Vec<bool> = schema::cells(df, schema::PHASE)
+    let validation: Vec<bool> = cells(df, schema::PHASE)
         .map(|c| c.into_iter().map(|c| c.text == schema::VALIDATION).collect())
         .unwrap_or_else(|| vec![false; df.height()]);
     let cells: Vec<Vec<Cell>> = axes
         .iter()
-        .map(|a| schema::cells(df, a).ok_or_else(|| ReportError::Data(format!("runs.parquet: no column `{a}`"))))
+        .map(|a| cells(df, a).ok_or_else(|| ReportError::Data(format!("runs.parquet: no column `{a}`"))))
         .collect::<Result<_, _>>()?;
     Ok((0..df.height())
         .map(|r| Run {

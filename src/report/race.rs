@@ -9,7 +9,8 @@ use super::html::{escape, figure, inline_svg};
 use super::{ReportError, Source};
 use crate::plot::race::{AliveSeries, Draw, alive_plot, concentration as concentration_plot};
 use crate::race::space::{Domain, Value};
-use crate::results::schema::{self, *};
+use crate::results::cells::{Cell, cells};
+use crate::results::schema::*;
 use crate::results::tables::read_parquet;
 
 /// Iterations: what each race raced, used and why it stopped, and the alive-candidates figure.
@@ -69,7 +70,7 @@ pub fn eliminations(src: &Source) -> Result<String, ReportError> {
         [PARENT, BORN, SEEDS, RACE_MEAN, ELIMINATED_BY, P_VALUE, ELIMINATED_AT_SEED, ELIMINATED_IN, ELITE_RANK]
             .map(String::from),
     );
-    let cells: Vec<Vec<schema::Cell>> = columns.iter().map(|c| schema::cells(&df, c).unwrap_or_default()).collect();
+    let cells: Vec<Vec<Cell>> = columns.iter().map(|c| cells(&df, c).unwrap_or_default()).collect();
     let mut s = String::from("<section id=\"eliminations\"><h2>Every candidate, and what dropped it</h2>\n");
     let _ = writeln!(
         s,

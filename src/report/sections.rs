@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::html::{escape, figure, inline_svg};
 use super::{ReportError, Run, Source, TOP};
 use crate::plot::sweep::{CiPoint, HeatMap, Strip, ci_plot, heat_map, strips};
-use crate::results::schema::Cell;
+use crate::results::cells::Cell;
 use crate::stats::describe;
 
 fn fmt(x: Option<f64>) -> String {

@@ -14,6 +14,7 @@
 //! Layout: `manifest.toml`, `journal.jsonl`, `runs.{parquet,csv}`, `summary.{parquet,csv}`,
 //! `timings.{parquet,csv}` (a race adds `race.{parquet,csv}`), and `report.html` once reported.
 
+pub mod cells;
 pub mod journal;
 pub mod lock;
 pub mod manifest;
@@ -34,6 +35,7 @@ use crate::fsio::{self, PathError};
 use journal::{Journal, JournalError, RunResult};
 use lock::{DirLock, LockError};
 use manifest::{Kind, Manifest, ManifestError, Probe};
+use schema::table;
 use tables::TableError;
 
 /// What a results directory is written for.
@@ -376,15 +378,14 @@ pub struct Tables {
 
 impl Tables {
     pub fn build(results: &[RunResult]) -> Result<Tables, TableError> {
-        let build = |table, r: PolarsResult<DataFrame>| r.map_err(|source| TableError::Build { table, source });
         Ok(Tables {
-            runs: build("runs", schema::runs(results))?,
-            summary: build("summary", summary::frame(results))?,
-            timings: build("timings", schema::timings(results))?,
+            runs: schema::built(table::RUNS, schema::runs(results))?,
+            summary: schema::built(table::SUMMARY, summary::frame(results))?,
+            timings: schema::built(table::TIMINGS, schema::timings(results))?,
         })
     }
 
     pub fn named(&self) -> [(&'static str, &DataFrame); 3] {
-        [("runs", &self.runs), ("summary", &self.summary), ("timings", &self.timings)]
+        [(table::RUNS, &self.runs), (table::SUMMARY, &self.summary), (table::TIMINGS, &self.timings)]
     }
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
+use super::cells::{Cell, cells};
 use super::journal::{Param, RunResult};
 use super::schema::{self, CONFIG_ID, FAILED, REPLICATES, STATS, SUMMARY_METRICS, stat_column};
 use crate::stats::{Describe, describe};
@@ -78,7 +79,7 @@ pub fn frame(results: &[RunResult]) -> PolarsResult<DataFrame> {
 pub struct SummaryRow {
     pub config_id: String,
     /// The values of the requested columns (e.g. the swept axes), in their order.
-    pub shown: Vec<schema::Cell>,
+    pub shown: Vec<Cell>,
     pub replicates: u64,
     pub failed: u64,
     pub mean: Option<f64>,
@@ -87,7 +88,7 @@ pub struct SummaryRow {
 
 /// Read a summary frame's rows, with the values of columns `show` (absent columns read `-`).
 pub fn rows(summary: &DataFrame, show: &[String]) -> Vec<SummaryRow> {
-    let text = |name: &str| schema::cells(summary, name);
+    let text = |name: &str| cells(summary, name);
     let ids = text(CONFIG_ID).unwrap_or_default();
     let f64s = |name: &str| -> Vec<Option<f64>> {
         summary.column(name).ok().and_then(|c| c.f64().ok().map(|c| c.iter().collect())).unwrap_or_default()
@@ -99,12 +100,12 @@ pub fn rows(summary: &DataFrame, show: &[String]) -> Vec<SummaryRow> {
             .and_then(|c| c.u64().ok().map(|c| c.iter().map(|x| x.unwrap_or(0)).collect()))
             .unwrap_or_default()
     };
-    let shown: Vec<Vec<schema::Cell>> = show.iter().map(|c| text(c).unwrap_or_default()).collect();
+    let shown: Vec<Vec<Cell>> = show.iter().map(|c| text(c).unwrap_or_default()).collect();
     let (n, failed) = (u64s(REPLICATES), u64s(FAILED));
     let mean = f64s(&stat_column(schema::TEST_ACCURACY, "mean"));
     let lo = f64s(&stat_column(schema::TEST_ACCURACY, "ci95_low"));
     let hi = f64s(&stat_column(schema::TEST_ACCURACY, "ci95_high"));
-    let dash = schema::Cell { text: "-".into(), number: None, float: false };
+    let dash = Cell { text: "-".into(), number: None, float: false };
     (0..summary.height())
         .map(|r| SummaryRow {
             config_id: ids.get(r).map(|c| c.text.clone()).unwrap_or_default(),
@@ -137,7 +138,7 @@ pub fn top_table(summary: &DataFrame, axes: &[String], k: usize) -> String {
     let mut table = vec![header];
     for (rank, r) in rows.iter().filter(|r| r.mean.is_some()).take(k).enumerate() {
         let mut line = vec![(rank + 1).to_string(), r.config_id.clone()];
-        line.extend(r.shown.iter().map(schema::Cell::shown));
+        line.extend(r.shown.iter().map(Cell::shown));
         line.push(format!("{:.4}", r.mean.unwrap_or(f64::NAN)));
         line.push(r.ci95.map_or("-".into(), |(lo, hi)| format!("[{lo:.4}, {hi:.4}]")));
         line.push(r.replicates.to_string());

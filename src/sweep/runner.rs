@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use super::{Shard, Sweep};
 use crate::progress::Progress;
+use crate::results::cells::failures;
 use crate::results::journal::RunResult;
 use crate::results::manifest::Manifest;
-use crate::results::schema::failures;
 use crate::results::{Foreign, Note, Policy, ResultsDir, ResultsError, Tables};
 use crate::work::journal::Journalling;
 use crate::work::{RunSpec, driver};

@@ -23,10 +23,11 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::fsio;
 use crate::results::ResultsError;
+use crate::results::cells::cells;
 use crate::results::journal::RunResult;
 use crate::results::lock::DirLock;
 use crate::results::manifest::{Kind, Manifest};
-use crate::results::schema::{self, RUN_ID};
+use crate::results::schema::{self, RUN_ID, table};
 use crate::results::tables::{Format, encode, read_parquet};
 use crate::work::{Config, RunSpec, driver};
 
@@ -197,12 +198,12 @@ pub(crate) fn identity_problem(recorded: &str, now: &str) -> String {
 /// The runs table's checks shared by every kind: `timings` holds the same runs, and every table's
 /// CSV is its Parquet twin.
 pub(crate) fn check_files(dir: &Path, tables: &[(&str, &DataFrame)], report: &mut Report) -> Result<(), VerifyError> {
-    let timings = read_table(dir, "timings")?;
-    let runs = tables.iter().find(|(n, _)| *n == "runs").map(|(_, d)| *d);
-    if runs.is_some_and(|r| schema::cells(&timings, RUN_ID) != schema::cells(r, RUN_ID)) {
+    let timings = read_table(dir, table::TIMINGS)?;
+    let runs = tables.iter().find(|(n, _)| *n == table::RUNS).map(|(_, d)| *d);
+    if runs.is_some_and(|r| cells(&timings, RUN_ID) != cells(r, RUN_ID)) {
         report.problems.push("timings: its run_id column is not that of runs".into());
     }
-    for (name, df) in tables.iter().copied().chain([("timings", &timings)]) {
+    for (name, df) in tables.iter().copied().chain([(table::TIMINGS, &timings)]) {
         compare_csv(dir, name, df, report);
     }
     Ok(())

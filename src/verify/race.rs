@@ -13,7 +13,7 @@ use crate::race::tables::RaceTables;
 use crate::results::ResultsError;
 use crate::results::journal::{self, RunResult};
 use crate::results::manifest::Manifest;
-use crate::results::schema::CONFIG_ID;
+use crate::results::schema::{CONFIG_ID, table};
 use crate::work::RunSpec;
 
 pub(super) fn verify(
@@ -37,20 +37,20 @@ pub(super) fn verify(
     }
     let tables = RaceTables::build(&journalled, &raced.history, &raced.configs, &raced.validation)
         .map_err(|e| refused(dir, e.to_string()))?;
-    let runs = read_table(dir, "runs")?;
+    let runs = read_table(dir, table::RUNS)?;
     report.rows = runs.height();
     let names: Vec<String> = journalled.iter().map(|r| r.run_id.clone()).collect();
-    compare_frames("runs", &runs, &tables.runs, &names, report);
-    let race = read_table(dir, "race")?;
-    let candidates: Vec<String> = crate::results::schema::cells(&tables.race, CONFIG_ID)
+    compare_frames(table::RUNS, &runs, &tables.runs, &names, report);
+    let race = read_table(dir, table::RACE)?;
+    let candidates: Vec<String> = crate::results::cells::cells(&tables.race, CONFIG_ID)
         .unwrap_or_default()
         .into_iter()
         .map(|c| format!("candidate {}", c.text))
         .collect();
-    compare_frames("race", &race, &tables.race, &candidates, report);
-    let summary = read_table(dir, "summary")?;
-    compare_frames("summary", &summary, &tables.summary, &config_names(&tables.summary), report);
-    check_files(dir, &[("runs", &runs), ("race", &race), ("summary", &summary)], report)?;
+    compare_frames(table::RACE, &race, &tables.race, &candidates, report);
+    let summary = read_table(dir, table::SUMMARY)?;
+    compare_frames(table::SUMMARY, &summary, &tables.summary, &config_names(&tables.summary), report);
+    check_files(dir, &[(table::RUNS, &runs), (table::RACE, &race), (table::SUMMARY, &summary)], report)?;
     // Re-run what the race asked for at each position (the replay checked the line is that run).
     let asked: HashMap<usize, RunSpec> = asked.into_iter().map(|s| (s.index, s)).collect();
     let spec_of = |r: &RunResult| asked.get(&r.index).cloned();

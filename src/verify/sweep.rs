@@ -9,7 +9,7 @@ use super::{Report, VerifyError, check_files, compare_frames, identity_problem, 
 use crate::config::locate_all;
 use crate::results::journal;
 use crate::results::manifest::Manifest;
-use crate::results::schema::{self, RUN_ID};
+use crate::results::schema::{self, RUN_ID, table};
 use crate::results::{ResultsError, summary};
 use crate::sweep::{Shard, expand};
 use crate::work::RunSpec;
@@ -25,16 +25,16 @@ pub(super) fn verify(
     let shard = m.shard.as_deref().map(Shard::parse).transpose().map_err(|e| refused(dir, e))?;
     let specs: Vec<RunSpec> = sweep.runs().into_iter().filter(|s| shard.is_none_or(|sh| sh.holds(s.index))).collect();
     let journalled = journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results;
-    let runs = read_table(dir, "runs")?;
+    let runs = read_table(dir, table::RUNS)?;
     report.rows = runs.height();
     check_row_set(&runs, &specs, m.finished.is_some(), report);
     let names: Vec<String> = journalled.iter().map(|r| r.run_id.clone()).collect();
     let rebuilt = schema::runs(&journalled).map_err(|e| refused(dir, e.to_string()))?;
-    compare_frames("runs", &runs, &rebuilt, &names, report);
+    compare_frames(table::RUNS, &runs, &rebuilt, &names, report);
     let summary_now = summary::frame(&journalled).map_err(|e| refused(dir, e.to_string()))?;
-    let summary_file = read_table(dir, "summary")?;
-    compare_frames("summary", &summary_file, &summary_now, &config_names(&summary_now), report);
-    check_files(dir, &[("runs", &runs), ("summary", &summary_file)], report)?;
+    let summary_file = read_table(dir, table::SUMMARY)?;
+    compare_frames(table::SUMMARY, &summary_file, &summary_now, &config_names(&summary_now), report);
+    check_files(dir, &[(table::RUNS, &runs), (table::SUMMARY, &summary_file)], report)?;
     let by_id: HashMap<&str, &RunSpec> = specs.iter().map(|s| (s.run_id.as_str(), s)).collect();
     let key = m.legacy_hash.as_deref().unwrap_or(&m.identity);
     rerun(
@@ -51,7 +51,11 @@ pub(super) fn verify(
 
 /// Row names of a summary-like table: its configurations.
 pub(super) fn config_names(df: &DataFrame) -> Vec<String> {
-    schema::cells(df, schema::CONFIG_ID).unwrap_or_default().into_iter().map(|c| format!("config {}", c.text)).collect()
+    crate::results::cells::cells(df, schema::CONFIG_ID)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| format!("config {}", c.text))
+        .collect()
 }
 
 /// The sweep a manifest describes, checked against its recorded identity.
@@ -73,7 +77,7 @@ fn sweep_of(dir: &Path, m: &Manifest) -> Result<crate::sweep::Sweep, String> {
 /// The runs table must hold exactly the directory's runs, in order, each once (a prefix-free
 /// subset in order while unfinished).
 fn check_row_set(runs: &DataFrame, specs: &[RunSpec], finished: bool, report: &mut Report) {
-    let Some(ids) = schema::cells(runs, RUN_ID) else {
+    let Some(ids) = crate::results::cells::cells(runs, RUN_ID) else {
         report.problems.push("runs: no run_id column".into());
         return;
     };
