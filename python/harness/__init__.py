@@ -88,6 +88,25 @@ def _experiment(experiment: ExperimentLike) -> Any:
     return experiment
 
 
+def _options(
+    out: Union[str, "os.PathLike[str]", None],
+    threads: Optional[int],
+    seed: Optional[int],
+    force: bool,
+    allow_other_build: bool,
+    yes: bool,
+) -> Dict[str, Any]:
+    # The one place the command's options are written out for the native side.
+    return {
+        "out": None if out is None else os.fspath(out),
+        "threads": threads,
+        "seed": seed,
+        "force": force,
+        "allow_other_build": allow_other_build,
+        "yes": yes,
+    }
+
+
 def _frame(parquet: bytes) -> pl.DataFrame:
     return pl.read_parquet(io.BytesIO(parquet))
 
@@ -521,17 +540,9 @@ def sweep(
     raised, and reported with a warning.
     """
     shown = _Progress(progress) if isinstance(progress, bool) else progress
-    d = _harness.sweep(
-        _experiment(experiment),
-        shown,
-        None if out is None else os.fspath(out),
-        threads,
-        seed,
-        shard,
-        force,
-        allow_other_build,
-        yes,
-    )
+    options = _options(out, threads, seed, force, allow_other_build, yes)
+    options["shard"] = shard
+    d = _harness.sweep(_experiment(experiment), shown, options)
     return _finished(d)
 
 
@@ -573,16 +584,7 @@ def race(
             is in the journal, and calling ``race`` again with the same arguments resumes.
     """
     shown = _Progress(progress) if isinstance(progress, bool) else progress
-    d = _harness.race(
-        _experiment(experiment),
-        shown,
-        None if out is None else os.fspath(out),
-        threads,
-        seed,
-        force,
-        allow_other_build,
-        yes,
-    )
+    d = _harness.race(_experiment(experiment), shown, _options(out, threads, seed, force, allow_other_build, yes))
     return _finished(d)
 
 

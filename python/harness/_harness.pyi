@@ -2,7 +2,7 @@
 # turns these plain values into Run, Results, numpy arrays and polars DataFrames.
 
 import os
-from typing import Any, Dict, List, Optional, Protocol, Union
+from typing import Any, Dict, List, Optional, Protocol, Tuple, Union
 
 __version__: str
 #: This build of harness, as results manifests record it: "<version> <git commit>".
@@ -13,7 +13,11 @@ DEFAULT_EVERY: int
 TRACE_TABLES: List[str]
 
 class HarnessError(Exception): ...
-class ConfigError(HarnessError): ...
+class ConfigError(HarnessError):
+    file: str
+    key: Optional[str]
+    line: Optional[int]
+    problems: List[Tuple[str, Optional[int], str]]
 class ResultsError(HarnessError): ...
 class RunError(HarnessError): ...
 class TraceError(HarnessError): ...
@@ -28,38 +32,19 @@ class _ProgressLike(Protocol):
 
 _Experiment = Union[str, os.PathLike[str], Dict[str, Any]]
 
-# Every argument is positional (harness/__init__.py passes them all, in this order).
+# Every argument is positional (harness/__init__.py passes them all, in this order); a sweep's or
+# race's options are one dict (out, threads, seed, shard for a sweep, force, allow_other_build,
+# yes), each checked by name.
 
 def run(experiment: _Experiment, seed: Optional[int], record_every: Optional[int], /) -> Dict[str, Any]:
     """One run: accuracies, labels and predictions (uint8 bytes of digits), spike counts, weights
     (native float64 bytes, row-major), the Rust-side timings ``load_s`` and ``wall_s``, the
     command's report text, and the trace's tables as Parquet bytes when recording."""
 
-def sweep(
-    experiment: _Experiment,
-    progress: _ProgressLike,
-    out: Optional[str],
-    threads: Optional[int],
-    seed: Optional[int],
-    shard: Optional[str],
-    force: bool,
-    allow_other_build: bool,
-    yes: bool,
-    /,
-) -> Dict[str, Any]:
+def sweep(experiment: _Experiment, progress: _ProgressLike, options: Dict[str, Any], /) -> Dict[str, Any]:
     """A sweep into its results directory: the directory, its tables as Parquet bytes, its manifest."""
 
-def race(
-    experiment: _Experiment,
-    progress: _ProgressLike,
-    out: Optional[str],
-    threads: Optional[int],
-    seed: Optional[int],
-    force: bool,
-    allow_other_build: bool,
-    yes: bool,
-    /,
-) -> Dict[str, Any]:
+def race(experiment: _Experiment, progress: _ProgressLike, options: Dict[str, Any], /) -> Dict[str, Any]:
     """A race into its results directory: the directory, its tables as Parquet bytes, its manifest."""
 
 def load(dir: Union[str, os.PathLike[str]], /) -> Dict[str, Any]:

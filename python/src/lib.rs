@@ -69,8 +69,23 @@ const DICT_LABEL: &str = "<dict>";
 /// The name of an experiment given as a dict without `name` (a file's would be its stem).
 const DICT_NAME: &str = "experiment";
 
+/// A `ConfigError` with the message the command prints, and as attributes: `file`, the first
+/// problem's `key` and `line` (`None` for a dict), and `problems`, every `(key, line, message)`.
 fn config_error(e: config::ConfigError) -> PyErr {
-    ConfigError::new_err(e.to_string())
+    let err = ConfigError::new_err(e.to_string());
+    Python::attach(|py| {
+        let value = err.value(py);
+        let first = e.problems.first();
+        let problems: Vec<(String, Option<usize>, String)> =
+            e.problems.iter().map(|p| (p.key.clone(), p.line, p.message.clone())).collect();
+        // Setting attributes on a fresh exception of ours cannot fail short of memory; if it did,
+        // the message still says everything.
+        let _ = value.setattr("file", &e.file);
+        let _ = value.setattr("key", first.map(|p| p.key.clone()));
+        let _ = value.setattr("line", first.and_then(|p| p.line));
+        let _ = value.setattr("problems", problems);
+    });
+    err
 }
 
 fn results_error(e: impl std::fmt::Display) -> PyErr {
@@ -155,15 +170,17 @@ fn populate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_function(
         m,
         c"sweep",
-        c"sweep(experiment, progress, out, threads, seed, shard, force, allow_other_build, yes)\n--\n\n\
-          A sweep into its results directory (see harness.sweep).",
+        c"sweep(experiment, progress, options)\n--\n\n\
+          A sweep into its results directory (see harness.sweep); options: out, threads, seed, shard, force, \
+          allow_other_build, yes.",
         py_sweep,
     )?;
     add_function(
         m,
         c"race",
-        c"race(experiment, progress, out, threads, seed, force, allow_other_build, yes)\n--\n\n\
-          A race into its results directory (see harness.race).",
+        c"race(experiment, progress, options)\n--\n\n\
+          A race into its results directory (see harness.race); options: out, threads, seed, force, \
+          allow_other_build, yes.",
         py_race,
     )?;
     add_function(

@@ -44,27 +44,68 @@ fn finished_dict<'py>(
     Ok(d.into_any())
 }
 
-/// `harness sweep`, for `harness.sweep(experiment, progress, out, threads, seed, shard, force,
-/// allow_other_build, yes)`: the same results directory, journal, resume and tables. Returns the
+/// How to run a sweep or race, as `harness.sweep` and `harness.race` pass it: one dict of the
+/// command's options (`out`, `threads`, `seed`, `force`, `allow_other_build`, `yes`, and for a sweep
+/// `shard`), each checked by name. Written once here, instead of positional arguments in four
+/// places.
+struct WorkOptions {
+    out: Option<PathBuf>,
+    threads: usize,
+    seed: Option<u64>,
+    shard: Option<sweep::Shard>,
+    policy: Policy,
+    yes: bool,
+}
+
+impl WorkOptions {
+    /// The options in `d`; `shard` only where `with_shard` (a race is not sharded).
+    fn of(d: &Bound<'_, PyAny>, with_shard: bool) -> PyResult<WorkOptions> {
+        let d = d.cast::<PyDict>().map_err(|_| PyTypeError::new_err("options: a dict of the command's options"))?;
+        let known: &[&str] = if with_shard {
+            &["out", "threads", "seed", "shard", "force", "allow_other_build", "yes"]
+        } else {
+            &["out", "threads", "seed", "force", "allow_other_build", "yes"]
+        };
+        for k in d.keys() {
+            let k: String = arg(&k, "an option's name")?;
+            if !known.contains(&k.as_str()) {
+                return Err(PyTypeError::new_err(format!("unknown option {k:?} (the options: {})", known.join(", "))));
+            }
+        }
+        fn get<'py, T: for<'a> FromPyObject<'a, 'py>>(d: &Bound<'py, PyDict>, key: &str, default: T) -> PyResult<T> {
+            match d.get_item(key)? {
+                Some(v) if !v.is_none() => arg(&v, key),
+                _ => Ok(default),
+            }
+        }
+        let threads = driver::threads(get(d, "threads", None)?).map_err(PyValueError::new_err)?;
+        let shard: Option<String> = get(d, "shard", None)?;
+        let shard =
+            sweep::Shard::from_arg(shard.as_deref(), |k| std::env::var(k).ok()).map_err(PyValueError::new_err)?;
+        Ok(WorkOptions {
+            out: get(d, "out", None)?,
+            threads,
+            seed: get(d, "seed", None)?,
+            shard,
+            policy: Policy { force: get(d, "force", false)?, allow_other_build: get(d, "allow_other_build", false)? },
+            yes: get(d, "yes", false)?,
+        })
+    }
+}
+
+/// `harness sweep`, for `harness.sweep(experiment, progress, options)`: the same results directory, journal, resume and tables. Returns the
 /// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt after writing
 /// the tables when interrupted.
-pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 9]) -> PyResult<Bound<'py, PyAny>> {
-    let [experiment, progress, out, threads, seed, shard, force, allow_other_build, yes] = args;
-    let out: Option<PathBuf> = arg(out, "out")?;
-    let threads: Option<usize> = arg(threads, "threads")?;
-    let seed: Option<u64> = arg(seed, "seed")?;
-    let shard: Option<String> = arg(shard, "shard")?;
-    let (force, allow_other_build, yes): (bool, bool, bool) =
-        (arg(force, "force")?, arg(allow_other_build, "allow_other_build")?, arg(yes, "yes")?);
-    let threads = driver::threads(threads).map_err(PyValueError::new_err)?;
-    let shard = sweep::Shard::from_arg(shard.as_deref(), |k| std::env::var(k).ok()).map_err(PyValueError::new_err)?;
+pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> PyResult<Bound<'py, PyAny>> {
+    let [experiment, progress, options] = args;
+    let WorkOptions { out, threads, seed, shard, policy, yes } = WorkOptions::of(options, true)?;
     let source = Source::from_py(experiment)?;
     let (sweep, file) = source.sweep(yes, seed)?;
     let mut shown = Shown::new(progress);
     for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
         shown.note(&format!("warning: {w}"))?;
     }
-    let options = Options { out, threads, shard, policy: Policy { force, allow_other_build } };
+    let options = Options { out, threads, shard, policy };
     let prepared = runner::prepare(&sweep, &file, &options).map_err(results_error)?;
     for n in &prepared.notes {
         shown.note(&format!("note: {}", n.describe()))?;
@@ -102,25 +143,19 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 9]) -> P
     finished_dict(py, &f.out, &tables, f.ran, f.elapsed_s, &f.failures)
 }
 
-/// `harness race`, for `harness.race(experiment, progress, out, threads, seed, force,
-/// allow_other_build, yes)`: the same results directory, journal, resume and tables. Returns the
+/// `harness race`, for `harness.race(experiment, progress, options)` (no `shard`): the same results directory, journal, resume and tables. Returns the
 /// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt when
 /// interrupted (the journal keeps every finished run; calling again resumes).
-pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 8]) -> PyResult<Bound<'py, PyAny>> {
-    let [experiment, progress, out, threads, seed, force, allow_other_build, yes] = args;
-    let out: Option<PathBuf> = arg(out, "out")?;
-    let threads: Option<usize> = arg(threads, "threads")?;
-    let seed: Option<u64> = arg(seed, "seed")?;
-    let (force, allow_other_build, yes): (bool, bool, bool) =
-        (arg(force, "force")?, arg(allow_other_build, "allow_other_build")?, arg(yes, "yes")?);
-    let threads = driver::threads(threads).map_err(PyValueError::new_err)?;
+pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> PyResult<Bound<'py, PyAny>> {
+    let [experiment, progress, options] = args;
+    let WorkOptions { out, threads, seed, shard: _, policy, yes } = WorkOptions::of(options, false)?;
     let (plan, file) = Source::from_py(experiment)?.race(yes, seed)?;
     let mut shown = Shown::new(progress);
     for w in &plan.warnings {
         shown.note(&format!("warning: {w}"))?;
     }
     shown.say(&plan.describe(threads))?;
-    let options = RaceOptions { out, threads, policy: Policy { force, allow_other_build } };
+    let options = RaceOptions { out, threads, policy };
     let (result, interrupt) =
         drive(py, &mut shown, |stop, progress| race_runner::run(&plan, &file, &options, stop, progress));
     let f = match (result?, interrupt) {
