@@ -23,16 +23,13 @@ fn run_prints_accuracies_spike_counts_and_wall_time() {
     {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
-    let test_acc: f64 = out
-        .lines()
-        .find(|l| l.starts_with("test accuracy"))
-        .unwrap()
-        .split_whitespace()
-        .nth(2)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((0.0..=1.0).contains(&test_acc));
+    // What it prints is the run's: the library's run of the same file and seed, line for line.
+    let exp = harness::config::load(&root().join("experiments/notebook.toml")).unwrap();
+    let o = harness::run::run_instance(&exp, 1, &mut ()).unwrap();
+    let expected = harness::run::describe(&exp, &o, 0.0);
+    assert_eq!(without_wall_time(&out), without_wall_time(&expected));
+    assert!(out.contains(&format!("test accuracy   {:.4}", o.test_accuracy())), "{out}");
+    assert!(o.test_accuracy() > 0.5, "the notebook's instance learns: {}", o.test_accuracy());
 }
 
 #[test]

@@ -368,8 +368,7 @@ mod p9_did_nothing {
 mod p4_gate {
     use super::*;
 
-    const CASES: &str = "name = \"gate\"\nseed = 5\nreplicates = 4\n[protocol]\nsampling = \"holdout\"\n\
-                         train_presentations = 20\ntest_presentations = 10\n[grid]\nlr = [0.05, 0.1]\n";
+    const CASES: &str = GATE_CASES;
 
     #[test]
     fn a_case_under_another_configuration_fails() {

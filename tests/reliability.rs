@@ -11,8 +11,7 @@ use common::*;
 mod p1_gate {
     use super::*;
 
-    const CASES: &str = "name = \"gate\"\nseed = 5\nreplicates = 4\n[protocol]\nsampling = \"holdout\"\n\
-                         train_presentations = 20\ntest_presentations = 10\n[grid]\nlr = [0.05, 0.1]\n";
+    const CASES: &str = GATE_CASES;
 
     fn baseline(dir: &Path) -> String {
         write(dir, "gate.toml", CASES);

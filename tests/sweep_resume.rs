@@ -6,11 +6,10 @@ mod common;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{DETERMINISTIC, assert_same_tables, bytes, harness_ok, journal_ids, spawn};
+use common::{DETERMINISTIC, assert_same_tables, bytes, harness_ok, interrupt, journal_ids, spawn};
 
 /// 5 x 4 = 20 configurations x 15 replicates = 300 runs of 60 + 30 presentations: about 1.2 s on
 /// 2 threads (~4 ms a run), long enough for kills at 80-350 ms to land mid-sweep.
@@ -92,8 +91,7 @@ fn killed_sweeps_resume_to_identical_tables() {
         assert!(t0.elapsed() < Duration::from_secs(20), "the resumed sweep makes no progress");
         sleep(Duration::from_millis(2));
     }
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
-    assert!(kill.success());
+    interrupt(&child);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "SIGINT: exit code 130\n{stderr}");

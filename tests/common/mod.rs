@@ -170,10 +170,28 @@ pub fn journal_ids(out: &Path) -> Vec<String> {
 
 /// The tables whose bytes depend only on the work (not on timing).
 pub const DETERMINISTIC: [&str; 4] = ["runs.parquet", "runs.csv", "summary.parquet", "summary.csv"];
+/// A race's: the sweep's and its race table.
+pub const RACE_TABLES: [&str; 6] =
+    ["runs.parquet", "runs.csv", "race.parquet", "race.csv", "summary.parquet", "summary.csv"];
 
-/// Assert that two results directories hold the same deterministic tables, byte for byte.
-pub fn assert_same_tables(a: &Path, b: &Path) {
-    for f in DETERMINISTIC {
+/// Assert that two results directories hold the same `files`, byte for byte.
+pub fn assert_same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
         assert!(bytes(a.join(f)) == bytes(b.join(f)), "{f} differs between {} and {}", a.display(), b.display());
     }
 }
+
+/// Assert that two results directories hold the same deterministic tables, byte for byte.
+pub fn assert_same_tables(a: &Path, b: &Path) {
+    assert_same_files(a, b, &DETERMINISTIC);
+}
+
+/// Ctrl-C to a running harness: SIGINT, as a terminal sends it.
+pub fn interrupt(child: &Child) {
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    assert!(kill.success(), "kill -INT {}", child.id());
+}
+
+/// The gate's small experiment: two cases (lr 0.05 and 0.1) of 4 replicates, short runs.
+pub const GATE_CASES: &str = "name = \"gate\"\nseed = 5\nreplicates = 4\n[protocol]\nsampling = \"holdout\"\n\
+                              train_presentations = 20\ntest_presentations = 10\n[grid]\nlr = [0.05, 0.1]\n";

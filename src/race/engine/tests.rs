@@ -140,10 +140,11 @@ fn the_race_is_deterministic_and_uses_whole_blocks() {
 ///
 /// Measured (this code, these seeds): the best survives 400 of 400 races, and a race uses 21.9%
 /// of the exhaustive 50 x 40 = 2,000 runs on average. Thresholds, with room for the binomial spread
-/// of 400 races and a change of seeds: the best survives at least 97% of races (Conover compares
-/// each candidate with the best, so the best itself is dropped only if the Friedman test is
-/// significant and another candidate's rank sum beats it by the critical difference, which a
-/// 2.5-sd margin makes rare; 97% leaves room for 12 such losses), and a race uses at most 30% of
+/// of 400 races: the best survives at least 398 of the 400 races (Conover compares each candidate
+/// with the best, so the best itself is dropped only if the Friedman test is significant and
+/// another candidate's rank sum beats it by the critical difference, which a 2.5-sd margin makes
+/// rare: the seeds are fixed, so this measures the code, and two losses are the most a correct
+/// change of the engine's arithmetic should cost), and a race uses at most 25% of
 /// the exhaustive budget (the first test alone costs 250 runs, 12.5%; the 49 equal candidates then
 /// leave as their rank sums fall behind the best's, most within the next ten seeds).
 #[test]
@@ -160,8 +161,8 @@ fn the_true_best_survives_and_the_budget_is_mostly_saved() {
     }
     let share = used as f64 / (races as f64 * 2000.0);
     eprintln!("the best survived {survived} of {races} races; {:.1}% of the exhaustive budget used", 100.0 * share);
-    assert!(survived as f64 >= 0.97 * races as f64, "{survived} of {races}");
-    assert!(share <= 0.30, "{share}");
+    assert!(survived + 2 >= races as usize, "{survived} of {races}");
+    assert!(share <= 0.25, "{share}");
 }
 
 #[test]

@@ -79,7 +79,12 @@ fn races_converge_near_the_optimum_within_the_budget() {
     let (Value::Num(x), Value::Num(lr), Value::Choice(p)) = (best.values[0], best.values[1], best.values[2]) else {
         panic!()
     };
-    assert!((x - 0.3).abs() < 0.15 && (lr.log10() + 2.0).abs() < 0.8 && p == 0, "best {:?}", best.values);
+    // Measured (seed 1): x 0.254, log10 lr -2.006, p 0 after 1,490 runs in 5 iterations: a true
+    // mean of 0.898 against the optimum's 0.9, where the per-run noise has sd 0.032.
+    assert!((x - 0.3).abs() < 0.08 && (lr.log10() + 2.0).abs() < 0.25 && p == 0, "best {:?}", best.values);
+    let true_mean = 0.9 - (x - 0.3).powi(2) - 0.05 * (lr.log10() + 2.0).powi(2);
+    assert!(true_mean > 0.895, "the best's true mean {true_mean}");
+    assert!(h.used >= 1400, "the budget is used: {}", h.used);
     // Later iterations draw around elites: their parents are set, and each race starts with the
     // last race's elites.
     let last = h.iterations.last().unwrap();
