@@ -451,3 +451,73 @@ fn write_partial(dir: &mut ResultsDir) -> Result<(), ResultsError> {
     dir.update_manifest(false)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::progress::Silent;
+
+    fn plan() -> Plan {
+        let text = "name = \"r\"\nseed = 5\n[protocol]\nclasses = [3, 8]\nsampling = \"holdout\"\n\
+                    train_presentations = 30\ntest_presentations = 10\n[random]\n\
+                    c_inp = { log_uniform = [0.05, 0.8] }\nlr = { log_uniform = [0.005, 0.2] }\n\
+                    [race]\nbudget = 120\nvalidation_replicates = 3\n";
+        let raw = crate::config::parse_text("r.toml", text).unwrap();
+        crate::race::plan(&raw, "r", Path::new("."), false).unwrap()
+    }
+
+    fn options(out: &Path) -> Options {
+        Options { out: Some(out.to_path_buf()), threads: 2, policy: Policy::default() }
+    }
+
+    #[test]
+    fn a_race_runs_replays_from_its_journal_and_resumes_after_a_stop() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (p, never) = (plan(), AtomicBool::new(false));
+        let whole = run(&p, Path::new("r.toml"), &options(&tmp.path().join("a")), &never, &Silent).unwrap();
+        assert!(whole.ran > 0 && !whole.history.elites.is_empty());
+        assert_eq!(whole.validation.len(), whole.history.elites.len());
+        assert!(whole.validation.iter().all(|(_, rs)| rs.len() == 3));
+        // The replay on the journal takes the same decisions and asks for every journalled run.
+        let journal =
+            crate::results::journal::read(&tmp.path().join("a").join(crate::results::journal::FILE)).unwrap().results;
+        let by_index: HashMap<usize, RunResult> = journal.iter().map(|r| (r.index, r.clone())).collect();
+        let (raced, asked) = replay(&p, &by_index).unwrap();
+        assert_eq!(raced.history, whole.history);
+        assert_eq!(asked.len(), journal.len());
+        // Stopped before its first run: interrupted, then resumed to the same tables.
+        let stop = AtomicBool::new(true);
+        let e = run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &stop, &Silent).unwrap_err();
+        assert!(matches!(e, RaceError::Interrupted { done: 0 }), "{e}");
+        let resumed = run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &never, &Silent).unwrap();
+        assert_eq!(resumed.history, whole.history);
+        for file in ["runs.parquet", "race.parquet", "summary.parquet"] {
+            let read = |d: &str| std::fs::read(tmp.path().join(d).join(file)).unwrap();
+            assert_eq!(read("a"), read("b"), "{file}");
+        }
+    }
+
+    #[test]
+    fn a_journal_line_is_accepted_only_as_the_run_asked_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (p, never) = (plan(), AtomicBool::new(false));
+        run(&p, Path::new("r.toml"), &options(&tmp.path().join("a")), &never, &Silent).unwrap();
+        let path = tmp.path().join("a").join(crate::results::journal::FILE);
+        let journal = crate::results::journal::read(&path).unwrap().results;
+        assert_eq!(check_journal(&p, &journal), Ok(()));
+        let mut forged = journal.clone();
+        forged[0].seed ^= 1;
+        let e = check_journal(&p, &forged).unwrap_err();
+        assert!(e.index == 0 && e.why.contains("its seed is"), "{e:?}");
+        let mut phantom = journal.clone();
+        let mut extra = journal[0].clone();
+        extra.index = journal.len() + 5;
+        phantom.push(extra);
+        let e = check_journal(&p, &phantom).unwrap_err();
+        assert!(e.index == journal.len() + 5 && e.why.contains("asks for"), "{e:?}");
+        // An unfinished journal (its last runs missing) is fine: the race goes on from there.
+        assert_eq!(check_journal(&p, &journal[..journal.len() / 2]), Ok(()));
+    }
+}

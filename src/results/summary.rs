@@ -146,3 +146,58 @@ pub fn top_table(summary: &DataFrame, axes: &[String], k: usize) -> String {
     }
     crate::text::table(&table)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(index: usize, config: &str, acc: Option<f64>) -> RunResult {
+        RunResult {
+            index,
+            run_id: format!("{config}-{index}"),
+            config_id: config.into(),
+            replicate: index as u64,
+            seed: index as u64,
+            params: vec![("lr".into(), Some(Param::Float(if config == "a" { 0.1 } else { 0.2 })))],
+            error: acc.is_none().then(|| "diverged".to_string()),
+            train_accuracy: acc,
+            test_accuracy: acc,
+            train_presentations: 10,
+            test_presentations: 4,
+            input_spikes_train: 0,
+            input_spikes_test: 0,
+            output_spikes_train: 0,
+            output_spikes_test: 0,
+            wall_s: 0.0,
+            race: None,
+        }
+    }
+
+    /// By hand: config a has 0.5, 0.75, 1.0 (mean 0.75, sd 0.25, se 0.25/sqrt 3) and a failed
+    /// run; config b, listed first by position, has one run (no sd).
+    #[test]
+    fn one_row_per_configuration_in_run_order_with_its_statistics() {
+        let results = [
+            run(3, "a", Some(0.75)),
+            run(0, "b", Some(0.5)),
+            run(1, "a", Some(0.5)),
+            run(2, "a", None),
+            run(4, "a", Some(1.0)),
+        ];
+        let df = frame(&results).unwrap();
+        let col = |name: &str| df.column(name).unwrap().clone();
+        let texts = |name: &str| cells(&df, name).unwrap().into_iter().map(|c| c.text).collect::<Vec<_>>();
+        assert_eq!(texts(CONFIG_ID), ["b", "a"]);
+        assert_eq!(texts(REPLICATES), ["1", "3"]);
+        assert_eq!(texts(FAILED), ["0", "1"]);
+        let stat = |s: &str| col(&stat_column("test_accuracy", s)).f64().unwrap().get(1).unwrap();
+        assert_eq!(stat("mean"), 0.75);
+        assert!((stat("sd") - 0.25).abs() < 1e-15);
+        assert!((stat("se") - 0.25 / 3f64.sqrt()).abs() < 1e-15);
+        // t(0.975, 2) = 4.302653: the interval is mean -/+ t se.
+        let half = 4.302_652_729_911_275 * 0.25 / 3f64.sqrt();
+        assert!((stat("ci95_low") - (0.75 - half)).abs() < 1e-9, "{}", stat("ci95_low"));
+        assert!((stat("ci95_high") - (0.75 + half)).abs() < 1e-9);
+        assert_eq!(col(&stat_column("test_accuracy", "sd")).f64().unwrap().get(0), None, "one replicate has no sd");
+    }
+}

@@ -161,3 +161,77 @@ impl Prepared<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::progress::Silent;
+    use crate::results::merge::merge;
+
+    fn sweep() -> Sweep {
+        let text = "name = \"t\"\nseed = 3\nreplicates = 3\n[protocol]\nsampling = \"holdout\"\n\
+                    train_presentations = 20\ntest_presentations = 10\n[grid]\nlr = [0.05, 0.1]\n";
+        let raw = crate::config::parse_text("t.toml", text).unwrap();
+        super::super::expand(&raw, "t", Path::new("."), false).unwrap()
+    }
+
+    fn options(out: &Path, shard: Option<Shard>) -> Options {
+        Options { out: Some(out.to_path_buf()), threads: 2, shard, policy: Policy::default() }
+    }
+
+    fn bytes(dir: &Path, file: &str) -> Vec<u8> {
+        std::fs::read(dir.join(file)).unwrap()
+    }
+
+    #[test]
+    fn a_sweep_runs_resumes_with_nothing_to_do_and_stops_when_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s, never) = (sweep(), AtomicBool::new(false));
+        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("a"), None)).unwrap().run(&never, &Silent);
+        let f = f.unwrap();
+        assert_eq!((f.ran, f.done, f.runs, f.interrupted), (6, 6, 6, false));
+        let again = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("a"), None)).unwrap();
+        assert_eq!(again.counts(), (6, 6, 0), "resumed: everything done");
+        assert_eq!(again.run(&never, &Silent).unwrap().ran, 0);
+        // Stopped before the first run: nothing runs, the tables of nothing are written.
+        let stop = AtomicBool::new(true);
+        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("b"), None)).unwrap().run(&stop, &Silent);
+        let f = f.unwrap();
+        assert_eq!((f.ran, f.done, f.interrupted), (0, 0, true));
+        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("b"), None)).unwrap().run(&never, &Silent);
+        assert_eq!(f.unwrap().ran, 6);
+        for file in ["runs.parquet", "summary.parquet", "runs.csv", "summary.csv"] {
+            assert_eq!(bytes(&tmp.path().join("a"), file), bytes(&tmp.path().join("b"), file), "{file}");
+        }
+    }
+
+    #[test]
+    fn shards_merge_into_the_whole_byte_for_byte() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s, never) = (sweep(), AtomicBool::new(false));
+        prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("whole"), None))
+            .unwrap()
+            .run(&never, &Silent)
+            .unwrap();
+        let mut shards = Vec::new();
+        for index in 1..=2 {
+            let dir = tmp.path().join(format!("shard-{index}"));
+            let shard = Some(Shard { index, count: 2 });
+            let f = prepare(&s, Path::new("t.toml"), &options(&dir, shard)).unwrap().run(&never, &Silent).unwrap();
+            assert_eq!(f.done, 3);
+            shards.push(dir);
+        }
+        let merged = merge(&shards, Some(&tmp.path().join("merged")), false, shard_checker()).unwrap();
+        assert!(merged.complete());
+        for file in ["runs.parquet", "summary.parquet", "runs.csv", "summary.csv"] {
+            assert_eq!(bytes(&tmp.path().join("whole"), file), bytes(&tmp.path().join("merged"), file), "{file}");
+        }
+        let e = merge(&[], Some(&tmp.path().join("none")), false, shard_checker()).unwrap_err();
+        assert!(e.to_string().contains("no shard directory given"), "{e}");
+        let e = merge(&shards[..1], Some(&tmp.path().join("merged")), false, shard_checker()).unwrap_err();
+        assert!(e.to_string().contains("already holds results"), "{e}");
+    }
+}
