@@ -102,7 +102,7 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> P
     let source = Source::from_py(experiment)?;
     let (sweep, file) = source.sweep(yes, seed)?;
     let mut shown = Shown::new(progress);
-    for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
+    for w in sweep.warnings() {
         shown.note(&format!("warning: {w}"))?;
     }
     let options = Options { out, threads, shard, policy };
@@ -110,17 +110,7 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> P
     for n in &prepared.notes {
         shown.note(&format!("note: {}", n.describe()))?;
     }
-    let (here, done, pending) = prepared.counts();
-    let shard_note = shard.map(|s| format!(" (shard {}: {here} runs)", s.label())).unwrap_or_default();
-    shown.say(&format!(
-        "sweep {}: {} configurations x {} replicates = {} runs{shard_note}; {done} already done, {pending} to run \
-         on {threads} thread(s) -> {}",
-        sweep.name,
-        sweep.configs.len(),
-        sweep.replicates,
-        sweep.configs.len() * sweep.replicates as usize,
-        prepared.out().display()
-    ))?;
+    shown.say(&prepared.describe())?;
     let (result, interrupt) = drive(py, &mut shown, |stop, progress| prepared.run(stop, progress));
     let f = result?.map_err(results_error)?;
     if f.ran > 0 {

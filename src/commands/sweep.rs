@@ -20,24 +20,14 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;
     let shard = Shard::from_arg(args.shard.as_deref(), |k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
     let sweep = sweep::load_with_seed(&args.experiment, args.yes, args.seed)?;
-    for w in sweep.configs.first().map(|c| c.exp.warnings.clone()).unwrap_or_default() {
+    for w in sweep.warnings() {
         eprintln!("warning: {w}");
     }
     let policy = Policy { force: args.force, allow_other_build: args.allow_other_build };
     let options = Options { out: args.out.clone(), threads, shard, policy };
     let prepared = runner::prepare(&sweep, &args.experiment, &options)?;
     say_notes(&prepared.notes);
-    let (here, done, pending) = prepared.counts();
-    let total = sweep.configs.len() * sweep.replicates as usize;
-    let shard_note = shard.map(|s| format!(" (shard {}: {here} runs)", s.label())).unwrap_or_default();
-    eprintln!(
-        "sweep {}: {} configurations x {} replicates = {total} runs{shard_note}; {done} already done, {pending} to run \
-         on {threads} thread(s) -> {}",
-        sweep.name,
-        sweep.configs.len(),
-        sweep.replicates,
-        prepared.out().display()
-    );
+    eprintln!("{}", prepared.describe());
     if sweep.duplicates > 0 {
         eprintln!("note: {} configurations repeated an earlier one's parameters and were merged", sweep.duplicates);
     }

@@ -76,6 +76,12 @@ impl Shard {
 }
 
 impl Sweep {
+    /// What is worth saying about the experiment that does not stop it (e.g. replayed spikes after
+    /// the end of a run), as [`crate::race::Plan`]'s `warnings`.
+    pub fn warnings(&self) -> &[String] {
+        self.configs.first().map_or(&[], |c| &c.exp.warnings)
+    }
+
     /// Every run, configuration-major, replicates in order.
     pub fn runs(&self) -> Vec<RunSpec> {
         let mut runs = Vec::with_capacity(self.configs.len().saturating_mul(self.replicates as usize));

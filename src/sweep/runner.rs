@@ -46,6 +46,7 @@ pub struct Prepared<'a> {
     runs: usize,
     pending: Vec<RunSpec>,
     threads: usize,
+    shard: Option<Shard>,
     pub notes: Vec<Note>,
 }
 
@@ -119,12 +120,30 @@ pub fn prepare<'a>(sweep: &'a Sweep, experiment_file: &Path, options: &Options) 
     let (dir, notes) =
         ResultsDir::open(&out, &work, options.policy, |journalled| check_journal(&runs, sweep, journalled))?;
     let pending: Vec<RunSpec> = runs.iter().filter(|r| dir.get(r.index).is_none()).cloned().collect();
-    Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, dir, notes })
+    Ok(Prepared { sweep, runs: runs.len(), pending, threads: options.threads, shard: options.shard, dir, notes })
 }
 
 impl Prepared<'_> {
     pub fn out(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The sweep in a line, as the command and the Python binding announce it (as
+    /// [`crate::race::Plan::describe`] does a race).
+    pub fn describe(&self) -> String {
+        let s = self.sweep;
+        let (here, done, pending) = self.counts();
+        let shard = self.shard.map(|sh| format!(" (shard {}: {here} runs)", sh.label())).unwrap_or_default();
+        format!(
+            "sweep {}: {} configurations x {} replicates = {} runs{shard}; {done} already done, {pending} to run on {} \
+             thread(s) -> {}",
+            s.name,
+            s.configs.len(),
+            s.replicates,
+            s.configs.len() * s.replicates as usize,
+            self.threads,
+            self.out().display()
+        )
     }
 
     /// Runs of this directory, done already, and pending.
