@@ -28,6 +28,7 @@ pub mod results;
 pub mod rng;
 pub mod run;
 pub mod stats;
+pub mod study;
 pub mod sweep;
 pub mod text;
 pub mod trace;

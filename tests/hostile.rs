@@ -111,6 +111,9 @@ mod p1_race_journal {
         lines[0]["seed"] = (lines[0]["seed"].as_u64().unwrap() ^ 1).into();
         write_journal(&dir.join("s"), &lines);
         harness_refused(dir, &["sweep", "grid.toml", "--out", "s"], &["its seed is", "use another --out"]);
+        // verify names it whether or not its sample re-runs that run.
+        let id = lines[0]["run_id"].as_str().unwrap().to_string();
+        harness_refused(dir, &["verify", "s", "--sample", "1"], &[&format!("journal: run {id}"), "its seed is"]);
     }
 
     #[test]

@@ -174,20 +174,9 @@ pub(crate) fn py_load<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 1]) -> Py
     let dir: PathBuf = arg(&args[0], "dir")?;
     let (manifest, tables) = py
         .detach(|| -> Result<_, LibResultsError> {
-            let _reading = DirLock::shared(&dir)?;
-            let manifest = Manifest::read(&dir)?;
-            let mut tables = Vec::new();
-            let entries = std::fs::read_dir(&dir).map_err(harness::fsio::at("listing", &dir))?;
-            for entry in entries {
-                let path = entry.map_err(harness::fsio::at("listing", &dir))?.path();
-                if path.extension().is_some_and(|e| e == "parquet")
-                    && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-                {
-                    tables.push((stem.to_string(), harness::fsio::read_own(&path, harness::fsio::Limit::LARGE)?));
-                }
-            }
-            tables.sort();
-            Ok((manifest, tables))
+            let reader = Reader::open(&dir)?;
+            let tables = reader.table_bytes()?;
+            Ok((reader.manifest.clone(), tables))
         })
         .map_err(results_error)?;
     Ok(directory_dict(py, &dir, &tables, &manifest)?.into_any())

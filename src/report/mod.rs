@@ -24,12 +24,15 @@ use polars::prelude::*;
 
 use crate::fsio::{self, PathError};
 use crate::plot::sweep::SweepPlotError;
+use crate::results::ResultsError;
 use crate::results::cells::{Cell, cells};
-use crate::results::lock::{DirLock, LockError};
-use crate::results::manifest::{self, Kind, Manifest, ManifestError};
-use crate::results::schema::{self, CONFIG_ID, REPLICATE, SEED, TEST_ACCURACY};
+use crate::results::lock::LockError;
+use crate::results::manifest::{self, Manifest, ManifestError};
+use crate::results::reader::Reader;
+use crate::results::schema::{self, CONFIG_ID, REPLICATE, SEED, TEST_ACCURACY, table};
 use crate::results::summary::{self, SummaryRow};
-use crate::results::tables::{TableError, read_parquet};
+use crate::results::tables::TableError;
+use crate::study::{RaceStudy, Study, StudyError};
 use crate::work::axes;
 use html::escape;
 
@@ -44,6 +47,8 @@ pub const BEST_RUN_DIR: &str = "report-best-run";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    #[error(transparent)]
+    Results(#[from] ResultsError),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error(transparent)]
@@ -129,42 +134,38 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
 }
 
 impl Source {
-    /// Read what the report shows from `dir`.
-    pub fn read(dir: &Path) -> Result<Source, ReportError> {
-        let manifest = Manifest::read(dir)?;
-        let manifest_text = manifest::read_text(dir)?;
-        let base = Path::new(&manifest.base_dir);
-        let problems = |ps: Vec<crate::config::Problem>| {
-            ReportError::BestRun(ps.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))
-        };
-        let (axes, grid_axes, configs, race) = match manifest.kind {
-            Kind::Sweep => {
-                let sweep = crate::sweep::expand(&manifest.experiment, "report", base, true).map_err(problems)?;
+    /// Read what the report shows from the directory `reader` reads: the study in it (a race
+    /// replayed from its journal), its summary and runs.
+    pub fn read(reader: &Reader) -> Result<Source, ReportError> {
+        let manifest = reader.manifest.clone();
+        let manifest_text = manifest::read_text(reader.dir())?;
+        let journal = reader.journal()?;
+        let study = Study::of(reader, &journal).map_err(|e| match e {
+            StudyError::Experiment(e) => ReportError::BestRun(e),
+            StudyError::Identity(e) | StudyError::Replay(e) => ReportError::Data(e),
+        })?;
+        let (axes, grid_axes, configs, race) = match study {
+            Study::Sweep(sweep) => {
                 let grid: Vec<String> = manifest.experiment.grid.iter().flatten().map(|(k, _)| k.clone()).collect();
                 (axes::names(&manifest.experiment), grid, sweep.configs, None)
             }
-            Kind::Race => {
-                let plan = crate::race::plan(&manifest.experiment, "report", base, true).map_err(problems)?;
-                let journal = crate::results::journal::read(&dir.join(crate::results::journal::FILE))
-                    .map_err(|e| ReportError::Data(e.to_string()))?;
-                let by_index = journal.results.into_iter().map(|r| (r.index, r)).collect();
-                let raced =
-                    crate::race::runner::replay(&plan, &by_index).map_err(|e| ReportError::Data(e.to_string()))?.0;
-                let configs = raced.configs.clone();
-                (plan.space.names(), Vec::new(), configs, Some((plan, raced)))
+            Study::Race(r) => {
+                let RaceStudy { plan, raced, .. } = *r;
+                (plan.space.names(), Vec::new(), raced.configs.clone(), Some((plan, raced)))
             }
         };
-        let summary = read_parquet(&dir.join("summary.parquet"))?;
+        let summary = reader.table(table::SUMMARY)?;
         let ranked = summary::ranked(summary::rows(&summary, &axes));
-        let runs = runs(&read_parquet(&dir.join("runs.parquet"))?, &axes)?;
-        Ok(Source { dir: dir.to_path_buf(), manifest, manifest_text, grid_axes, axes, ranked, runs, configs, race })
+        let runs = runs(&reader.table(table::RUNS)?, &axes)?;
+        let dir = reader.dir().to_path_buf();
+        Ok(Source { dir, manifest, manifest_text, grid_axes, axes, ranked, runs, configs, race })
     }
 }
 
 /// Write `dir/report.html` (and the best run's figures into `dir/report-best-run/`).
 pub fn write(dir: &Path) -> Result<Written, ReportError> {
-    let _reading = DirLock::shared(dir)?;
-    let src = Source::read(dir)?;
+    let reader = Reader::open(dir)?;
+    let src = Source::read(&reader)?;
     let mut figures = Vec::new();
     let mut notes = Vec::new();
     let mut body = String::new();

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use super::journal::{self, Journal, RunResult};
 use super::lock::DirLock;
 use super::manifest::{self, Kind, Manifest};
+use super::reader::Reader;
 use super::{ResultsError, Tables};
 use crate::fsio;
 
@@ -73,7 +74,7 @@ struct Shards {
     first: Manifest,
     by_index: BTreeMap<usize, RunResult>,
     builds: Vec<String>,
-    _readers: Vec<DirLock>,
+    _readers: Vec<Reader>,
 }
 
 /// Read the shard directories `dirs` (see [`merge`] for what is checked).
@@ -86,8 +87,8 @@ fn read_shards(
     let mut builds: Vec<String> = vec![manifest::this_build()];
     let mut readers = Vec::new();
     for dir in dirs {
-        readers.push(DirLock::shared(dir).map_err(ResultsError::from)?);
-        let m = Manifest::read(dir).map_err(ResultsError::from)?;
+        let reader = Reader::open(dir)?;
+        let m = reader.manifest.clone();
         if m.kind == Kind::Race {
             return Err(MergeError::Race { dir: dir.clone() });
         }
@@ -112,7 +113,8 @@ fn read_shards(
                 builds.push(b);
             }
         }
-        let runs = journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results;
+        let runs = reader.journal()?;
+        readers.push(reader);
         check(&m, &runs).map_err(|message| MergeError::Journal { dir: dir.clone(), message })?;
         for r in runs {
             match by_index.get(&r.index) {

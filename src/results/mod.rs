@@ -19,6 +19,7 @@ pub mod journal;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
+pub mod reader;
 pub mod schema;
 pub mod status;
 pub mod summary;

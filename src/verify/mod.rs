@@ -25,10 +25,10 @@ use crate::fsio;
 use crate::results::ResultsError;
 use crate::results::cells::cells;
 use crate::results::journal::RunResult;
-use crate::results::lock::DirLock;
-use crate::results::manifest::{Kind, Manifest};
+use crate::results::reader::Reader;
 use crate::results::schema::{self, RUN_ID, table};
-use crate::results::tables::{Format, encode, read_parquet};
+use crate::results::tables::{Format, encode};
+use crate::study::Study;
 use crate::work::{Config, RunSpec, driver};
 
 #[cfg(test)]
@@ -152,8 +152,8 @@ pub(crate) fn compare_csv(dir: &Path, name: &str, df: &DataFrame, report: &mut R
     }
 }
 
-pub(crate) fn read_table(dir: &Path, name: &str) -> Result<DataFrame, VerifyError> {
-    read_parquet(&dir.join(format!("{name}.parquet"))).map_err(|e| VerifyError::Results(e.into()))
+pub(crate) fn read_table(reader: &Reader, name: &str) -> Result<DataFrame, VerifyError> {
+    reader.table(name).map_err(|e| VerifyError::Results(e.into()))
 }
 
 /// Verify the results directory `dir`, re-running `sample` of its runs (all when `None`).
@@ -164,12 +164,13 @@ pub fn verify(dir: &Path, sample: Option<usize>, threads: usize) -> Result<Repor
             "--sample 0 re-runs nothing: give at least 1 (or leave it out to re-run every run)".into(),
         ));
     }
-    let _reading = DirLock::shared(dir).map_err(ResultsError::from)?;
-    let m = Manifest::read(dir).map_err(ResultsError::from)?;
+    let reader = Reader::open(dir)?;
+    let m = &reader.manifest;
     let mut report = Report { other_build: (!m.written_by_this_build()).then(|| m.build()), ..Default::default() };
-    match m.kind {
-        Kind::Sweep => sweep::verify(dir, &m, sample, threads, &mut report)?,
-        Kind::Race => race::verify(dir, &m, sample, threads, &mut report)?,
+    let journal = reader.journal()?;
+    match Study::of(&reader, &journal).map_err(|e| refused(dir, e.to_string()))? {
+        Study::Sweep(s) => sweep::verify(&reader, &s, &journal, sample, threads, &mut report)?,
+        Study::Race(r) => race::verify(&reader, &r, &journal, sample, threads, &mut report)?,
     }
     Ok(report)
 }
@@ -178,27 +179,15 @@ pub(crate) fn refused(dir: &Path, message: String) -> VerifyError {
     VerifyError::Refused { dir: dir.display().to_string(), message }
 }
 
-/// Why a recomputed identity does not match the manifest's: a changed data file, or an edit.
-pub(crate) fn identity_problem(recorded: &str, now: &str) -> String {
-    let changed: Vec<&str> = now.lines().filter(|l| !recorded.lines().any(|r| r == *l)).collect();
-    if changed.iter().any(|l| l.contains(".contents=")) {
-        format!(
-            "a file the results depend on has changed since they were written ({}): verify with the data they were \
-             written from",
-            changed.join(", ")
-        )
-    } else {
-        format!(
-            "the manifest's experiment does not match its recorded identity: the manifest was edited ({})",
-            changed.join(", ")
-        )
-    }
-}
-
 /// The runs table's checks shared by every kind: `timings` holds the same runs, and every table's
 /// CSV is its Parquet twin.
-pub(crate) fn check_files(dir: &Path, tables: &[(&str, &DataFrame)], report: &mut Report) -> Result<(), VerifyError> {
-    let timings = read_table(dir, table::TIMINGS)?;
+pub(crate) fn check_files(
+    reader: &Reader,
+    tables: &[(&str, &DataFrame)],
+    report: &mut Report,
+) -> Result<(), VerifyError> {
+    let dir = reader.dir();
+    let timings = read_table(reader, table::TIMINGS)?;
     let runs = tables.iter().find(|(n, _)| *n == table::RUNS).map(|(_, d)| *d);
     if runs.is_some_and(|r| cells(&timings, RUN_ID) != cells(r, RUN_ID)) {
         report.problems.push("timings: its run_id column is not that of runs".into());

@@ -1,45 +1,52 @@
 //! Verifying a sweep's directory (see the module doc of [`super`]).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{Report, VerifyError, check_files, compare_frames, identity_problem, read_table, refused, rerun};
-use crate::config::locate_all;
-use crate::results::journal;
-use crate::results::manifest::Manifest;
+use super::{Report, VerifyError, check_files, compare_frames, read_table, refused, rerun};
+use crate::results::journal::RunResult;
+use crate::results::reader::Reader;
 use crate::results::schema::{self, RUN_ID, table};
-use crate::results::{ResultsError, summary};
-use crate::sweep::{Shard, expand};
-use crate::work::RunSpec;
+use crate::results::summary;
+use crate::sweep::{Shard, Sweep};
+use crate::work::{RunSpec, driver};
 
 pub(super) fn verify(
-    dir: &Path,
-    m: &Manifest,
+    reader: &Reader,
+    sweep: &Sweep,
+    journalled: &[RunResult],
     sample: Option<usize>,
     threads: usize,
     report: &mut Report,
 ) -> Result<(), VerifyError> {
-    let sweep = sweep_of(dir, m).map_err(|e| refused(dir, e))?;
+    let (dir, m) = (reader.dir(), &reader.manifest);
     let shard = m.shard.as_deref().map(Shard::parse).transpose().map_err(|e| refused(dir, e))?;
     let specs: Vec<RunSpec> = sweep.runs().into_iter().filter(|s| shard.is_none_or(|sh| sh.holds(s.index))).collect();
-    let journalled = journal::read(&dir.join(journal::FILE)).map_err(ResultsError::from)?.results;
-    let runs = read_table(dir, table::RUNS)?;
+    // Every journal line must be the run its position asks for, sampled for re-running or not.
+    let at: HashMap<usize, &RunSpec> = specs.iter().map(|s| (s.index, s)).collect();
+    for r in journalled {
+        if let Some(spec) = at.get(&r.index)
+            && let Err(why) = driver::answers(&sweep.configs[spec.config], spec, r)
+        {
+            report.problems.push(format!("journal: run {} (position {}): {why}", r.run_id, r.index));
+        }
+    }
+    let runs = read_table(reader, table::RUNS)?;
     report.rows = runs.height();
     check_row_set(&runs, &specs, m.finished.is_some(), report);
     let names: Vec<String> = journalled.iter().map(|r| r.run_id.clone()).collect();
-    let rebuilt = schema::runs(&journalled).map_err(|e| refused(dir, e.to_string()))?;
+    let rebuilt = schema::runs(journalled).map_err(|e| refused(dir, e.to_string()))?;
     compare_frames(table::RUNS, &runs, &rebuilt, &names, report);
-    let summary_now = summary::frame(&journalled).map_err(|e| refused(dir, e.to_string()))?;
-    let summary_file = read_table(dir, table::SUMMARY)?;
+    let summary_now = summary::frame(journalled).map_err(|e| refused(dir, e.to_string()))?;
+    let summary_file = read_table(reader, table::SUMMARY)?;
     compare_frames(table::SUMMARY, &summary_file, &summary_now, &config_names(&summary_now), report);
-    check_files(dir, &[(table::RUNS, &runs), (table::SUMMARY, &summary_file)], report)?;
+    check_files(reader, &[(table::RUNS, &runs), (table::SUMMARY, &summary_file)], report)?;
     let by_id: HashMap<&str, &RunSpec> = specs.iter().map(|s| (s.run_id.as_str(), s)).collect();
     let key = m.legacy_hash.as_deref().unwrap_or(&m.identity);
     rerun(
         &sweep.configs,
-        &journalled,
+        journalled,
         |r| by_id.get(r.run_id.as_str()).map(|s| (*s).clone()),
         sample,
         key,
@@ -56,22 +63,6 @@ pub(super) fn config_names(df: &DataFrame) -> Vec<String> {
         .into_iter()
         .map(|c| format!("config {}", c.text))
         .collect()
-}
-
-/// The sweep a manifest describes, checked against its recorded identity.
-fn sweep_of(dir: &Path, m: &Manifest) -> Result<crate::sweep::Sweep, String> {
-    let base = Path::new(&m.base_dir);
-    let toml_text = toml::to_string(&m.experiment).unwrap_or_default();
-    let manifest_file = dir.join(crate::results::manifest::FILE).display().to_string();
-    let sweep = expand(&m.experiment, "verify", base, true)
-        .map_err(|p| locate_all(&format!("{manifest_file} [experiment]"), &toml_text, p).to_string())?;
-    if let Some(why) = m.legacy_edited() {
-        return Err(format!("the manifest was edited ({why})"));
-    }
-    if m.legacy_hash.is_none() && m.identity != format!("{:016x}", sweep.identity.hash) {
-        return Err(identity_problem(&m.identity_text, &sweep.identity.text));
-    }
-    Ok(sweep)
 }
 
 /// The runs table must hold exactly the directory's runs, in order, each once (a prefix-free
