@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use harness::config::{self, DataCache, Experiment, Located, Problem, RawExperiment};
 use harness::progress::Progress;
 use harness::protocol::PhaseOutcome;
-use harness::race::runner::{self as race_runner, Options as RaceOptions, RaceError};
+use harness::race::runner::{self as race_runner, Options as RaceOptions};
 use harness::race::{self, Plan};
 use harness::results::manifest::Manifest;
 use harness::results::reader::Reader;
@@ -39,7 +39,7 @@ use harness::run::{PhaseWeights, RunOutcome, run_with_weights, schedule};
 use harness::sweep::runner::{self, Options};
 use harness::sweep::{self, Sweep};
 use harness::trace::{self, Snapshot, Trace};
-use harness::work::driver;
+use harness::work::{Ended, driver};
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};

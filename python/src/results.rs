@@ -93,6 +93,24 @@ impl WorkOptions {
     }
 }
 
+/// What a sweep or race that ended gives its caller, the same for both: the finished work; or,
+/// when it stopped on the interrupt `interrupt` (a KeyboardInterrupt), that, after saying where it
+/// stands; a `ResultsError` when it stopped without one.
+fn finished<F>(shown: &mut Shown, ended: Ended<F>, interrupt: Option<PyErr>, what: &str) -> PyResult<F> {
+    match (ended, interrupt) {
+        (Ended::Finished(_), Some(e)) => Err(e),
+        (Ended::Finished(f), None) => Ok(f),
+        (Ended::Stopped(s), Some(e)) => {
+            let _ = shown.note(&format!(
+                "interrupted: {}; call harness.{what} again with the same arguments to resume",
+                s.describe()
+            ));
+            Err(e)
+        }
+        (Ended::Stopped(s), None) => Err(ResultsError::new_err(format!("{}: the {what} stopped early", s.describe()))),
+    }
+}
+
 /// `harness sweep`, for `harness.sweep(experiment, progress, options)`: the same results directory, journal, resume and tables. Returns the
 /// directory, its tables as Parquet bytes and its manifest; raises KeyboardInterrupt after writing
 /// the tables when interrupted.
@@ -112,21 +130,9 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> P
     }
     shown.say(&prepared.describe())?;
     let (result, interrupt) = drive(py, &mut shown, |stop, progress| prepared.run(stop, progress));
-    let f = result?.map_err(results_error)?;
+    let f = finished(&mut shown, result?.map_err(results_error)?, interrupt, "sweep")?;
     if f.ran > 0 {
         shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
-    }
-    if let Some(e) = interrupt {
-        if f.interrupted {
-            let _ = shown.note(&format!(
-                "interrupted: {} of {} runs done; call harness.sweep again with the same arguments to resume",
-                f.done, f.runs
-            ));
-        }
-        return Err(e);
-    }
-    if f.interrupted {
-        return Err(ResultsError::new_err(format!("{} of {} runs done: the sweep stopped early", f.done, f.runs)));
     }
     // Encoded without the GIL, by the encoder that writes results directories.
     let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
@@ -148,18 +154,7 @@ pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> Py
     let options = RaceOptions { out, threads, policy };
     let (result, interrupt) =
         drive(py, &mut shown, |stop, progress| race_runner::run(&plan, &file, &options, stop, progress));
-    let f = match (result?, interrupt) {
-        (Err(RaceError::Interrupted { done }), Some(e)) => {
-            let _ = shown.note(&format!(
-                "interrupted: {done} runs are in the journal; call harness.race again with the same arguments to \
-                 resume"
-            ));
-            return Err(e);
-        }
-        (Err(e), _) => return Err(results_error(e)),
-        (Ok(_), Some(e)) => return Err(e),
-        (Ok(f), None) => f,
-    };
+    let f = finished(&mut shown, result?.map_err(results_error)?, interrupt, "race")?;
     if f.ran > 0 {
         shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
     }

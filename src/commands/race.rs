@@ -9,11 +9,11 @@ use anyhow::Result;
 use super::interrupt_flag;
 use crate::cli::RaceArgs;
 use crate::progress::Terminal;
-use crate::race::runner::{self, Options, RaceError};
+use crate::race::runner::{self, Options};
 use crate::results::Policy;
 use crate::results::schema::{RACE_MEAN, SEEDS};
 use crate::results::summary::{ranked, rows};
-use crate::work::driver;
+use crate::work::{Ended, driver};
 
 pub fn main(args: &RaceArgs) -> Result<ExitCode> {
     let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;
@@ -29,13 +29,13 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         policy: Policy { force: args.force, allow_other_build: args.allow_other_build },
     };
     let stop = interrupt_flag("finishing the runs in flight, then writing the tables of what finished");
-    let f = match runner::run(&plan, &args.experiment, &options, &stop, &Terminal::default()) {
-        Err(RaceError::Interrupted { done }) if stop.load(Ordering::SeqCst) => {
-            eprintln!("interrupted: {done} runs are in the journal; run the same command again to resume");
+    let f = match runner::run(&plan, &args.experiment, &options, &stop, &Terminal::default())? {
+        Ended::Finished(f) => f,
+        Ended::Stopped(s) if stop.load(Ordering::SeqCst) => {
+            eprintln!("interrupted: {}; run the same command again to resume", s.describe());
             return Ok(ExitCode::from(130));
         }
-        Err(e) => return Err(e.into()),
-        Ok(f) => f,
+        Ended::Stopped(s) => return Err(anyhow::anyhow!("{}: the race stopped early", s.describe())),
     };
     let h = &f.history;
     let mut table =

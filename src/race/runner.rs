@@ -22,7 +22,7 @@ use crate::results::schema::table;
 use crate::results::{Foreign, Policy, ResultsDir, ResultsError, Work, schema};
 use crate::work::identity::{config_id, race_seed, validation_seed};
 use crate::work::journal::Journalling;
-use crate::work::{Config, RunSpec, driver};
+use crate::work::{Config, Ended, RunSpec, Stopped, driver};
 
 /// How to run a race.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +37,7 @@ pub struct Options {
 pub enum RaceError {
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// The stop flag was set (only inside the race: [`run`] turns it into [`Ended::Stopped`]).
     #[error("stopped: {done} runs are in the journal; run the same command again to resume")]
     Interrupted { done: usize },
     #[error(
@@ -394,7 +395,7 @@ pub fn run(
     options: &Options,
     stop: &AtomicBool,
     progress: &dyn Progress,
-) -> Result<Finished, RaceError> {
+) -> Result<Ended<Finished>, RaceError> {
     let start = Instant::now();
     let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
     let (mut dir, notes) =
@@ -404,16 +405,18 @@ pub fn run(
     for n in &notes {
         progress.say(&format!("note: {}", n.describe()));
     }
-    let live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0, asked: 0 };
-    let raced = race_with(plan, live, progress);
-    let raced = raced.and_then(|(r, live)| {
-        beyond(&dir, live.asked)?;
-        Ok((r, live.ran))
-    });
-    let (raced, ran) = match raced {
-        Ok(done) => done,
+    let mut live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0, asked: 0 };
+    let raced = race_with(plan, &mut live, progress).map(|(r, _)| r);
+    let (ran, asked) = (live.ran, live.asked);
+    let raced = match raced.and_then(|r| beyond(&dir, asked).map(|()| r)) {
+        Ok(raced) => raced,
         // A journal that changed under the race (checked at opening) is left as it is.
         Err(e @ RaceError::ForeignRun { .. }) => return Err(e),
+        Err(RaceError::Interrupted { done }) => {
+            write_partial(&mut dir)?;
+            let elapsed_s = start.elapsed().as_secs_f64();
+            return Ok(Ended::Stopped(Stopped { out, done, of: None, ran, elapsed_s }));
+        }
         Err(e) => {
             write_partial(&mut dir)?;
             return Err(e);
@@ -429,7 +432,7 @@ pub fn run(
         let why = failures.first().map_or_else(|| "no run succeeded".into(), |(m, n)| format!("{n} x {m}"));
         return Err(RaceError::NoElite { dir: out, runs: results.len(), why });
     }
-    Ok(Finished {
+    Ok(Ended::Finished(Finished {
         out,
         history: raced.history,
         configs: raced.configs,
@@ -438,7 +441,7 @@ pub fn run(
         ran,
         elapsed_s: start.elapsed().as_secs_f64(),
         failures,
-    })
+    }))
 }
 
 /// After an interruption: the runs and timings of what finished (the race and summary tables need
@@ -476,7 +479,10 @@ mod tests {
     fn a_race_runs_replays_from_its_journal_and_resumes_after_a_stop() {
         let tmp = tempfile::tempdir().unwrap();
         let (p, never) = (plan(), AtomicBool::new(false));
-        let whole = run(&p, Path::new("r.toml"), &options(&tmp.path().join("a")), &never, &Silent).unwrap();
+        let Ok(Ended::Finished(whole)) = run(&p, Path::new("r.toml"), &options(&tmp.path().join("a")), &never, &Silent)
+        else {
+            panic!("not finished")
+        };
         assert!(whole.ran > 0 && !whole.history.elites.is_empty());
         assert_eq!(whole.validation.len(), whole.history.elites.len());
         assert!(whole.validation.iter().all(|(_, rs)| rs.len() == 3));
@@ -489,9 +495,13 @@ mod tests {
         assert_eq!(asked.len(), journal.len());
         // Stopped before its first run: interrupted, then resumed to the same tables.
         let stop = AtomicBool::new(true);
-        let e = run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &stop, &Silent).unwrap_err();
-        assert!(matches!(e, RaceError::Interrupted { done: 0 }), "{e}");
-        let resumed = run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &never, &Silent).unwrap();
+        let stopped = run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &stop, &Silent).unwrap();
+        assert!(matches!(&stopped, Ended::Stopped(s) if s.done == 0 && s.of.is_none()), "{stopped:?}");
+        let Ok(Ended::Finished(resumed)) =
+            run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &never, &Silent)
+        else {
+            panic!("not finished")
+        };
         assert_eq!(resumed.history, whole.history);
         for file in ["runs.parquet", "race.parquet", "summary.parquet"] {
             let read = |d: &str| std::fs::read(tmp.path().join(d).join(file)).unwrap();

@@ -16,7 +16,7 @@ use crate::results::journal::RunResult;
 use crate::results::manifest::Manifest;
 use crate::results::{Foreign, Note, Policy, ResultsDir, ResultsError, Tables};
 use crate::work::journal::Journalling;
-use crate::work::{RunSpec, driver};
+use crate::work::{Ended, RunSpec, Stopped, driver};
 
 /// How to run a sweep.
 #[derive(Debug, Clone, Default)]
@@ -58,8 +58,6 @@ pub struct Finished {
     /// Runs run now, and how long they took.
     pub ran: usize,
     pub elapsed_s: f64,
-    /// Stopped before every run was done (`stop` was set).
-    pub interrupted: bool,
     /// Runs done in the directory, of `runs` that belong there.
     pub done: usize,
     pub runs: usize,
@@ -151,8 +149,9 @@ impl Prepared<'_> {
         (self.runs, self.runs - self.pending.len(), self.pending.len())
     }
 
-    /// Run what is pending (until `stop` is set), then write the tables and the manifest.
-    pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Finished, ResultsError> {
+    /// Run what is pending (until `stop` is set), then write the tables (of what finished) and the
+    /// manifest.
+    pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Ended<Finished>, ResultsError> {
         let start = Instant::now();
         progress.start(self.pending.len(), "runs");
         let sink = Journalling { dir: &self.dir, stop, progress };
@@ -164,20 +163,23 @@ impl Prepared<'_> {
         let tables = Tables::build(&results)?;
         self.dir.write_tables(&tables.named())?;
         let done = results.len();
-        let interrupted = done < self.runs;
+        let stopped = done < self.runs;
         let failed = results.iter().filter(|r| !r.ok()).count();
-        self.dir.update_manifest(!interrupted)?;
-        Ok(Finished {
-            out: self.dir.path().to_path_buf(),
+        self.dir.update_manifest(!stopped)?;
+        let out = self.dir.path().to_path_buf();
+        if stopped {
+            return Ok(Ended::Stopped(Stopped { out, done, of: Some(self.runs), ran: ran.len(), elapsed_s }));
+        }
+        Ok(Ended::Finished(Finished {
+            out,
             tables,
             ran: ran.len(),
             elapsed_s,
-            interrupted,
             done,
             runs: self.runs,
             failed,
             failures: failures(&results),
-        })
+        }))
     }
 }
 
@@ -209,19 +211,19 @@ mod tests {
     fn a_sweep_runs_resumes_with_nothing_to_do_and_stops_when_asked() {
         let tmp = tempfile::tempdir().unwrap();
         let (s, never) = (sweep(), AtomicBool::new(false));
-        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("a"), None)).unwrap().run(&never, &Silent);
-        let f = f.unwrap();
-        assert_eq!((f.ran, f.done, f.runs, f.interrupted), (6, 6, 6, false));
+        let run = |out: &str, stop: &AtomicBool| {
+            prepare(&s, Path::new("t.toml"), &options(&tmp.path().join(out), None)).unwrap().run(stop, &Silent).unwrap()
+        };
+        let Ended::Finished(f) = run("a", &never) else { panic!("not finished") };
+        assert_eq!((f.ran, f.done, f.runs), (6, 6, 6));
         let again = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("a"), None)).unwrap();
         assert_eq!(again.counts(), (6, 6, 0), "resumed: everything done");
-        assert_eq!(again.run(&never, &Silent).unwrap().ran, 0);
+        assert!(matches!(again.run(&never, &Silent).unwrap(), Ended::Finished(f) if f.ran == 0));
         // Stopped before the first run: nothing runs, the tables of nothing are written.
-        let stop = AtomicBool::new(true);
-        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("b"), None)).unwrap().run(&stop, &Silent);
-        let f = f.unwrap();
-        assert_eq!((f.ran, f.done, f.interrupted), (0, 0, true));
-        let f = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("b"), None)).unwrap().run(&never, &Silent);
-        assert_eq!(f.unwrap().ran, 6);
+        let Ended::Stopped(stopped) = run("b", &AtomicBool::new(true)) else { panic!("not stopped") };
+        assert_eq!((stopped.ran, stopped.done, stopped.of), (0, 0, Some(6)));
+        assert_eq!(stopped.describe(), "0 of 6 runs done");
+        assert!(matches!(run("b", &never), Ended::Finished(f) if f.ran == 6));
         for file in ["runs.parquet", "summary.parquet", "runs.csv", "summary.csv"] {
             assert_eq!(bytes(&tmp.path().join("a"), file), bytes(&tmp.path().join("b"), file), "{file}");
         }
@@ -240,7 +242,7 @@ mod tests {
             let dir = tmp.path().join(format!("shard-{index}"));
             let shard = Some(Shard { index, count: 2 });
             let f = prepare(&s, Path::new("t.toml"), &options(&dir, shard)).unwrap().run(&never, &Silent).unwrap();
-            assert_eq!(f.done, 3);
+            assert!(matches!(f, Ended::Finished(f) if f.done == 3));
             shards.push(dir);
         }
         let merged = merge(&shards, Some(&tmp.path().join("merged")), false, shard_checker()).unwrap();

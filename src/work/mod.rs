@@ -20,7 +20,40 @@ pub mod driver;
 pub mod identity;
 pub mod journal;
 
+use std::path::PathBuf;
+
 use crate::config::Experiment;
+
+/// How a sweep or a race ended, the one interrupt model of both: finished, or stopped (Ctrl-C,
+/// SIGTERM, a notebook's interrupt) with every finished run journalled and the tables of what
+/// finished written. Running the same work again resumes it.
+#[derive(Debug)]
+pub enum Ended<F> {
+    Finished(F),
+    Stopped(Stopped),
+}
+
+/// Where a stopped sweep or race stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stopped {
+    pub out: PathBuf,
+    /// Runs in the journal, and of how many (a sweep's are known ahead; a race asks as it goes).
+    pub done: usize,
+    pub of: Option<usize>,
+    /// Runs run now, and how long it took.
+    pub ran: usize,
+    pub elapsed_s: f64,
+}
+
+impl Stopped {
+    /// Where it stands, in words: "12 of 18 runs done", or "12 runs are in the journal".
+    pub fn describe(&self) -> String {
+        match self.of {
+            Some(of) => format!("{} of {of} runs done", self.done),
+            None => format!("{} runs are in the journal", self.done),
+        }
+    }
+}
 
 /// Work above this many runs needs `--yes`.
 pub const MAX_RUNS_WITHOUT_YES: u64 = 10_000;
