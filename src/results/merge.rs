@@ -10,12 +10,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::journal::{self, Journal, RunResult};
-use super::lock::DirLock;
+use super::journal::{self, RunResult};
 use super::manifest::{self, Kind, Manifest};
 use super::reader::Reader;
-use super::{ResultsError, Tables};
-use crate::fsio;
+use super::{Policy, ResultsDir, ResultsError, Tables, Work};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -148,36 +146,33 @@ pub fn merge(
     }
     let name = m.experiment.name.clone().unwrap_or_else(|| "merged".into());
     let out = out.map_or_else(|| PathBuf::from("results").join(&name), Path::to_path_buf);
-    fsio::create_dir_all(&out).map_err(ResultsError::from)?;
-    let mut lock = DirLock::exclusive(&out).map_err(ResultsError::from)?;
     if out.join(journal::FILE).exists() || out.join(manifest::FILE).exists() {
         return Err(MergeError::OutExists { out });
     }
-    lock.announce().map_err(ResultsError::from)?;
+    // Written as a sweep writes its directory: the lock, the journal, the tables, the manifest.
+    let work = Work {
+        kind: Kind::Sweep,
+        identity: u64::from_str_radix(&m.identity, 16).map_err(|_| MergeError::Journal {
+            dir: dirs[0].clone(),
+            message: format!("the manifest's identity {:?} is not 16 hex digits", m.identity),
+        })?,
+        identity_text: m.identity_text.clone(),
+        experiment_file: m.experiment_file.clone(),
+        base_dir: PathBuf::from(&m.base_dir),
+        experiment: m.experiment.clone(),
+        shard: None,
+        total_runs: m.sweep_runs,
+        runs: m.sweep_runs,
+        threads: m.threads,
+    };
+    let (mut dir, _) = ResultsDir::open(&out, &work, Policy::default(), |_| Ok(()))?;
     let results: Vec<RunResult> = by_index.into_values().collect();
-    let (mut j, _) = Journal::open(&out.join(journal::FILE)).map_err(ResultsError::from)?;
     for r in &results {
-        j.append(r).map_err(ResultsError::from)?;
+        dir.record(r).map_err(ResultsError::from)?;
     }
     let tables = Tables::build(&results).map_err(ResultsError::from)?;
-    for (name, df) in tables.named() {
-        super::tables::write(&out, name, df).map_err(ResultsError::from)?;
-    }
-    let complete = results.len() == m.sweep_runs;
-    let this = manifest::this_build();
-    let merged = Manifest {
-        format: manifest::FORMAT,
-        shard: None,
-        runs: m.sweep_runs,
-        runs_done: results.len(),
-        runs_failed: results.iter().filter(|r| !r.ok()).count(),
-        finished: complete.then(manifest::now_utc),
-        command_line: manifest::command_line(),
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit().to_string(),
-        other_builds: builds.into_iter().filter(|b| *b != this).collect(),
-        ..m
-    };
-    merged.write(&out).map_err(ResultsError::from)?;
+    dir.write_tables(&tables.named()).map_err(ResultsError::from)?;
+    dir.add_builds(builds);
+    let merged = dir.update_manifest(results.len() == m.sweep_runs).map_err(ResultsError::from)?.clone();
     Ok(Merged { out, manifest: merged, tables, done: results.len() })
 }

@@ -356,6 +356,17 @@ impl ResultsDir {
     }
 
     /// Bring the manifest's counts up to date; `complete` marks the work finished.
+    /// Record that `builds` (as `version commit`) wrote some of these results (a merge of shards
+    /// from several builds); this build is not listed.
+    pub fn add_builds(&mut self, builds: impl IntoIterator<Item = String>) {
+        let this = manifest::this_build();
+        for b in builds {
+            if b != this && !self.manifest.other_builds.contains(&b) {
+                self.manifest.other_builds.push(b);
+            }
+        }
+    }
+
     pub fn update_manifest(&mut self, complete: bool) -> Result<&Manifest, PathError> {
         let (done, failed) = {
             let inner = self.inner();
