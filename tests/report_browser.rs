@@ -18,21 +18,17 @@ use std::process::{Command, Output};
 
 use common::harness_ok;
 
-const SWEEP: &str = r#"
-name = "report-browser"
-seed = 11
-replicates = 3
-
-[protocol]
-classes = [0, 1]
-sampling = "holdout"
-train_presentations = 20
-test_presentations = 10
-
-[grid]
-c_inp = [0.1, 0.2]
-lr = [0.025, 0.05]
-"#;
+fn sweep() -> String {
+    common::sweep_file(
+        "report-browser",
+        11,
+        3,
+        20,
+        10,
+        "classes = [0, 1]\n",
+        "c_inp = [0.1, 0.2]\nlr = [0.025, 0.05]\n",
+    )
+}
 
 /// The ids the report must hold.
 fn expected_ids() -> Vec<String> {
@@ -95,7 +91,7 @@ fn url(path: &Path) -> String {
 fn report_opens_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(dir.join("sweep.toml"), SWEEP).unwrap();
+    std::fs::write(dir.join("sweep.toml"), sweep()).unwrap();
     harness_ok(dir, &["sweep", "sweep.toml", "--out", "results", "--threads", "2"]);
     let out = harness_ok(dir, &["report", "results"]);
     assert!(out.stdout.contains("report.html"));

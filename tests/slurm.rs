@@ -6,6 +6,8 @@
 //! cannot be installed. What SLURM did is logged to `<target>/tmp/slurm-test.log`, which `.ci/run`
 //! prints.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -84,18 +86,9 @@ fn wait_for(log: &mut Log, conf: &Path, cwd: &Path, jobs: &[String], limit: Dura
     }
 }
 
-const SWEEP: &str = r#"
-name = "slurmtest"
-seed = 11
-replicates = 6
-[protocol]
-sampling = "holdout"
-train_presentations = 60
-test_presentations = 30
-[grid]
-lr = [0.03, 0.05, 0.08]
-c_neg = [1.0, 2.0]
-"#;
+fn sweep() -> String {
+    common::sweep_file("slurmtest", 11, 6, 60, 30, "", "lr = [0.03, 0.05, 0.08]\nc_neg = [1.0, 2.0]\n")
+}
 
 fn bytes(p: PathBuf) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -119,7 +112,7 @@ fn sweep_as_a_slurm_job_array_merges_to_the_single_machine_tables() {
 
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    std::fs::write(w.join("sweep.toml"), SWEEP).unwrap();
+    std::fs::write(w.join("sweep.toml"), sweep()).unwrap();
     let harness = env!("CARGO_BIN_EXE_harness");
     let reference = run(&mut log, &conf, w, harness, &["sweep", "sweep.toml", "--out", "whole", "--threads", "1"]);
     assert!(reference.status.success());
@@ -162,7 +155,7 @@ fn sweep_as_a_slurm_job_array_merges_to_the_single_machine_tables() {
     let w2 = w.join("second");
     std::fs::create_dir(&w2).unwrap();
     // Long enough shards (240 runs, ~3 s each) that a task is certainly cancelled mid-way.
-    let long = SWEEP.replace("replicates = 6", "replicates = 120").replace("= 60", "= 200").replace("= 30", "= 100");
+    let long = sweep().replace("replicates = 6", "replicates = 120").replace("= 60", "= 200").replace("= 30", "= 100");
     std::fs::write(w2.join("sweep.toml"), long).unwrap();
     let reference = run(&mut log, &conf, &w2, harness, &["sweep", "sweep.toml", "--out", "whole", "--threads", "2"]);
     assert!(reference.status.success());

@@ -9,39 +9,19 @@ use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{DETERMINISTIC, assert_same_tables, bytes, harness_ok, interrupt, journal_ids, spawn};
+use common::{DETERMINISTIC, assert_same_tables, bytes, harness_ok, interrupt, journal_ids, spawn, sweep_file};
 
 /// 5 x 4 = 20 configurations x 15 replicates = 300 runs of 60 + 30 presentations: about 1.2 s on
 /// 2 threads (~4 ms a run), long enough for kills at 80-350 ms to land mid-sweep.
-const LONG: &str = r#"name = "resume"
-seed = 11
-replicates = 15
-
-[protocol]
-sampling = "holdout"
-train_presentations = 60
-test_presentations = 30
-
-[grid]
-c_inp = [0.1, 0.2, 0.3, 0.4, 0.5]
-lr = [0.025, 0.05, 0.1, 0.2]
-"#;
+fn long() -> String {
+    sweep_file("resume", 11, 15, 60, 30, "", "c_inp = [0.1, 0.2, 0.3, 0.4, 0.5]\nlr = [0.025, 0.05, 0.1, 0.2]\n")
+}
 const LONG_RUNS: usize = 300;
 
 /// 6 configurations x 3 replicates = 18 short runs.
-const SHORT: &str = r#"name = "short"
-seed = 3
-replicates = 3
-
-[protocol]
-sampling = "holdout"
-train_presentations = 20
-test_presentations = 10
-
-[grid]
-c_inp = [0.1, 0.2, 0.4]
-lr = [0.05, 0.1]
-"#;
+fn short() -> String {
+    sweep_file("short", 3, 3, 20, 10, "", "c_inp = [0.1, 0.2, 0.4]\nlr = [0.05, 0.1]\n")
+}
 const SHORT_RUNS: usize = 18;
 
 /// Run to the end; return stderr.
@@ -57,7 +37,7 @@ fn csv_rows(path: &Path) -> usize {
 fn killed_sweeps_resume_to_identical_tables() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(dir.join("long.toml"), LONG).unwrap();
+    std::fs::write(dir.join("long.toml"), long()).unwrap();
     let args = |out: &'static str| ["sweep", "long.toml", "--threads", "2", "--out", out];
 
     let start = Instant::now();
@@ -119,7 +99,7 @@ fn killed_sweeps_resume_to_identical_tables() {
 fn torn_journal_line_is_redone() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(dir.join("short.toml"), SHORT).unwrap();
+    std::fs::write(dir.join("short.toml"), short()).unwrap();
     let args = ["sweep", "short.toml", "--threads", "2", "--out", "out"];
     run_ok(dir, &args);
     let out = dir.join("out");

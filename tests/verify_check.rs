@@ -9,21 +9,13 @@ use harness::results::manifest::Manifest;
 use harness::results::tables::{Format, encode, read_parquet};
 use polars::prelude::*;
 
-const SMALL: &str = r#"
-name = "small"
-seed = 3
-replicates = 3
-[protocol]
-sampling = "holdout"
-train_presentations = 20
-test_presentations = 10
-[grid]
-lr = [0.03, 0.05]
-"#;
+fn small() -> String {
+    sweep_file("small", 3, 3, 20, 10, "", "lr = [0.03, 0.05]\n")
+}
 
 fn small_sweep() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "small.toml", SMALL);
+    write(dir.path(), "small.toml", &small());
     harness_ok(dir.path(), &["sweep", "small.toml", "--out", "res"]);
     let res = dir.path().join("res");
     (dir, res)
@@ -190,7 +182,7 @@ fn unchanged_code_reproduces_the_baseline_exactly() {
 #[test]
 fn check_without_a_baseline_says_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "small.toml", SMALL);
+    write(dir.path(), "small.toml", &small());
     harness_refused(dir.path(), &["check", "small.toml", "--baseline", "none.csv"], &["none.csv", "--update-baseline"]);
     harness_ok(dir.path(), &["check", "small.toml", "--baseline", "b/base.csv", "--update-baseline"]);
     let o = harness_ok(dir.path(), &["check", "small.toml", "--baseline", "b/base.csv"]);

@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 
 use super::settings::TestKind;
+use crate::stats::describe;
 use crate::stats::friedman::{conover_vs, friedman};
 use crate::stats::paired::{holm, paired_t, pseudo_median, wilcoxon};
 
@@ -155,8 +156,13 @@ fn blocks(costs: &HashMap<(usize, u32), f64>, instances: &[u32], rows: usize, wh
 fn ranks(test: TestKind, b: &[Vec<f64>], k: usize) -> Vec<f64> {
     match test {
         TestKind::Friedman => friedman(b).rank_sums,
-        TestKind::THolm => (0..k).map(|j| b.iter().map(|r| r[j]).sum::<f64>() / b.len() as f64).collect(),
+        TestKind::THolm => (0..k).map(|j| column_mean(b, j)).collect(),
     }
+}
+
+/// The mean of column `j` of blocks `b` ([`describe`]: the one statistic of a sample's mean).
+fn column_mean(b: &[Vec<f64>], j: usize) -> f64 {
+    describe(b.iter().map(|r| r[j])).mean.unwrap_or(f64::NAN)
 }
 
 /// The position (in `who`) of the best by `r`; the first of ties, as R's `which.min`.
@@ -196,13 +202,10 @@ pub fn eliminate(test: TestKind, b: &[Vec<f64>], confidence: f64) -> Vec<(usize,
             vec![(worse, Cause::Wilcoxon, Some(w.p_value))]
         }
         TestKind::THolm => {
-            let means: Vec<f64> = (0..k).map(|j| b.iter().map(|r| r[j]).sum::<f64>() / b.len() as f64).collect();
+            let means: Vec<f64> = (0..k).map(|j| column_mean(b, j)).collect();
             let best = argmin(&means);
             let col = |j: usize| b.iter().map(|r| r[j]).collect::<Vec<f64>>();
-            let var = |v: &[f64]| {
-                let m = v.iter().sum::<f64>() / v.len() as f64;
-                v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() as f64 - 1.0)
-            };
+            let var = |v: &[f64]| describe(v.iter().copied()).sd.map_or(0.0, |sd| sd * sd);
             let best_col = col(best);
             // irace: p starts at 1 for a mean equal to the best's (all.equal, 1.5e-8 relative),
             // else 0, and is tested only when both columns vary and the best is not <= everywhere.
@@ -434,8 +437,7 @@ fn report(
     used: usize,
 ) -> TaskReport {
     let mean = |c: usize| {
-        let v: Vec<f64> = s.instances[..task].iter().filter_map(|&i| costs.get(&(c, i))).copied().collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
+        describe(s.instances[..task].iter().filter_map(|&i| costs.get(&(c, i))).copied()).mean.unwrap_or(0.0)
     };
     let best = who
         .iter()

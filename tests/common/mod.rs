@@ -16,11 +16,19 @@ pub fn root() -> &'static Path {
 /// The protocol of most small sweeps here: short runs on a held-out split (a few ms each).
 pub const PROTOCOL: &str = "[protocol]\nsampling = \"holdout\"\ntrain_presentations = 20\ntest_presentations = 10\n";
 
+/// A sweep file: `name`, `seed`, `replicates`, a held-out `[protocol]` of `train` + `test`
+/// presentations (after the lines `protocol`), and the `[grid]` lines `grid`. The one place the
+/// tests' sweep files are written.
+pub fn sweep_file(name: &str, seed: u64, replicates: u64, train: u64, test: u64, protocol: &str, grid: &str) -> String {
+    format!(
+        "name = \"{name}\"\nseed = {seed}\nreplicates = {replicates}\n\n[protocol]\n{protocol}sampling = \"holdout\"\n\
+         train_presentations = {train}\ntest_presentations = {test}\n\n[grid]\n{grid}"
+    )
+}
+
 /// A grid of 2 axes: 3 x 2 = 6 configurations x 3 replicates = 18 runs.
 pub fn grid_sweep() -> String {
-    format!(
-        "name = \"grid\"\nseed = 3\nreplicates = 3\n\n{PROTOCOL}\n[grid]\nc_inp = [0.1, 0.2, 0.4]\nlr = [0.05, 0.1]\n"
-    )
+    sweep_file("grid", 3, 3, 20, 10, "", "c_inp = [0.1, 0.2, 0.4]\nlr = [0.05, 0.1]\n")
 }
 pub const GRID_RUNS: usize = 18;
 
