@@ -96,10 +96,21 @@ impl WorkOptions {
 /// What a sweep or race that ended gives its caller, the same for both: the finished work; or,
 /// when it stopped on the interrupt `interrupt` (a KeyboardInterrupt), that, after saying where it
 /// stands; a `ResultsError` when it stopped without one.
-fn finished<F>(shown: &mut Shown, ended: Ended<F>, interrupt: Option<PyErr>, what: &str) -> PyResult<F> {
+fn finished<W>(
+    shown: &mut Shown,
+    ended: Ended<W>,
+    interrupt: Option<PyErr>,
+    what: &str,
+) -> PyResult<harness::work::Finished<W>> {
     match (ended, interrupt) {
         (Ended::Finished(_), Some(e)) => Err(e),
-        (Ended::Finished(f), None) => Ok(f),
+        (Ended::Finished(f), None) => {
+            if f.ran > 0 {
+                let rate = f.ran as f64 / f.elapsed_s;
+                shown.say(&format!("ran {} runs in {:.2} s ({rate:.1} runs/s)", f.ran, f.elapsed_s))?;
+            }
+            Ok(f)
+        }
         (Ended::Stopped(s), Some(e)) => {
             let _ = shown.note(&format!(
                 "interrupted: {}; call harness.{what} again with the same arguments to resume",
@@ -131,11 +142,8 @@ pub(crate) fn py_sweep<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> P
     shown.say(&prepared.describe())?;
     let (result, interrupt) = drive(py, &mut shown, |stop, progress| prepared.run(stop, progress));
     let f = finished(&mut shown, result?.map_err(results_error)?, interrupt, "sweep")?;
-    if f.ran > 0 {
-        shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
-    }
     // Encoded without the GIL, by the encoder that writes results directories.
-    let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
+    let tables = py.detach(|| encode_named(&f.what.tables.named(), Format::Parquet)).map_err(results_error)?;
     finished_dict(py, &f.out, &tables, f.ran, f.elapsed_s, &f.failures)
 }
 
@@ -155,11 +163,8 @@ pub(crate) fn py_race<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> Py
     let (result, interrupt) =
         drive(py, &mut shown, |stop, progress| race_runner::run(&plan, &file, &options, stop, progress));
     let f = finished(&mut shown, result?.map_err(results_error)?, interrupt, "race")?;
-    if f.ran > 0 {
-        shown.say(&format!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s))?;
-    }
     // Encoded without the GIL, by the encoder that writes results directories.
-    let tables = py.detach(|| encode_named(&f.tables.named(), Format::Parquet)).map_err(results_error)?;
+    let tables = py.detach(|| encode_named(&f.what.tables.named(), Format::Parquet)).map_err(results_error)?;
     finished_dict(py, &f.out, &tables, f.ran, f.elapsed_s, &f.failures)
 }
 

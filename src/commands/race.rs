@@ -37,7 +37,7 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         }
         Ended::Stopped(s) => return Err(anyhow::anyhow!("{}: the race stopped early", s.describe())),
     };
-    let h = &f.history;
+    let h = &f.what.history;
     let mut table =
         vec![["iteration", "candidates", "elites in", "runs", "seeds", "stopped because"].map(String::from).to_vec()];
     for it in &h.iterations {
@@ -60,8 +60,8 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         }
     }
     let names = plan.space.names();
-    let elites = ranked(rows(&f.tables.summary, &names));
-    let race_rows = rows(&f.tables.race, &[RACE_MEAN.to_string(), SEEDS.to_string()]);
+    let elites = ranked(rows(&f.what.tables.summary, &names));
+    let race_rows = rows(&f.what.tables.race, &[RACE_MEAN.to_string(), SEEDS.to_string()]);
     let mut header = vec!["rank".to_string(), "config_id".to_string()];
     header.extend(names.iter().cloned());
     header.extend(["race mean (seeds)".into(), "validated mean".into(), "95% CI".into(), "n".into()]);

@@ -58,15 +58,15 @@ pub fn main(args: &SweepArgs) -> Result<ExitCode> {
     if f.ran > 0 {
         eprintln!("ran {} runs in {:.2} s ({:.1} runs/s)", f.ran, f.elapsed_s, f.ran as f64 / f.elapsed_s);
     }
-    if f.failed > 0 {
-        eprintln!("{} run(s) failed:", f.failed);
+    if f.what.failed > 0 {
+        eprintln!("{} run(s) failed:", f.what.failed);
         for (msg, n) in &f.failures {
             eprintln!("  {n} x {msg}");
         }
     }
     let n = sweep.configs.len();
     println!("best configurations by mean test accuracy ({} of {n}):", n.min(5));
-    print!("{}", top_table(&f.tables.summary, &sweep.axes, 5));
+    print!("{}", top_table(&f.what.tables.summary, &sweep.axes, 5));
     println!("results: {}/{{runs,summary,timings}}.{{parquet,csv}}, manifest.toml", f.out.display());
     if args.report {
         super::write_report(&f.out)?;

@@ -61,20 +61,18 @@ pub enum RaceError {
     Unfinished { index: usize, run_id: String },
 }
 
-/// What a race did.
+/// What a finished race made: its decisions, the configurations it met, the validation of its
+/// final elites (best first: configuration index, results), and its tables.
 #[derive(Debug)]
-pub struct Finished {
-    pub out: PathBuf,
+pub struct Decided {
     pub history: History,
     pub configs: Vec<Config>,
-    /// Validation results of each final elite, best first: (config index, results).
     pub validation: Vec<(usize, Vec<RunResult>)>,
     pub tables: super::tables::RaceTables,
-    /// Runs run now (not taken from the journal), and how long the whole took.
-    pub ran: usize,
-    pub elapsed_s: f64,
-    pub failures: Vec<(String, usize)>,
 }
+
+/// A finished race.
+pub type Finished = crate::work::Finished<Decided>;
 
 /// Where a race's runs come from: the journal and the pool (a live race), or the journal alone (a
 /// replay, for `harness verify`).
@@ -395,7 +393,7 @@ pub fn run(
     options: &Options,
     stop: &AtomicBool,
     progress: &dyn Progress,
-) -> Result<Ended<Finished>, RaceError> {
+) -> Result<Ended<Decided>, RaceError> {
     let start = Instant::now();
     let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
     let (mut dir, notes) =
@@ -432,15 +430,13 @@ pub fn run(
         let why = failures.first().map_or_else(|| "no run succeeded".into(), |(m, n)| format!("{n} x {m}"));
         return Err(RaceError::NoElite { dir: out, runs: results.len(), why });
     }
+    let Raced { history, configs, validation } = raced;
     Ok(Ended::Finished(Finished {
         out,
-        history: raced.history,
-        configs: raced.configs,
-        validation: raced.validation,
-        tables,
         ran,
         elapsed_s: start.elapsed().as_secs_f64(),
         failures,
+        what: Decided { history, configs, validation, tables },
     }))
 }
 
@@ -483,15 +479,15 @@ mod tests {
         else {
             panic!("not finished")
         };
-        assert!(whole.ran > 0 && !whole.history.elites.is_empty());
-        assert_eq!(whole.validation.len(), whole.history.elites.len());
-        assert!(whole.validation.iter().all(|(_, rs)| rs.len() == 3));
+        assert!(whole.ran > 0 && !whole.what.history.elites.is_empty());
+        assert_eq!(whole.what.validation.len(), whole.what.history.elites.len());
+        assert!(whole.what.validation.iter().all(|(_, rs)| rs.len() == 3));
         // The replay on the journal takes the same decisions and asks for every journalled run.
         let journal =
             crate::results::journal::read(&tmp.path().join("a").join(crate::results::journal::FILE)).unwrap().results;
         let by_index: HashMap<usize, RunResult> = journal.iter().map(|r| (r.index, r.clone())).collect();
         let (raced, asked) = replay(&p, &by_index).unwrap();
-        assert_eq!(raced.history, whole.history);
+        assert_eq!(raced.history, whole.what.history);
         assert_eq!(asked.len(), journal.len());
         // Stopped before its first run: interrupted, then resumed to the same tables.
         let stop = AtomicBool::new(true);
@@ -502,7 +498,7 @@ mod tests {
         else {
             panic!("not finished")
         };
-        assert_eq!(resumed.history, whole.history);
+        assert_eq!(resumed.what.history, whole.what.history);
         for file in ["runs.parquet", "race.parquet", "summary.parquet"] {
             let read = |d: &str| std::fs::read(tmp.path().join(d).join(file)).unwrap();
             assert_eq!(read("a"), read("b"), "{file}");

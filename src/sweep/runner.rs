@@ -50,21 +50,18 @@ pub struct Prepared<'a> {
     pub notes: Vec<Note>,
 }
 
-/// What a sweep did.
+/// What a finished sweep made: its tables, and how many runs the directory holds, of how many,
+/// and how many of them failed.
 #[derive(Debug)]
-pub struct Finished {
-    pub out: PathBuf,
+pub struct Swept {
     pub tables: Tables,
-    /// Runs run now, and how long they took.
-    pub ran: usize,
-    pub elapsed_s: f64,
-    /// Runs done in the directory, of `runs` that belong there.
     pub done: usize,
     pub runs: usize,
     pub failed: usize,
-    /// Failed runs grouped by error, most frequent first.
-    pub failures: Vec<(String, usize)>,
 }
+
+/// A finished sweep.
+pub type Finished = crate::work::Finished<Swept>;
 
 /// Whether `journalled` are runs of `runs` (a sweep's, or a shard's) of `sweep`: each line exactly
 /// the run its position asks for ([`driver::answers`]). Resume and `merge` accept a journal only
@@ -151,7 +148,7 @@ impl Prepared<'_> {
 
     /// Run what is pending (until `stop` is set), then write the tables (of what finished) and the
     /// manifest.
-    pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Ended<Finished>, ResultsError> {
+    pub fn run(mut self, stop: &AtomicBool, progress: &dyn Progress) -> Result<Ended<Swept>, ResultsError> {
         let start = Instant::now();
         progress.start(self.pending.len(), "runs");
         let sink = Journalling { dir: &self.dir, stop, progress };
@@ -172,13 +169,10 @@ impl Prepared<'_> {
         }
         Ok(Ended::Finished(Finished {
             out,
-            tables,
             ran: ran.len(),
             elapsed_s,
-            done,
-            runs: self.runs,
-            failed,
             failures: failures(&results),
+            what: Swept { tables, done, runs: self.runs, failed },
         }))
     }
 }
@@ -215,7 +209,7 @@ mod tests {
             prepare(&s, Path::new("t.toml"), &options(&tmp.path().join(out), None)).unwrap().run(stop, &Silent).unwrap()
         };
         let Ended::Finished(f) = run("a", &never) else { panic!("not finished") };
-        assert_eq!((f.ran, f.done, f.runs), (6, 6, 6));
+        assert_eq!((f.ran, f.what.done, f.what.runs), (6, 6, 6));
         let again = prepare(&s, Path::new("t.toml"), &options(&tmp.path().join("a"), None)).unwrap();
         assert_eq!(again.counts(), (6, 6, 0), "resumed: everything done");
         assert!(matches!(again.run(&never, &Silent).unwrap(), Ended::Finished(f) if f.ran == 0));
@@ -242,7 +236,7 @@ mod tests {
             let dir = tmp.path().join(format!("shard-{index}"));
             let shard = Some(Shard { index, count: 2 });
             let f = prepare(&s, Path::new("t.toml"), &options(&dir, shard)).unwrap().run(&never, &Silent).unwrap();
-            assert!(matches!(f, Ended::Finished(f) if f.done == 3));
+            assert!(matches!(f, Ended::Finished(f) if f.what.done == 3));
             shards.push(dir);
         }
         let merged = merge(&shards, Some(&tmp.path().join("merged")), false, shard_checker()).unwrap();

@@ -28,9 +28,21 @@ use crate::config::Experiment;
 /// SIGTERM, a notebook's interrupt) with every finished run journalled and the tables of what
 /// finished written. Running the same work again resumes it.
 #[derive(Debug)]
-pub enum Ended<F> {
-    Finished(F),
+pub enum Ended<W> {
+    Finished(Finished<W>),
     Stopped(Stopped),
+}
+
+/// A finished sweep or race, the one finished type of both: its directory, the runs run now and
+/// how long it took, the failed runs grouped by error (most frequent first), and `what` the kind
+/// of work made (a sweep's tables; a race's decisions, validation and tables).
+#[derive(Debug)]
+pub struct Finished<W> {
+    pub out: PathBuf,
+    pub ran: usize,
+    pub elapsed_s: f64,
+    pub failures: Vec<(String, usize)>,
+    pub what: W,
 }
 
 /// Where a stopped sweep or race stands.
