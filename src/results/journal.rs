@@ -172,10 +172,11 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn result(index: usize) -> RunResult {
+    /// A run of configuration `00000000000000ab` at `index` (shared by the results layer's tests).
+    pub(crate) fn result(index: usize) -> RunResult {
         RunResult {
             index,
             run_id: format!("00000000000000ab-{index}"),

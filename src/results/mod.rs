@@ -404,6 +404,7 @@ impl Tables {
 
 #[cfg(test)]
 mod tests {
+    use super::journal::tests::result;
     use super::*;
 
     fn work(identity: u64) -> Work {
@@ -418,28 +419,6 @@ mod tests {
             total_runs: 2,
             runs: 2,
             threads: 1,
-        }
-    }
-
-    fn result(index: usize) -> RunResult {
-        RunResult {
-            index,
-            run_id: format!("00000000000000ab-{index}"),
-            config_id: "00000000000000ab".into(),
-            replicate: index as u64,
-            seed: 7,
-            params: Vec::new(),
-            error: None,
-            train_accuracy: Some(0.5),
-            test_accuracy: Some(0.5),
-            train_presentations: 1,
-            test_presentations: 1,
-            input_spikes_train: 0,
-            input_spikes_test: 0,
-            output_spikes_train: 0,
-            output_spikes_test: 0,
-            wall_s: 0.1,
-            race: None,
         }
     }
 
