@@ -291,8 +291,8 @@ fn record(s: &Settings, h: &mut History, it: usize, raced: Vec<usize>, out: engi
 }
 
 /// Run iterated racing over `space` with the race seed `seed`: for each iteration, its size
-/// ([`size`]), its candidates ([`draw`]), its race ([`setup`], [`engine::race`]) and what it
-/// decided ([`record`]), until a [`Stop`].
+/// (`size`), its candidates (`draw`), its race (`setup`, [`engine::race`]) and what it decided
+/// (`record`), until a [`Stop`].
 pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) -> Result<History, V::Error> {
     let mut h = History {
         candidates: Vec::new(),

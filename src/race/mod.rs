@@ -4,14 +4,16 @@
 //! [`settings`] reads `[race]`; [`space`] the searched parameters; [`engine`] runs one race
 //! (generic over an evaluation function); [`iterate`] runs the races one after the other, drawing
 //! new candidates around the elites with [`model`] and [`tnorm`]; [`runner`] runs a race into its
-//! results directory (journal, resume, validation); [`tables`] writes the `race` table.
+//! results directory (journal, resume, validation), its runs coming from a [`source`]; [`tables`] writes the `race` table.
 //! `harness verify` replays a race from its journal ([`runner::replay`]).
 
 pub mod engine;
+pub mod error;
 pub mod iterate;
 pub mod model;
 pub mod runner;
 pub mod settings;
+pub mod source;
 pub mod space;
 pub mod tables;
 pub mod tnorm;

@@ -11,7 +11,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::Plan;
+pub use super::error::RaceError;
 use super::iterate::{self, History};
+use super::source::beyond;
+pub use super::source::{Journalled, Live, RunSource};
 use super::space::Value;
 use crate::config::DataCache;
 use crate::progress::Progress;
@@ -21,8 +24,7 @@ use crate::results::manifest::Kind;
 use crate::results::schema::table;
 use crate::results::{Foreign, Policy, ResultsDir, ResultsError, Work, schema};
 use crate::work::identity::{config_id, race_seed, validation_seed};
-use crate::work::journal::Journalling;
-use crate::work::{Config, Ended, RunSpec, Stopped, driver};
+use crate::work::{Config, Ended, RunSpec, Stopped};
 
 /// How to run a race.
 #[derive(Debug, Clone, Default)]
@@ -31,34 +33,6 @@ pub struct Options {
     pub out: Option<PathBuf>,
     pub threads: usize,
     pub policy: Policy,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RaceError {
-    #[error(transparent)]
-    Results(#[from] ResultsError),
-    /// The stop flag was set (only inside the race: [`run`] turns it into [`Ended::Stopped`]).
-    #[error("stopped: {done} runs are in the journal; run the same command again to resume")]
-    Interrupted { done: usize },
-    #[error(
-        "{}: the journal holds run {found} at position {index}, which this race does not ask for there ({why}): it \
-         holds another race's results, or was edited; use another --out",
-        dir.display()
-    )]
-    ForeignRun { dir: PathBuf, index: usize, found: String, why: String },
-    #[error(
-        "{}: every candidate failed, so there is no elite to validate ({runs} runs; most often: {why}); the runs \
-         and timings tables hold what ran",
-        dir.display()
-    )]
-    NoElite { dir: PathBuf, runs: usize, why: String },
-    #[error("replaying the race from its journal: position {index} holds run {run_id}: {why}")]
-    Replay { index: usize, run_id: String, why: String },
-    #[error(
-        "the race is unfinished: it goes on with run {run_id} (position {index}), which is not in the journal; run \
-         the race again to finish it"
-    )]
-    Unfinished { index: usize, run_id: String },
 }
 
 /// What a finished race made: its decisions, the configurations it met, the validation of its
@@ -73,136 +47,6 @@ pub struct Decided {
 
 /// A finished race.
 pub type Finished = crate::work::Finished<Decided>;
-
-/// Where a race's runs come from: the journal and the pool (a live race), or the journal alone (a
-/// replay, for `harness verify`).
-pub trait RunSource {
-    /// The results of `specs` (of `configs`), in order.
-    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError>;
-}
-
-/// A live race's runs: from the journal when there (checked to be the same run), else run on the
-/// pool and journalled.
-pub struct Live<'a> {
-    dir: &'a ResultsDir,
-    threads: usize,
-    stop: &'a AtomicBool,
-    progress: &'a dyn Progress,
-    /// Runs run now (not taken from the journal).
-    pub ran: usize,
-    /// Runs the race has asked for so far.
-    pub asked: usize,
-}
-
-/// Whether `r` is the run `spec` asks for (see [`driver::answers`]).
-fn check(configs: &[Config], spec: &RunSpec, r: &RunResult) -> Result<(), String> {
-    driver::answers(&configs[spec.config], spec, r)
-}
-
-impl RunSource for Live<'_> {
-    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
-        // Polled here too, not only between runs: a race that takes every run from the journal
-        // stops at once.
-        if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(RaceError::Interrupted { done: self.dir.done_count() });
-        }
-        let dir_path = || self.dir.path().to_path_buf();
-        self.asked = self.asked.max(specs.last().map_or(0, |s| s.index + 1));
-        let mut out: Vec<Option<RunResult>> = Vec::with_capacity(specs.len());
-        let mut pending = Vec::new();
-        for s in &specs {
-            match self.dir.get(s.index) {
-                Some(r) => match check(configs, s, &r) {
-                    Ok(()) => out.push(Some(r)),
-                    Err(why) => {
-                        return Err(RaceError::ForeignRun { dir: dir_path(), index: s.index, found: r.run_id, why });
-                    }
-                },
-                None => {
-                    out.push(None);
-                    pending.push(s.clone());
-                }
-            }
-        }
-        if !pending.is_empty() {
-            // The race asks for one batch at a time and decides on each before the next: while
-            // this batch is incomplete, no earlier session can have run anything after it. (The
-            // validation's batches are checked at the race's end: an older build asked for them
-            // all at once.)
-            if !specs.iter().any(|s| s.race.is_some_and(|t| t.validation)) {
-                beyond(self.dir, specs.last().map_or(0, |s| s.index + 1))?;
-            }
-            let sink = Journalling { dir: self.dir, stop: self.stop, progress: self.progress };
-            let new = driver::execute(configs, &pending, self.threads, &sink).map_err(ResultsError::from)?;
-            self.ran += new.len();
-            if new.len() < pending.len() {
-                return Err(RaceError::Interrupted { done: self.dir.done_count() });
-            }
-            let mut new = new.into_iter();
-            for slot in out.iter_mut().filter(|o| o.is_none()) {
-                *slot = new.next();
-            }
-        }
-        Ok(out.into_iter().map(|r| r.expect("every request answered")).collect())
-    }
-}
-
-/// Refuse a journal that holds a run at or after position `end`, which the race never asks for.
-fn beyond(dir: &ResultsDir, end: usize) -> Result<(), RaceError> {
-    match dir.last_index().filter(|&i| i >= end) {
-        Some(index) => Err(RaceError::ForeignRun {
-            dir: dir.path().to_path_buf(),
-            index,
-            found: dir.get(index).map_or_else(String::new, |r| r.run_id),
-            why: format!("the race asks for {end} runs before this point"),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// A replay's runs: the journal's, which must hold every run the race asks for, each exactly the
-/// run asked for. `asked` collects what the race asked for, in order: what `verify` re-runs. When a
-/// run is missing (an unfinished race), `missing_batch` says where the batch that asked for it
-/// ends and whether it validates.
-pub struct Journalled<'a> {
-    pub results: &'a HashMap<usize, RunResult>,
-    pub asked: Vec<RunSpec>,
-    pub missing_batch: Option<(usize, bool)>,
-}
-
-impl<'a> Journalled<'a> {
-    pub fn new(results: &'a HashMap<usize, RunResult>) -> Journalled<'a> {
-        Journalled { results, asked: Vec::new(), missing_batch: None }
-    }
-}
-
-impl RunSource for Journalled<'_> {
-    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
-        let end = specs.last().map_or(0, |s| s.index + 1);
-        let validation = specs.iter().any(|s| s.race.is_some_and(|t| t.validation));
-        let mut out = Vec::with_capacity(specs.len());
-        for s in specs {
-            match self.results.get(&s.index) {
-                Some(r) => match check(configs, &s, r) {
-                    Ok(()) => out.push(r.clone()),
-                    Err(why) => return Err(RaceError::Replay { index: s.index, run_id: r.run_id.clone(), why }),
-                },
-                None => {
-                    self.missing_batch = Some((end, validation));
-                    return Err(RaceError::Unfinished { index: s.index, run_id: s.run_id });
-                }
-            }
-            self.asked.push(s);
-        }
-        Ok(out)
-    }
-}
-
-impl<S: RunSource> RunSource for &mut S {
-    fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
-        (**self).get(configs, specs)
-    }
-}
 
 /// Whether the journal `runs` can be a (possibly unfinished) journal of the race `plan`: the race,
 /// replayed on it, finds every line it meets to be the run it asks for, and no line lies past the
@@ -403,7 +247,7 @@ pub fn run(
     for n in &notes {
         progress.say(&format!("note: {}", n.describe()));
     }
-    let mut live = Live { dir: &dir, threads: options.threads, stop, progress, ran: 0, asked: 0 };
+    let mut live = Live::new(&dir, options.threads, stop, progress);
     let raced = race_with(plan, &mut live, progress).map(|(r, _)| r);
     let (ran, asked) = (live.ran, live.asked);
     let raced = match raced.and_then(|r| beyond(&dir, asked).map(|()| r)) {
