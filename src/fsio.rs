@@ -93,7 +93,7 @@ fn not_regular(kind: std::fs::FileType) -> std::io::Error {
 }
 
 /// Check that `path` is a regular file before anything opens it (opening a FIFO blocks).
-pub fn check_regular(path: &Path, links: Links) -> Result<(), std::io::Error> {
+fn check_regular(path: &Path, links: Links) -> Result<(), std::io::Error> {
     let meta = match links {
         Links::Follow => std::fs::metadata(path)?,
         Links::Refuse => std::fs::symlink_metadata(path)?,
@@ -136,12 +136,6 @@ pub fn read_bounded(path: &Path, links: Links, limit: Limit) -> Result<Vec<u8>, 
 /// Read a user's input file (links followed): a regular file of at most [`Limit::LARGE`].
 pub fn read(path: &Path) -> Result<Vec<u8>, PathError> {
     read_bounded(path, Links::Follow, Limit::LARGE)
-}
-
-/// Read a small text file a user gave (an experiment, a baseline).
-pub fn read_to_string(path: &Path) -> Result<String, PathError> {
-    let bytes = read_bounded(path, Links::Follow, Limit::SMALL)?;
-    String::from_utf8(bytes).map_err(|e| PathError::new("reading", path, invalid(format!("not UTF-8 text: {e}"))))
 }
 
 /// Read a file of a results directory (never through a link), at most `limit` bytes.
