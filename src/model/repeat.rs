@@ -20,9 +20,12 @@
 /// `repeat_add` derives from the exponent: the exact step `R u` of one addition, the largest `x`
 /// from which one more addition stays inside the binade, and, for the common case, the largest
 /// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
-/// crosses into the next binade continues there from its table entry; a binade outside the table,
-/// a half-way increment, zero, subnormal or negative `x` go through `repeat_add`. Same bits as
-/// the loop either way (`tests::the_binade_table_matches_the_loop_bit_for_bit`).
+/// crosses into the next binade climbs on through the binades above by a second table
+/// ([`Climb`]: a trace that decayed far below one spike's increment climbs six or seven); a
+/// binade outside the tables, zero, subnormal or negative `x` go through `repeat_add`, a half-way
+/// increment one addition at a time. Same bits as the loop either way
+/// (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
+/// `tests::climbs_through_many_binades_match_the_loop_bit_for_bit`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
     c: f64,
@@ -31,6 +34,8 @@ pub struct Repeated {
     tiny: f64,
     /// Per biased exponent `FIRST + i`; `None` where `repeat_add` must do the work.
     table: Box<[Option<Binade>]>,
+    /// Per biased exponent `FIRST + i`: the binade's part of a climb through several.
+    climb: Box<[Climb]>,
 }
 
 /// One binade's precomputed part of `repeat_add` (all values exact multiples of its ulp).
@@ -63,6 +68,29 @@ impl Binade {
     }
 }
 
+/// One binade's part of a climb through several ([`Repeated::climb`]). A sum enters the binade by
+/// the addition that crossed out of the one below, so it enters low, within about one step of the
+/// bottom, and stays for one of two counts of additions, `m` or `m + 1`: which one takes a
+/// comparison of a value computed beside the two candidates, where a count from an arbitrary value
+/// takes a division and two conversions in a row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Climb {
+    /// The binade's smallest value: a sum below it has not crossed (yet).
+    bottom: f64,
+    /// The largest entry the counts hold for (`-1`: none; the binade is climbed another way).
+    entry_max: f64,
+    /// As [`Binade::last_one`] (`-1`: no addition stays inside).
+    last: f64,
+    /// `R u`, one addition inside (0 with `last == -1`).
+    one: f64,
+    /// `m R u`, `(m + 1) R u`: what that many additions inside add.
+    at: [f64; 2],
+    /// The fewest additions inside from any entry up to `entry_max`.
+    m: u32,
+    /// Ties-to-even at every step (`c` is an odd number of half ulps): one addition at a time.
+    single: bool,
+}
+
 /// Counts done as a plain loop.
 const FEW: u32 = 16;
 
@@ -73,8 +101,9 @@ const BINADES: u64 = 96;
 impl Repeated {
     /// `n` additions of `c`.
     pub fn new(c: f64, n: u32) -> Repeated {
-        let table = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
-        Repeated { c, n, tiny: c * 2f64.powi(-54), table }
+        let table: Box<[_]> = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
+        let climb = (FIRST..FIRST + BINADES).map(|exp| climb(c, n, exp)).collect();
+        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climb }
     }
 
     /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
@@ -89,34 +118,8 @@ impl Repeated {
         }
         match self.entry(x) {
             Some(b) if x <= b.last_all => x + b.all,
-            Some(b) => self.across_one(x, b).unwrap_or_else(|| self.crossing(x)),
-            None => self.crossing(x),
+            _ => self.crossing(x),
         }
-    }
-
-    /// The common crossing, without a loop (so that the two traces a spike increments overlap in
-    /// the pipeline): the additions that stay in the binade of `x` at once, the next one rounded on
-    /// its own, and all the rest at once in the binade it lands in; `None` (for
-    /// [`Repeated::crossing`]) when the rest does not fit there. Each part is exact on the
-    /// conditions `repeat_add` states; the counts are checked, not trusted.
-    #[inline(always)]
-    fn across_one(&self, x: f64, b: &Binade) -> Option<f64> {
-        if b.one == 0.0 || x > b.last_one {
-            return None;
-        }
-        let n = self.n as u64;
-        let m = b.fitting(x, n);
-        if m == n {
-            return Some(x + m as f64 * b.one);
-        }
-        let x = x + m as f64 * b.one + self.c; // the in-binade part exact, then one rounded addition
-        let rest = n - m - 1;
-        if rest == 0 {
-            return Some(x);
-        }
-        let b = self.entry(x)?;
-        (b.one > 0.0 && x <= b.last_one && x + (rest - 1) as f64 * b.one <= b.last_one)
-            .then_some(x + rest as f64 * b.one)
     }
 
     /// The table's entry for `x`'s binade. Negative `x` has the sign bit set and lands far past
@@ -128,7 +131,8 @@ impl Repeated {
     }
 
     /// [`Repeated::apply`] when the sum leaves the binade of `x`: as many additions as stay in
-    /// each binade at once, the one that crosses on its own.
+    /// its binade at once (from an arbitrary `x`, a division), the one that crosses on its own,
+    /// then the climb through the binades above ([`Repeated::climb`], two candidates a binade).
     #[inline(never)]
     fn crossing(&self, mut x: f64) -> f64 {
         let mut n = self.n;
@@ -136,17 +140,24 @@ impl Repeated {
             if (0.0..self.tiny).contains(&x) {
                 // A trace that decayed to (almost) nothing, below half an ulp of c: the first
                 // addition rounds to c itself.
-                x = self.c;
-                n -= 1;
+                (x, n) = self.climb(self.c, n - 1);
                 continue;
             }
-            let Some(b) = self.entry(x) else { return repeat_add(x, self.c, n) };
+            let Some(b) = self.entry(x) else {
+                // No table entry: below 2c (where an addition leaves c's binade or anything under
+                // it) or at a tie (each addition rounds its own way), one addition on its own.
+                if (0.0..2.0 * self.c).contains(&x) || self.climb_entry(x).is_some_and(|t| t.single) {
+                    (x, n) = self.climb(x + self.c, n - 1);
+                    continue;
+                }
+                return repeat_add(x, self.c, n);
+            };
             if b.one == 0.0 {
                 return x; // every addition is absorbed, and x never leaves the binade
             }
             if x > b.last_one {
-                x += self.c; // this addition crosses into the next binade
-                n -= 1;
+                // This addition crosses into the next binade, which the climb goes on from.
+                (x, n) = self.climb(x + self.c, n - 1);
                 continue;
             }
             let m = b.fitting(x, n as u64);
@@ -155,6 +166,82 @@ impl Repeated {
         }
         x
     }
+
+    /// The climb table's entry for `x`'s binade.
+    #[inline(always)]
+    fn climb_entry(&self, x: f64) -> Option<&Climb> {
+        self.climb.get((x.to_bits() >> 52).wrapping_sub(FIRST) as usize)
+    }
+
+    /// From `x` with `n` additions left, binade after binade while each was entered within the
+    /// range its counts hold for; the sum and the additions left where it stops (0: done). Each
+    /// part is exact as in [`Repeated::crossing`]: the additions inside a binade are the multiples
+    /// of `one` (never past `last`), the crossing one is rounded on its own.
+    #[inline(always)]
+    fn climb(&self, mut x: f64, mut n: u32) -> (f64, u32) {
+        let mut k = (x.to_bits() >> 52).wrapping_sub(FIRST) as usize;
+        while n > 0 {
+            let Some(t) = self.climb.get(k) else { break };
+            if !(x >= t.bottom && x <= t.entry_max) {
+                break;
+            }
+            // At least m additions stay inside; one more does if the sum after m is still at most
+            // `last`.
+            let (x1, x2) = (x + t.at[0], x + t.at[1]);
+            let one_more = x1 <= t.last;
+            let m = t.m + one_more as u32;
+            if n <= m {
+                return (x + n as f64 * t.one, 0);
+            }
+            let top = if one_more { x2 } else { x1 };
+            x = top + self.c; // crosses into the next binade (or falls short: caught above)
+            n -= m + 1;
+            k += 1;
+        }
+        (x, n)
+    }
+}
+
+/// The climb table's entry for the binade of biased exponent `exp` (see [`Climb`]): the counts of
+/// additions inside from every entry between its bottom and the highest sum the crossing addition
+/// from the binade below can give, checked to be at most two.
+fn climb(c: f64, n: u32, exp: u64) -> Climb {
+    let none = Climb { bottom: 1.0, entry_max: -1.0, last: -1.0, one: 0.0, at: [0.0; 2], m: 0, single: false };
+    if !(c > 0.0 && c.is_finite()) || exp <= 53 || exp >= 0x7fe {
+        return none;
+    }
+    let bottom = f64::from_bits(exp << 52);
+    let top = f64::from_bits(((exp + 1) << 52) - 1);
+    let ulp = f64::from_bits((exp - 52) << 52);
+    let q = c * f64::from_bits((2098 - exp) << 52); // c / ulp, exact
+    // A crossing addition moves up one binade only when c < 2 bottom.
+    if c >= 2.0 * bottom {
+        return none;
+    }
+    // What stays inside: nothing in c's own binade (every addition leaves it), else the table's.
+    let (last, one) = match binade(c, n, exp) {
+        _ if q >= 4503599627370496.0 => (-1.0, 0.0),
+        Some(b) if b.one > 0.0 => (b.last_one, b.one),
+        None if q - (q as u64) as f64 == 0.5 => return Climb { single: true, ..none },
+        _ => return none,
+    };
+    // The highest sum out of the binade below: its largest value that leaves by one addition.
+    let below_top = f64::from_bits((exp << 52) - 1);
+    let left_from = match binade(c, n, exp - 1) {
+        Some(b) if b.one > 0.0 && b.last_one >= bottom / 2.0 => b.last_one + b.one,
+        _ => below_top,
+    };
+    let entry_max = (left_from + c).min(top);
+    // Additions inside from x: x, x + one, ... up to last (exact integers of ulps below 2^53).
+    let count =
+        |x: f64| -> u64 { if x > last || one == 0.0 { 0 } else { ((last - x) / ulp) as u64 / (one / ulp) as u64 + 1 } };
+    let (least, most) = (count(entry_max), count(bottom));
+    if entry_max < bottom || most > least + 1 || least >= u32::MAX as u64 {
+        return none;
+    }
+    // Exact where used: x + (m + 1) one only when x + m one is at most `last`.
+    let at = [least as f64 * one, (least + 1) as f64 * one];
+    Climb { bottom, entry_max, last, one, at, m: least as u32, single: false }
 }
 
 /// The precomputed part of one binade (biased exponent `exp`, `x` in `[2^(exp-1023),
@@ -335,6 +422,51 @@ mod tests {
         let fast = (1..1000).map(|i| 1.0 + i as f64 / 1000.0).filter(|&x| one_addition(x)).count();
         assert!((896..=900).contains(&fast), "{fast} of 999 in one addition");
         assert!((1..1000).map(|i| i as f64 / 100.0).all(|x| rep.entry(x).is_some()));
+    }
+
+    /// Sums that climb through many binades (traces that decayed to far below one spike's
+    /// increment), for increments with a tie in any binade above their own (an odd mantissa ties
+    /// in the next one), against the loop.
+    #[test]
+    fn climbs_through_many_binades_match_the_loop_bit_for_bit() {
+        let mut rng = Pcg64Mcg::seed_from_u64(8);
+        let mut climbed = 0;
+        for i in 0..3000 {
+            let mut c = rng.random::<f64>() * 10f64.powi(rng.random_range(-7..0));
+            if i % 3 == 0 {
+                // a mantissa with trailing zeros: the tie lands higher up
+                let zeros = rng.random_range(1..40);
+                c = f64::from_bits(c.to_bits() & !((1u64 << zeros) - 1) | 1 << zeros);
+            }
+            let n = rng.random_range(17..600);
+            let rep = Repeated::new(c, n);
+            for _ in 0..20 {
+                let x = match rng.random_range(0..4) {
+                    0 => 0.0,
+                    1 => c * 2f64.powf(rng.random_range(-70.0..2.0)),
+                    2 => c * rng.random_range(1..8) as f64 * (1.0 + rng.random_range(-3..4) as f64 * f64::EPSILON),
+                    _ => c * n as f64 * rng.random::<f64>(),
+                };
+                let (want, got) = (looped(x, c, n), rep.apply(x));
+                assert_eq!(want.to_bits(), got.to_bits(), "x={x:e} c={c:e} n={n}: loop {want:e} vs {got:e}");
+                climbed += (want > 4.0 * (x + c)) as u32;
+            }
+        }
+        assert!(climbed > 10_000, "{climbed} climbs over two binades or more");
+    }
+
+    /// The climb table holds counts for the binades a model's trace climbs through: every one
+    /// from the increment's own up, except at most one with a tie.
+    #[test]
+    fn the_climb_table_covers_the_binades_above_the_increment() {
+        for (c, n) in [(1.0 / 80.0 / 5.05, 80u32), (1.0 / 64.0 / 394.1, 64), (0.01 / 64.0, 64)] {
+            let rep = Repeated::new(c, n);
+            let own = (c.to_bits() >> 52) as usize - FIRST as usize;
+            let climbs = &rep.climb[own..own + 12];
+            let fast = climbs.iter().filter(|t| t.entry_max >= t.bottom).count();
+            let ties = climbs.iter().filter(|t| t.single).count();
+            assert!(fast >= 11 && fast + ties == 12, "c={c:e}: {fast} fast, {ties} ties of 12");
+        }
     }
 
     #[test]

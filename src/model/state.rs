@@ -53,8 +53,6 @@ pub struct State {
     pub hold: Vec<f64>,
     /// First step at which each output may spike again (and integrate `v` again).
     pub g_ready: Vec<u64>,
-    /// Per output, whether it crossed its threshold in the last step of phases 1-2 (scratch).
-    pub(super) fire: Vec<u8>,
     /// Forward weights, shape `(n_in, n_out)`, in `[0, wmax]`, column-major (an output's spike
     /// updates its column). Read with [`State::w`], set with [`State::set_w`].
     pub(super) w: Array2<f64>,
@@ -118,7 +116,6 @@ impl State {
             g_theta,
             hold: vec![f.hold0; n_out],
             g_ready: vec![0; n_out],
-            fire: vec![0; n_out],
             w: {
                 // Column-major: an output's weights are contiguous, as its spike updates them all.
                 let mut col = Array2::zeros((n_in, n_out).f());

@@ -185,7 +185,6 @@ pub(super) struct Parts<'s> {
     pub g_theta: &'s mut [f64],
     pub hold: &'s mut [f64],
     pub g_ready: &'s mut [u64],
-    pub fire: &'s mut [u8],
     pub w: &'s mut [f64],
     pub w_rows: &'s mut [f64],
     pub w_neg: &'s mut [f64],
@@ -215,7 +214,6 @@ impl<'s> Parts<'s> {
             g_theta,
             hold,
             g_ready,
-            fire,
             w,
             w_rows,
             w_neg,
@@ -244,7 +242,6 @@ impl<'s> Parts<'s> {
             g_theta: &mut g_theta[..n_out],
             hold: &mut hold[..n_out],
             g_ready: &mut g_ready[..n_out],
-            fire: &mut fire[..n_out],
             // Column-major (as State::from_parts makes it): w[[k, j]] at j * n_in + k.
             w: {
                 assert!(w.t().is_standard_layout(), "State::w must stay column-major");
@@ -274,16 +271,15 @@ impl<'s> Parts<'s> {
     /// `sum_from` on, `G.a` is added into `sums` (the tally the prediction reads; empty: none).
     ///
     /// Each step is one pass over the outputs as vectors (every slice cut to the same length, no
-    /// branch, each output's crossing kept as a byte and all of them or-ed into one flag); only on
-    /// the rare step where one fired, the bytes are read eight at a time to list them.
+    /// branch, the crossings or-ed into one flag and nothing else stored for them); only on the
+    /// rare step where one fired, a second pass lists them.
     #[inline(always)]
     pub fn outputs_until(&mut self, f: &Factors, mut n: u64, end: u64, sums: &mut [f64], sum_from: u64) -> u64 {
-        let Parts { v, i_inp, i_neg, drive, g_a, g_theta, hold, g_ready, fire, out_spikes, .. } = self;
+        let Parts { v, i_inp, i_neg, drive, g_a, g_theta, hold, g_ready, out_spikes, .. } = self;
         out_spikes.clear();
         let m = f.n_out;
         let (v, i_inp, i_neg, drive) = (&mut v[..m], &mut i_inp[..m], &mut i_neg[..m], &drive[..m]);
         let (g_a, g_theta, hold, g_ready) = (&mut g_a[..m], &mut g_theta[..m], &mut hold[..m], &mut g_ready[..m]);
-        let fire = &mut fire[..m];
         while n < end {
             if n >= sum_from {
                 for (sum, a) in sums.iter_mut().zip(g_a.iter()) {
@@ -293,7 +289,7 @@ impl<'s> Parts<'s> {
             let mut fired = false;
             for j in 0..m {
                 let ready = n >= g_ready[j];
-                let crossed = output_group(
+                fired |= output_group(
                     f,
                     ready,
                     &mut v[j],
@@ -304,27 +300,14 @@ impl<'s> Parts<'s> {
                     &mut g_theta[j],
                     &mut hold[j],
                 );
-                fire[j] = crossed as u8;
-                fired |= crossed;
             }
             if fired {
-                let mut list = |j: usize| {
-                    out_spikes.push(j as u32);
-                    g_ready[j] = n + f.ref_steps;
-                };
-                let mut words = fire.chunks_exact(8);
-                for (w, bytes) in words.by_ref().enumerate() {
-                    let mut word = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
-                    while word != 0 {
-                        let b = word.trailing_zeros() as usize / 8;
-                        list(8 * w + b);
-                        word &= !(0xff << (8 * b));
-                    }
-                }
-                let tail = m - words.remainder().len();
-                for (j, &x) in words.remainder().iter().enumerate() {
-                    if x != 0 {
-                        list(tail + j);
+                // The crossings again, from the values just stored: the same test on the same
+                // numbers (a refractory output's `v` was kept), only on the rare step that has one.
+                for j in 0..m {
+                    if n >= g_ready[j] && v[j] > hold[j] {
+                        out_spikes.push(j as u32);
+                        g_ready[j] = n + f.ref_steps;
                     }
                 }
                 return n;
@@ -381,11 +364,12 @@ impl<'s> Parts<'s> {
         // 3.1 lateral on_pre
         for &i in out_spikes.iter() {
             let i = i as usize;
-            for (j, i_neg) in i_neg.iter_mut().enumerate() {
-                if j != i {
-                    *i_neg += w_neg[j * n_out + i] * f.c_neg;
-                }
+            // Branch-free over every j (a strided gather), the firing output's own value put back.
+            let own = i_neg[i];
+            for (i_neg, w) in i_neg.iter_mut().zip(w_neg[i..].iter().step_by(n_out)) {
+                *i_neg += w * f.c_neg;
             }
+            i_neg[i] = own;
         }
         // 3.2 forward on_pre
         for &k in in_spikes.iter() {
