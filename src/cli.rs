@@ -54,6 +54,10 @@ pub struct RunArgs {
     /// Needs --trace or --plots.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     pub record_every: Option<u64>,
+    /// Learning curve: also measure the test accuracy after these numbers of training
+    /// presentations, e.g. 250,500,1000 (in place of the file's `[protocol] checkpoints`).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    pub checkpoints: Option<Vec<usize>>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -22,6 +22,9 @@ pub enum Stream {
     Input = 3,
     /// The holdout split when `split_seed` fixes it across runs.
     Split = 4,
+    /// Poisson input of the test phases at checkpoints (one stream per checkpoint, see
+    /// [`checkpoint_stream`]).
+    Checkpoint = 5,
 }
 
 /// FNV-1a, 64 bits: the hash of configuration ids, identities and file contents.
@@ -50,6 +53,12 @@ pub const fn stream_seed(seed: u64, tag: u64) -> u64 {
 /// The random stream `which` of the run seeded with `seed`.
 pub fn stream(seed: u64, which: Stream) -> Pcg64Mcg {
     Pcg64Mcg::seed_from_u64(stream_seed(seed, which as u64))
+}
+
+/// The input stream of the test at the checkpoint after `presentations` training presentations of
+/// the run seeded with `seed`: each checkpoint its own, and none of them the run's own input.
+pub fn checkpoint_stream(seed: u64, presentations: usize) -> Pcg64Mcg {
+    Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, Stream::Checkpoint as u64), presentations as u64))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use crate::config::{Experiment, InputKind};
 use crate::model::{InputSource, Observer, Poisson, Replay, State};
-use crate::protocol::{PhaseMode, PhaseOutcome, run_phase, sampling::Schedule};
-use crate::rng::{Stream, stream};
+use crate::protocol::{PhaseMode, PhaseOutcome, Presentation, run_phase, sampling::Schedule};
+use crate::rng::{Stream, checkpoint_stream, stream};
 use crate::trace::{Snapshot, Trace};
 
 /// What one run produced.
@@ -15,8 +15,17 @@ pub struct RunOutcome {
     pub seed: u64,
     pub train: PhaseOutcome,
     pub test: PhaseOutcome,
-    /// Steps simulated (both phases).
+    /// Steps simulated (both phases; not the checkpoints' tests).
     pub steps: u64,
+    /// The test accuracy at each of the protocol's checkpoints, in order.
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// The test phase run on a copy of the network after `presentations` training presentations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Checkpoint {
+    pub presentations: usize,
+    pub accuracy: f64,
 }
 
 impl RunOutcome {
@@ -133,31 +142,46 @@ fn run_phases(
         Some(variable) => Err(RunError::NonFinite { variable, phase, step: s.step }),
         None => Ok(()),
     };
-    let train = run_phase(
-        &mut state,
-        f,
-        p,
-        &exp.data,
-        &shown(&schedule.train),
-        PhaseMode { teacher: true, plastic: p.plastic_train },
-        input,
-        obs,
-    );
+    // Training in parts that end at the checkpoints: a phase is its windows one after another, so
+    // the parts together are the whole phase, bit for bit.
+    let train_shown = shown(&schedule.train);
+    let test_shown = shown(&schedule.test);
+    let train_mode = PhaseMode { teacher: true, plastic: p.plastic_train };
+    let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
+    let mut train = PhaseOutcome { output_spikes: vec![0; f.n_out], ..PhaseOutcome::default() };
+    let mut checkpoints = Vec::with_capacity(p.checkpoints.len());
+    let mut done = 0;
+    for end in p.checkpoints.iter().copied().chain([train_shown.len()]) {
+        let part = run_phase(&mut state, f, p, &exp.data, &train_shown[done..end], train_mode, input, obs);
+        train.append(part);
+        done = end;
+        if end < train_shown.len() {
+            let accuracy = checkpoint(exp, seed, &state, &test_shown, test_mode, end);
+            checkpoints.push(Checkpoint { presentations: end, accuracy });
+        }
+    }
     check(&state, "train")?;
     phase_end(&state);
-    let test = run_phase(
-        &mut state,
-        f,
-        p,
-        &exp.data,
-        &shown(&schedule.test),
-        PhaseMode { teacher: false, plastic: p.plastic_test },
-        input,
-        obs,
-    );
+    let test = run_phase(&mut state, f, p, &exp.data, &test_shown, test_mode, input, obs);
     check(&state, "test")?;
     phase_end(&state);
-    Ok(RunOutcome { seed, train, test, steps: state.step })
+    Ok(RunOutcome { seed, train, test, steps: state.step, checkpoints })
+}
+
+/// The accuracy of the test phase run from a copy of `state` with the checkpoint's own Poisson
+/// input (untraced: an observer sees the run itself only).
+fn checkpoint(
+    exp: &Experiment,
+    seed: u64,
+    state: &State,
+    test: &[Presentation],
+    mode: PhaseMode,
+    presentations: usize,
+) -> f64 {
+    let mut copy = state.clone();
+    let f = &exp.factors;
+    let mut input = Poisson::new(checkpoint_stream(seed, presentations), f.n_in, f.ref_steps);
+    run_phase(&mut copy, f, &exp.protocol, &exp.data, test, mode, &mut input, &mut ()).accuracy()
 }
 
 /// The text `harness run` prints.
@@ -181,6 +205,13 @@ pub fn describe(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
         o.test.labels.len(),
         phase_s(o.test.labels.len())
     );
+    for c in &o.checkpoints {
+        let _ = writeln!(
+            s,
+            "  after {:<9} {:.4}  (checkpoint: the test phase on a copy of the network)",
+            c.presentations, c.accuracy
+        );
+    }
     let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
     let k = exp.protocol.neurons_per_class;
     for j in 0..exp.factors.n_out {
@@ -246,6 +277,53 @@ mod tests {
                 assert_eq!((&traced.steps, &traced.g_a, &traced.w), (&reference.steps, &reference.g_a, &reference.w));
                 assert_eq!((&traced.in_spikes, &traced.out_spikes), (&reference.in_spikes, &reference.out_spikes));
                 assert!(!traced.out_spikes.is_empty());
+            }
+        }
+    }
+
+    /// Checkpoints change nothing of the run (outcome and weights to the bit, traced or not), and
+    /// each one's accuracy is that of the test phase run by hand on the network after that many
+    /// training presentations, with the checkpoint's own stream.
+    #[test]
+    fn checkpoints_change_nothing_and_are_the_test_phase_of_a_copy() {
+        let base =
+            "[protocol]\nclasses = [3, 8, 5]\ntrain_presentations = 30\nneurons_per_class = 2\nplasticity_test = ";
+        for plastic in ["true", "false"] {
+            let plain = experiment(&format!("{base}{plastic}\n"));
+            let curved = experiment(&format!("{base}{plastic}\ncheckpoints = [1, 10, 29]\n"));
+            for seed in [1, 7] {
+                let (want, want_weights) = run_with_weights(&plain, seed, None).unwrap();
+                let (got, got_weights) = run_with_weights(&curved, seed, None).unwrap();
+                assert!(want.checkpoints.is_empty());
+                assert_eq!(RunOutcome { checkpoints: Vec::new(), ..got.clone() }, want, "seed {seed}");
+                assert_eq!(got_weights, want_weights);
+                let mut traced = Trace::new(&curved, &schedule(&curved, seed), 1000).unwrap();
+                let (again, _) = run_with_weights(&curved, seed, Some(&mut traced)).unwrap();
+                assert_eq!(again, got, "a traced run measures the same checkpoints");
+
+                // By hand: the training phase's first n presentations, then the test phase on a
+                // copy with the checkpoint's stream.
+                let f = &curved.factors;
+                let shown = |positions: &[usize]| Schedule::presentations(positions, &curved.subset);
+                let sched = schedule(&curved, seed);
+                let (train, test) = (shown(&sched.train), shown(&sched.test));
+                let p = &curved.protocol;
+                let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
+                let accuracies: Vec<f64> = [1, 10, 29]
+                    .into_iter()
+                    .map(|n| {
+                        let mut s = initial_state(&curved, seed);
+                        let mut input = Poisson::new(stream(seed, Stream::Input), f.n_in, f.ref_steps);
+                        let mode = PhaseMode { teacher: true, plastic: p.plastic_train };
+                        run_phase(&mut s, f, p, &curved.data, &train[..n], mode, &mut input, &mut ());
+                        let mut input = Poisson::new(checkpoint_stream(seed, n), f.n_in, f.ref_steps);
+                        run_phase(&mut s, f, p, &curved.data, &test, test_mode, &mut input, &mut ()).accuracy()
+                    })
+                    .collect();
+                let measured: Vec<(usize, f64)> =
+                    got.checkpoints.iter().map(|c| (c.presentations, c.accuracy)).collect();
+                assert_eq!(measured, [1, 10, 29].into_iter().zip(accuracies.iter().copied()).collect::<Vec<_>>());
+                assert!(accuracies.iter().any(|&a| a != accuracies[0]), "the curve moves: {accuracies:?}");
             }
         }
     }

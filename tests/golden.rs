@@ -191,6 +191,7 @@ fn replay(name: &str) {
         neurons_per_class: 1,
         prediction: harness::protocol::Prediction::Trace,
         sampling: Sampling::Notebook { lo: 0, hi: 0, train: 0, test: 0 },
+        checkpoints: Vec::new(),
     };
     let init = &fx.initial;
     let state = State::from_parts(

@@ -1,5 +1,6 @@
 //! `harness report` end to end, checked in a real browser: a small grid sweep (2 x 2
-//! configurations x 3 replicates, 20 training and 10 test presentations, held-out sampling) in a
+//! configurations x 3 replicates, 20 training and 10 test presentations with checkpoints after 5
+//! and 10, held-out sampling) in a
 //! temporary directory, its report, then headless Chromium (Debian's `chromium`, installed by
 //! tests/browser/ensure-chromium.sh when missing and running as root):
 //!
@@ -25,18 +26,25 @@ fn sweep() -> String {
         3,
         20,
         10,
-        "classes = [0, 1]\n",
+        "classes = [0, 1]\ncheckpoints = [5, 10]\n",
         "c_inp = [0.1, 0.2]\nlr = [0.025, 0.05]\n",
     )
 }
 
 /// The ids the report must hold.
 fn expected_ids() -> Vec<String> {
-    let mut ids: Vec<String> =
-        ["summary-table", "manifest", "fig-ci-c_inp", "fig-ci-lr", "fig-heat-c_inp-lr", "fig-best-distribution"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let mut ids: Vec<String> = [
+        "summary-table",
+        "manifest",
+        "fig-ci-c_inp",
+        "fig-ci-lr",
+        "fig-heat-c_inp-lr",
+        "fig-best-distribution",
+        "fig-learning-curves",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     ids.extend(harness::plot::FIGURES.iter().map(|f| format!("fig-best-run-{}", f.name)));
     ids
 }
@@ -107,7 +115,7 @@ fn report_opens_in_headless_chromium() {
     let table = &html[html.find("id=\"summary-table\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     assert_eq!(table.matches("<tr>").count(), 1 + 4, "a header and 4 configurations");
-    assert_eq!(html.matches("<svg").count(), 4, "2 CI figures, 1 heat map, 1 distribution");
+    assert_eq!(html.matches("<svg").count(), 5, "2 CI figures, 1 heat map, 1 distribution, 1 learning curve");
     assert_eq!(html.matches("src=\"data:image/png;base64,").count(), harness::plot::FIGURES.len());
     for external in ["<script", "<link", "src=\"http", "href=\"http", "@import", "url("] {
         assert!(!html.contains(external), "report.html holds {external:?}");

@@ -216,6 +216,10 @@ class Run:
     test: Phase
     #: Steps simulated (both phases).
     steps: int
+    #: The learning curve: ``(training presentations, test accuracy)`` at each of the protocol's
+    #: ``checkpoints`` (the test phase on a copy of the network), then at the end of training (the
+    #: run's own test). Without checkpoints, that last point alone.
+    curve: List[Tuple[int, float]]
     #: Seconds the run itself took (the command's ``wall time``).
     wall_s: float
     #: Seconds reading and resolving the experiment took (data included).
@@ -301,6 +305,7 @@ def run(experiment: ExperimentLike, seed: Optional[int] = None, record_every: Op
         train=_phase(d["train"]),
         test=_phase(d["test"]),
         steps=d["steps"],
+        curve=[(int(n), float(a)) for n, a in d["curve"]],
         wall_s=d["wall_s"],
         load_s=d["load_s"],
         weights_after_train=_weights(d["weights_after_train"], n_in, n_out),

@@ -99,6 +99,10 @@ pub(crate) fn py_run<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> PyR
     d.set_item("train", phase_dict(py, &o.train, &exp.classes)?)?;
     d.set_item("test", phase_dict(py, &o.test, &exp.classes)?)?;
     d.set_item("steps", o.steps)?;
+    // The learning curve: each checkpoint, then the run's own end of training.
+    let mut curve: Vec<(usize, f64)> = o.checkpoints.iter().map(|c| (c.presentations, c.accuracy)).collect();
+    curve.push((o.train.labels.len(), o.test.accuracy()));
+    d.set_item("curve", curve)?;
     d.set_item("wall_s", ran.wall_s)?;
     d.set_item("load_s", load_s)?;
     d.set_item("weights_after_train", snapshot_dict(py, &ran.weights.after_train)?)?;

@@ -133,3 +133,18 @@ def test_a_dict_runs_as_its_file_does():
     assert a.experiment == b.experiment == "notebook"
     assert without_wall_time(str(a)) == without_wall_time(str(b))
     assert (a.weights_after_test.forward == b.weights_after_test.forward).all()
+
+
+def test_the_curve_is_the_command_s_checkpoints_and_the_run_is_unchanged(cli):
+    # The notebook's protocol with checkpoints: a dict standing for the file plus the key.
+    exp = {"name": "curve", "protocol": {"sampling": "notebook", "test_presentations": 100, "checkpoints": [50, 150]}}
+    plain, curved = harness.run({**exp, "protocol": {**exp["protocol"], "checkpoints": []}}, seed=4), harness.run(exp, seed=4)
+    assert [n for n, _ in curved.curve] == [50, 150, 200]
+    assert bits(curved.curve[-1][1]) == bits(curved.test_accuracy) == bits(plain.test_accuracy)
+    assert plain.curve == [(200, plain.test_accuracy)]
+    assert (curved.weights_after_test.forward == plain.weights_after_test.forward).all()
+    out = run_cli(cli, ["run", NOTEBOOK, "--seed", 4, "--checkpoints", "50,150"]).stdout
+    shown = [float(m[1]) for m in re.finditer(r"^  after \d+\s+([0-9.]+)", out, re.M)]
+    assert shown == [round(a, 4) for _, a in curved.curve[:2]]
+    with pytest.raises(harness.ConfigError, match=r"checkpoints\[0\]"):
+        harness.run({**exp, "protocol": {**exp["protocol"], "checkpoints": [200]}}, seed=4)

@@ -12,7 +12,11 @@ use crate::run::{run_instance, schedule};
 use crate::trace::{self, DEFAULT_EVERY, Trace};
 
 pub fn main(args: &RunArgs) -> Result<ExitCode> {
-    let exp = config::load(&args.experiment)?;
+    let exp = config::load_with(&args.experiment, |raw| {
+        if let Some(c) = &args.checkpoints {
+            raw.protocol.checkpoints = c.clone();
+        }
+    })?;
     if exp.raw.has_axes() {
         eprintln!(
             "note: {} defines sweep axes; `harness run` runs its base configuration (use `harness sweep`)",

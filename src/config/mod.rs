@@ -88,5 +88,15 @@ pub fn base_dir(dir: &Path) -> std::path::PathBuf {
 
 /// Read, parse and resolve an experiment file.
 pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
-    load_checked(path, "experiment", None, |raw, name, dir| resolve(raw, name, dir, &mut DataCache::default()))
+    load_with(path, |_| {})
+}
+
+/// [`load`], with `edit` applied to the parsed file before it is checked (a command-line option
+/// that stands for a key of the file, such as `harness run --checkpoints`).
+pub fn load_with(path: &Path, edit: impl FnOnce(&mut RawExperiment)) -> Result<Experiment, ConfigError> {
+    load_checked(path, "experiment", None, |raw, name, dir| {
+        let mut raw = raw.clone();
+        edit(&mut raw);
+        resolve(&raw, name, dir, &mut DataCache::default())
+    })
 }

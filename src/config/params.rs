@@ -65,10 +65,12 @@ fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     f.0.expect("a struct")
 }
 
-/// Every `(section, name)` that can be an axis, model parameters first, in declaration order.
+/// Every `(section, name)` that can be an axis, model parameters first, in declaration order
+/// (the protocol's measurements, [`crate::protocol::MEASUREMENTS`], are not parameters).
 pub fn all() -> Vec<(Section, &'static str)> {
     let model = fields_of::<ModelParams>().iter().map(|n| (Section::Model, *n));
-    model.chain(fields_of::<ProtocolParams>().iter().map(|n| (Section::Protocol, *n))).collect()
+    let protocol = fields_of::<ProtocolParams>().iter().filter(|n| !crate::protocol::MEASUREMENTS.contains(n));
+    model.chain(protocol.map(|n| (Section::Protocol, *n))).collect()
 }
 
 /// The section of parameter `name`, if it is one.

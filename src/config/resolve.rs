@@ -155,6 +155,13 @@ fn input(
     warnings: &mut Vec<String>,
 ) -> InputKind {
     let Some(path) = &raw.input_spikes else { return InputKind::Poisson };
+    if !raw.protocol.checkpoints.is_empty() {
+        problems.push(Problem::new(
+            "protocol.checkpoints",
+            "not with input_spikes: a checkpoint's test needs input of its own, and a replayed run has only the \
+             recorded one (remove one of the two)",
+        ));
+    }
     match cache.spikes(base.join(path)) {
         Ok(t) => {
             if let Some(&(step, k)) = t.spikes.iter().find(|&&(_, k)| k as usize >= n_in) {

@@ -265,3 +265,71 @@ pub fn strips(strips: &[Strip]) -> Result<String, SweepPlotError> {
         Ok(())
     })
 }
+
+/// One configuration's learning curve: mean test accuracy with its 95% CI at each training length
+/// (`CiPoint::x`: training presentations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub label: String,
+    pub points: Vec<CiPoint>,
+}
+
+/// Learning curves: test accuracy against training presentations, one line per configuration,
+/// each point its mean over replicates with a 95% CI bar, a legend naming the configurations.
+pub fn learning_curves(curves: &[Curve]) -> Result<String, SweepPlotError> {
+    render("learning-curves", (760, 460), |root| {
+        let xs = || curves.iter().flat_map(|c| c.points.iter().filter_map(|p| p.x));
+        let x_range = {
+            let r = padded_range(xs().chain([0.0]));
+            r.start..r.end + (r.end - r.start) * 0.04
+        };
+        let half = (x_range.end - x_range.start) * 0.006;
+        let all: Vec<f64> = curves
+            .iter()
+            .flat_map(|c| c.points.iter().flat_map(|p| [Some(p.mean), p.lo, p.hi]).flatten())
+            .filter(|v| v.is_finite())
+            .collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption("test accuracy vs training presentations (95% CI over replicates)", (FONT, 18))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range, y_range_of(all.iter()))?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("training presentations")
+            .y_desc("test accuracy")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()?;
+        for (i, c) in curves.iter().enumerate() {
+            let colour = series_colour(i);
+            let points: Vec<(f64, &CiPoint)> = c.points.iter().filter_map(|p| p.x.map(|x| (x, p))).collect();
+            chart
+                .draw_series(LineSeries::new(points.iter().map(|(x, p)| (*x, p.mean)), colour.stroke_width(2)))?
+                .label(c.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+            for &(x, p) in &points {
+                if let (Some(lo), Some(hi)) = (p.lo, p.hi) {
+                    let style = colour.stroke_width(1);
+                    chart.draw_series([
+                        PathElement::new(vec![(x, lo), (x, hi)], style),
+                        PathElement::new(vec![(x - half, lo), (x + half, lo)], style),
+                        PathElement::new(vec![(x - half, hi), (x + half, hi)], style),
+                    ])?;
+                }
+                chart.draw_series([Circle::new((x, p.mean), 4, colour.filled())])?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 12))
+            .draw()?;
+        Ok(())
+    })
+}

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use phase::{PhaseMode, PhaseOutcome, Presentation, predict, run_phase};
 pub use sampling::Sampling;
-pub use validate::{Invalid, MAX_PRESENTATIONS};
+pub use validate::{Invalid, MAX_CHECKPOINTS, MAX_PRESENTATIONS};
 
 /// How presentations are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +81,12 @@ pub struct ProtocolParams {
     pub neurons_per_class: usize,
     /// `"trace"` (the notebook's) or `"spikes"`: see [`Prediction`]. Default `"trace"`.
     pub prediction: Prediction,
+    /// Learning curve: after each of these numbers of training presentations (increasing, each
+    /// below `train_presentations`), the test phase is run on a copy of the network with its own
+    /// input stream, and its accuracy recorded. The training and the final result are those of a
+    /// run without checkpoints, bit for bit. A measurement, not a parameter: it is not part of a
+    /// configuration's id (nor of its runs' seeds) and cannot be an axis. Default: none.
+    pub checkpoints: Vec<usize>,
 }
 
 impl Default for ProtocolParams {
@@ -101,6 +107,7 @@ impl Default for ProtocolParams {
             plasticity_test: true,
             neurons_per_class: 1,
             prediction: Prediction::Trace,
+            checkpoints: Vec::new(),
         }
     }
 }
@@ -117,7 +124,13 @@ pub struct Protocol {
     pub neurons_per_class: usize,
     pub prediction: Prediction,
     pub sampling: Sampling,
+    /// Training presentations after which the test phase is measured on a copy (increasing).
+    pub checkpoints: Vec<usize>,
 }
+
+/// The `[protocol]` keys that are measurements, not parameters: no axis, no parameter column,
+/// not in a configuration's id.
+pub const MEASUREMENTS: [&str; 1] = ["checkpoints"];
 
 /// Index of the largest value; the first wins a tie (numpy's `argmax`).
 pub fn argmax(xs: &[f64]) -> usize {

@@ -25,6 +25,16 @@ pub struct PhaseOutcome {
 }
 
 impl PhaseOutcome {
+    /// Add `later`, the outcome of the phase's windows that followed this one's.
+    pub fn append(&mut self, later: PhaseOutcome) {
+        self.labels.extend(later.labels);
+        self.predictions.extend(later.predictions);
+        self.input_spikes += later.input_spikes;
+        for (total, n) in self.output_spikes.iter_mut().zip(&later.output_spikes) {
+            *total += n;
+        }
+    }
+
     /// Share of predictions equal to their labels (NaN for an empty phase).
     pub fn accuracy(&self) -> f64 {
         let hits = self.labels.iter().zip(&self.predictions).filter(|(l, p)| l == p).count();

@@ -12,6 +12,9 @@ use crate::model::params::whole_steps;
 /// schedule, labels and predictions), so this bounds a run's memory at tens of megabytes.
 pub const MAX_PRESENTATIONS: usize = 1_000_000;
 
+/// The most checkpoints a run may have (each costs a whole test phase).
+pub const MAX_CHECKPOINTS: usize = 100;
+
 /// A protocol value that failed validation: the key (within `[protocol]`) and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
@@ -62,8 +65,36 @@ impl ProtocolParams {
                 neurons_per_class: self.neurons_per_class,
                 prediction: self.prediction,
                 sampling,
+                checkpoints: self.checkpoints.clone(),
             }),
             _ => Err(bad),
+        }
+    }
+
+    /// Checkpoints: increasing, each within the training phase (its end is the run's own test).
+    fn check_checkpoints(&self, bad: &mut Vec<Invalid>) {
+        let n = self.train_presentations;
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            let message = format!(
+                "{} checkpoints: at most {MAX_CHECKPOINTS} (each runs a whole test phase)",
+                self.checkpoints.len()
+            );
+            bad.push(invalid("checkpoints", message));
+            return;
+        }
+        for (i, &c) in self.checkpoints.iter().enumerate() {
+            let key = format!("checkpoints[{i}]");
+            if c == 0 || c >= n {
+                let message = format!(
+                    "{c} presentations: a checkpoint must be between 1 and train_presentations - 1 ({}); the \
+                     end of training is measured by the run's own test phase",
+                    n.saturating_sub(1)
+                );
+                bad.push(invalid(key, message));
+            } else if i > 0 && c <= self.checkpoints[i - 1] {
+                let message = format!("{c} after {}: checkpoints must increase", self.checkpoints[i - 1]);
+                bad.push(invalid(key, message));
+            }
         }
     }
 
@@ -115,6 +146,7 @@ impl ProtocolParams {
             }
         };
         count("train_presentations", self.train_presentations, bad);
+        self.check_checkpoints(bad);
         if let Some(n) = self.test_presentations {
             count("test_presentations", n, bad);
         }
@@ -218,6 +250,20 @@ mod tests {
                 "test_fraction"
             ]
         );
+    }
+
+    #[test]
+    fn checkpoints_increase_within_the_training_phase() {
+        let keys = |checkpoints: Vec<usize>| -> Vec<String> {
+            let p = ProtocolParams { checkpoints, train_presentations: 100, ..Default::default() };
+            p.protocol(0.1, None).err().unwrap_or_default().into_iter().map(|b| b.key).collect()
+        };
+        assert!(keys(vec![1, 50, 99]).is_empty());
+        assert_eq!(
+            keys(vec![0, 50, 50, 100, 20]),
+            ["checkpoints[0]", "checkpoints[2]", "checkpoints[3]", "checkpoints[4]"]
+        );
+        assert_eq!(keys(vec![1; MAX_CHECKPOINTS + 1]), ["checkpoints"]);
     }
 
     #[test]

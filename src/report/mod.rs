@@ -10,7 +10,8 @@
 //!
 //! Element ids, for tools and tests: the table is `summary-table`; figures are `fig-ci-<axis>`
 //! (one per swept axis), `fig-heat-<row axis>-<column axis>` (one per pair of grid axes),
-//! `fig-best-distribution`, and `fig-best-run-<name>` for each of [`crate::plot::FIGURES`].
+//! `fig-best-distribution`, `fig-learning-curves` (runs with `checkpoints`), and
+//! `fig-best-run-<name>` for each of [`crate::plot::FIGURES`].
 
 mod best_run;
 pub mod html;
@@ -87,6 +88,10 @@ pub struct Run {
     pub test: Option<f64>,
     /// A race's validation run (on a fresh seed, after the races).
     pub validation: bool,
+    /// Training presentations.
+    pub presentations: u64,
+    /// Test accuracy at each checkpoint the run measured: `(training presentations, accuracy)`.
+    pub curve: Vec<(u64, f64)>,
 }
 
 /// What the report is about: the manifest, its swept axes, the summary rows best first, the runs,
@@ -121,6 +126,13 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
         .iter()
         .map(|a| cells(df, a).ok_or_else(|| ReportError::Data(format!("runs.parquet: no column `{a}`"))))
         .collect::<Result<_, _>>()?;
+    let presentations = column(df, schema::PRESENTATIONS_TRAIN)?.u64().map_err(data)?.clone();
+    let checkpoints: Vec<(u64, Float64Chunked)> = df
+        .get_column_names()
+        .into_iter()
+        .filter_map(|name| schema::checkpoint_of(name).map(|n| (n, name.to_string())))
+        .map(|(n, name)| Ok((n, column(df, &name)?.f64().map_err(data)?.clone())))
+        .collect::<Result<_, ReportError>>()?;
     Ok((0..df.height())
         .map(|r| Run {
             config_id: ids.get(r).unwrap_or_default().to_string(),
@@ -129,6 +141,11 @@ fn runs(df: &DataFrame, axes: &[String]) -> Result<Vec<Run>, ReportError> {
             axes: cells.iter().map(|c| c[r].clone()).collect(),
             test: test.get(r).filter(|x| x.is_finite()),
             validation: validation[r],
+            presentations: presentations.get(r).unwrap_or(0),
+            curve: checkpoints
+                .iter()
+                .filter_map(|(n, c)| c.get(r).filter(|x| x.is_finite()).map(|a| (*n, a)))
+                .collect(),
         })
         .collect())
 }
@@ -184,6 +201,7 @@ pub fn write(dir: &Path) -> Result<Written, ReportError> {
         body.push_str(&sections::heat_maps(&src, &mut figures)?);
     }
     body.push_str(&sections::best_distribution(&src, &mut figures)?);
+    body.push_str(&sections::learning_curves(&src, &mut figures)?);
     body.push_str(&best_run::section(&src, &mut figures, &mut notes)?);
     let page = html::page(&format!("{kind} report: {name}"), &body);
     let path = dir.join(FILE);

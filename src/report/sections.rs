@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::html::{escape, figure, inline_svg};
 use super::{ReportError, Run, Source, TOP};
-use crate::plot::sweep::{CiPoint, HeatMap, Strip, ci_plot, heat_map, strips};
+use crate::plot::sweep::{self, CiPoint, Curve, HeatMap, Strip, ci_plot, heat_map, strips};
 use crate::results::cells::Cell;
 use crate::stats::describe;
 
@@ -218,6 +218,58 @@ pub fn best_distribution(src: &Source, figures: &mut Vec<String>) -> Result<Stri
     );
     s.push_str(&figure("fig-best-distribution", &caption, inline_svg(&strips(&strips_of)?)));
     figures.push("fig-best-distribution".into());
+    s.push_str("</section>\n");
+    Ok(s)
+}
+
+/// The learning curves of the best configurations (runs with `checkpoints` only; otherwise no
+/// section): test accuracy at each checkpoint and at the end of training, over the runs that
+/// [`best_distribution`] shows.
+pub fn learning_curves(src: &Source, figures: &mut Vec<String>) -> Result<String, ReportError> {
+    let shown = |r: &&Run| src.race.is_none() || r.validation;
+    if !src.runs.iter().filter(shown).any(|r| !r.curve.is_empty()) {
+        return Ok(String::new());
+    }
+    let best: Vec<_> = src.ranked.iter().filter(|c| c.mean.is_some()).take(TOP).collect();
+    let curves: Vec<Curve> = best
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let runs: Vec<&Run> = src.runs.iter().filter(shown).filter(|r| r.config_id == c.config_id).collect();
+            let mut lengths: Vec<u64> = runs.iter().flat_map(|r| r.curve.iter().map(|p| p.0)).collect();
+            lengths.sort_unstable();
+            lengths.dedup();
+            let point = |x: u64, d: crate::stats::Describe| CiPoint {
+                label: x.to_string(),
+                x: Some(x as f64),
+                mean: d.mean.unwrap_or(f64::NAN),
+                lo: d.ci95.map(|c| c.0),
+                hi: d.ci95.map(|c| c.1),
+                n: d.n as usize,
+            };
+            let mut points: Vec<CiPoint> = lengths
+                .iter()
+                .map(|&n| {
+                    point(n, describe(runs.iter().filter_map(|r| r.curve.iter().find(|p| p.0 == n).map(|p| p.1))))
+                })
+                .collect();
+            if let Some(end) = runs.iter().find(|r| r.test.is_some()).map(|r| r.presentations) {
+                points
+                    .push(point(end, describe(runs.iter().filter(|r| r.presentations == end).filter_map(|r| r.test))));
+            }
+            Curve { label: format!("#{} {}", k + 1, &c.config_id[..c.config_id.len().min(8)]), points }
+        })
+        .collect();
+    let mut s = String::from("<section id=\"learning\"><h2>Learning curves</h2>\n");
+    let what = if src.race.is_some() { "validation seeds" } else { "replicates" };
+    let caption = format!(
+        "Test accuracy against training presentations of the {} best configurations: at each checkpoint \
+         (the test phase on a copy of the network) and at the end of training (the run's own test), mean \
+         over {what} with its 95% CI; labels are rank and the start of the config_id.",
+        curves.len()
+    );
+    s.push_str(&figure("fig-learning-curves", &caption, inline_svg(&sweep::learning_curves(&curves)?)));
+    figures.push("fig-learning-curves".into());
     s.push_str("</section>\n");
     Ok(s)
 }

@@ -41,6 +41,10 @@ pub struct RunResult {
     pub input_spikes_test: u64,
     pub output_spikes_train: u64,
     pub output_spikes_test: u64,
+    /// The test accuracy at each of the protocol's checkpoints: `(training presentations,
+    /// accuracy)`, in order (absent from the line when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<(u64, f64)>,
     /// Wall time of the run, s (not part of the deterministic tables).
     pub wall_s: f64,
     /// Where a race run stands in its race (absent for sweeps).
@@ -199,6 +203,7 @@ pub(crate) mod tests {
             input_spikes_test: 2,
             output_spikes_train: 3,
             output_spikes_test: 4,
+            checkpoints: Vec::new(),
             wall_s: 0.01,
             race: None,
         }

@@ -2,8 +2,8 @@
 //!
 //! | table | one row per | columns |
 //! | --- | --- | --- |
-//! | `runs` | run, in the work's order | `run_id`, `config_id`, `replicate`, `seed`, (races: `iteration`, `seed_index`, `phase`), every parameter, `status`, `error`, the [`METRICS`] |
-//! | `summary` | configuration | `config_id`, every parameter, `replicates`, `failed`, and `<m>_<s>` for `m` in [`SUMMARY_METRICS`] and `s` in [`STATS`] |
+//! | `runs` | run, in the work's order | `run_id`, `config_id`, `replicate`, `seed`, (races: `iteration`, `seed_index`, `phase`), every parameter, `status`, `error`, the [`METRICS`], the [`COUNTS`], (with checkpoints: `test_accuracy_at_<n>` for each, [`checkpoint_column`]) |
+//! | `summary` | configuration | `config_id`, every parameter, `replicates`, `failed`, and `<m>_<s>` for `m` in [`SUMMARY_METRICS`] (then each checkpoint's column) and `s` in [`STATS`] |
 //! | `timings` | run | `run_id`, `wall_s` |
 //! | `race` (races) | candidate | `config_id`, every parameter, `parent`, `born`, `seeds`, `race_test_accuracy_mean`, `eliminated_by`, `p_value`, `eliminated_at_seed_index`, `eliminated_in_iteration`, `final_elite`, `elite_rank` |
 //!
@@ -43,6 +43,7 @@ pub const TEST_ACCURACY: &str = "test_accuracy";
 pub const REPLICATES: &str = "replicates";
 pub const FAILED: &str = "failed";
 pub const WALL_S: &str = "wall_s";
+pub const PRESENTATIONS_TRAIN: &str = "presentations_train";
 
 /// The `race` table's columns (one row per candidate a race drew; see [`crate::race::tables`]).
 pub const PARENT: &str = "parent";
@@ -70,7 +71,7 @@ pub type Metric = (&'static str, fn(&RunResult) -> Option<f64>);
 
 /// The counts a run reports, after its two accuracies, in table order.
 pub const COUNTS: [Count; 6] = [
-    ("presentations_train", |r| r.train_presentations),
+    (PRESENTATIONS_TRAIN, |r| r.train_presentations),
     ("presentations_test", |r| r.test_presentations),
     ("input_spikes_train", |r| r.input_spikes_train),
     ("input_spikes_test", |r| r.input_spikes_test),
@@ -83,6 +84,30 @@ pub const METRICS: [Metric; 2] = [(TRAIN_ACCURACY, |r| r.train_accuracy), (TEST_
 
 /// The metrics the summary describes, in its column order.
 pub const SUMMARY_METRICS: [&str; 2] = [TEST_ACCURACY, TRAIN_ACCURACY];
+
+/// The runs-table column of the test accuracy at the checkpoint after `presentations` training
+/// presentations, e.g. `test_accuracy_at_250` (a learning curve's point).
+pub fn checkpoint_column(presentations: u64) -> String {
+    format!("{TEST_ACCURACY}_at_{presentations}")
+}
+
+/// The training presentations of a checkpoint column (`None`: not one).
+pub fn checkpoint_of(column: &str) -> Option<u64> {
+    let n: u64 = column.strip_prefix(TEST_ACCURACY)?.strip_prefix("_at_")?.parse().ok()?;
+    (checkpoint_column(n) == column).then_some(n)
+}
+
+/// Every checkpoint that any of `runs` measured, increasing: the checkpoint columns.
+pub fn checkpoints<'a>(runs: impl IntoIterator<Item = &'a RunResult>) -> Vec<u64> {
+    let all: std::collections::BTreeSet<u64> =
+        runs.into_iter().flat_map(|r| r.checkpoints.iter().map(|c| c.0)).collect();
+    all.into_iter().collect()
+}
+
+/// Run `r`'s test accuracy at the checkpoint after `presentations` (`None`: not measured).
+pub fn at_checkpoint(r: &RunResult, presentations: u64) -> Option<f64> {
+    r.checkpoints.iter().find(|c| c.0 == presentations).map(|c| c.1)
+}
 
 /// The statistics of each summarised metric, in column order.
 pub const STATS: [&str; 5] = ["mean", "sd", "se", "ci95_low", "ci95_high"];
@@ -192,6 +217,9 @@ pub fn runs(results: &[RunResult]) -> PolarsResult<DataFrame> {
     }
     for (name, f) in COUNTS {
         cols.push(u64s(name, f));
+    }
+    for n in checkpoints(rs.iter().copied()) {
+        cols.push(Column::new(checkpoint_column(n).into(), rs.iter().map(|r| at_checkpoint(r, n)).collect::<Vec<_>>()));
     }
     DataFrame::new_infer_height(cols)
 }

@@ -59,19 +59,28 @@ pub fn frame(results: &[RunResult]) -> PolarsResult<DataFrame> {
     for (k, m) in SUMMARY_METRICS.iter().enumerate() {
         // Standard error and interval over the successful replicates of the test metric's count
         // (the two accuracies are present together).
-        let stat = |f: fn(&Describe) -> Option<f64>| described.iter().map(|d| f(&d[k])).collect::<Vec<_>>();
-        let values: [Vec<Option<f64>>; 5] = [
-            stat(|d| d.mean),
-            stat(|d| d.sd),
-            stat(|d| d.se),
-            stat(|d| d.ci95.map(|c| c.0)),
-            stat(|d| d.ci95.map(|c| c.1)),
-        ];
-        for (s, v) in STATS.iter().zip(values) {
-            cols.push(Column::new(stat_column(m, s).into(), v));
-        }
+        cols.extend(stat_columns(m, described.iter().map(|d| &d[k])));
+    }
+    // Each checkpoint's test accuracy, over the runs that measured it.
+    for n in schema::checkpoints(results) {
+        let described: Vec<Describe> =
+            groups.iter().map(|g| describe(g.runs.iter().filter_map(|r| schema::at_checkpoint(r, n)))).collect();
+        cols.extend(stat_columns(&schema::checkpoint_column(n), described.iter()));
     }
     DataFrame::new_infer_height(cols)
+}
+
+/// The [`STATS`] columns of `metric`, one value per configuration.
+fn stat_columns<'a>(metric: &str, described: impl Iterator<Item = &'a Describe> + Clone) -> Vec<Column> {
+    let stat = |f: fn(&Describe) -> Option<f64>| described.clone().map(f).collect::<Vec<_>>();
+    let values: [Vec<Option<f64>>; 5] = [
+        stat(|d| d.mean),
+        stat(|d| d.sd),
+        stat(|d| d.se),
+        stat(|d| d.ci95.map(|c| c.0)),
+        stat(|d| d.ci95.map(|c| c.1)),
+    ];
+    STATS.iter().zip(values).map(|(s, v)| Column::new(stat_column(metric, s).into(), v)).collect()
 }
 
 /// A summary row as read back: what tables and reports show.
@@ -168,6 +177,7 @@ mod tests {
             input_spikes_test: 0,
             output_spikes_train: 0,
             output_spikes_test: 0,
+            checkpoints: Vec::new(),
             wall_s: 0.0,
             race: None,
         }

@@ -74,6 +74,12 @@ pub fn names(raw: &RawExperiment) -> Vec<String> {
 }
 
 fn section(kind: &str, name: &str) -> Result<Section, Problem> {
+    if crate::protocol::MEASUREMENTS.contains(&name) {
+        return Err(Problem {
+            key: format!("{kind}.{name}"),
+            message: format!("`{name}` is a measurement, not a parameter: set it once in [protocol]"),
+        });
+    }
     params::section_of(name).ok_or_else(|| {
         let hint = params::suggest(name).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
         Problem {

@@ -51,6 +51,7 @@ pub fn result_of(config: &Config, spec: &RunSpec, outcome: Result<RunOutcome, St
         input_spikes_test: 0,
         output_spikes_train: 0,
         output_spikes_test: 0,
+        checkpoints: Vec::new(),
         wall_s,
         race: spec.race,
     };
@@ -64,6 +65,7 @@ pub fn result_of(config: &Config, spec: &RunSpec, outcome: Result<RunOutcome, St
             r.input_spikes_test = o.test.input_spikes;
             r.output_spikes_train = o.train.output_spikes.iter().sum();
             r.output_spikes_test = o.test.output_spikes.iter().sum();
+            r.checkpoints = o.checkpoints.iter().map(|c| (c.presentations as u64, c.accuracy)).collect();
         }
         Err(e) => r.error = Some(e),
     }

@@ -21,7 +21,9 @@
 //!   effective values), each grid axis as `grid[i].name=[values]` (its position matters: it orders
 //!   the configurations), `random.trials` and each random axis, the `[race]` settings, and the
 //!   contents of the data file and of any `input_spikes` table as `data.contents=<FNV-1a of the
-//!   bytes>`. Not in it: the name, and anything that changes no result. A toml crate that writes
+//!   bytes>`, and the protocol's `checkpoints` when set (a measurement: not in the canonical
+//!   parameters, so not in any id or seed). Not in it: the name, and anything that changes no
+//!   result. A toml crate that writes
 //!   numbers differently changes nothing here: values are written by [`canonical_value`].
 
 use crate::config::{Experiment, InputKind, RawExperiment};
@@ -58,6 +60,10 @@ pub fn canonical(raw: &RawExperiment) -> String {
         ("protocol", table(&raw.protocol), table(&defaults.protocol)),
     ] {
         for (k, v) in &ours {
+            // A measurement changes no result of a run: not part of what identifies it.
+            if section == "protocol" && crate::protocol::MEASUREMENTS.contains(&k.as_str()) {
+                continue;
+            }
             if theirs.get(k) != Some(v) {
                 lines.push(format!("{section}.{k}={}", canonical_value(v)));
             }
@@ -97,6 +103,11 @@ fn common_lines(kind: &str, raw: &RawExperiment, exp: &Experiment) -> Vec<String
     lines.push(format!("replicates={}", raw.replicates.unwrap_or(1)));
     if raw.common_seeds == Some(true) {
         lines.push("common_seeds=true".into());
+    }
+    if !raw.protocol.checkpoints.is_empty() {
+        // Not in the configurations' ids (their seeds stay those of a work without them), but in
+        // what the work's tables hold.
+        lines.push(format!("protocol.checkpoints={:?}", raw.protocol.checkpoints));
     }
     lines.push(format!("data.contents={:016x}", exp.data.contents));
     if let InputKind::Replay(t) = &exp.input {
