@@ -145,7 +145,8 @@ fn run_phases(
     // Training in parts that end at the checkpoints: a phase is its windows one after another, so
     // the parts together are the whole phase, bit for bit.
     let train_shown = shown(&schedule.train);
-    let test_shown = shown(&schedule.test);
+    // The test presentations are needed during training only by checkpoints.
+    let mut test_shown = if p.checkpoints.is_empty() { Vec::new() } else { shown(&schedule.test) };
     let train_mode = PhaseMode { teacher: true, plastic: p.plastic_train };
     let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
     let mut train = PhaseOutcome { output_spikes: vec![0; f.n_out], ..PhaseOutcome::default() };
@@ -162,6 +163,9 @@ fn run_phases(
     }
     check(&state, "train")?;
     phase_end(&state);
+    if test_shown.is_empty() {
+        test_shown = shown(&schedule.test);
+    }
     let test = run_phase(&mut state, f, p, &exp.data, &test_shown, test_mode, input, obs);
     check(&state, "test")?;
     phase_end(&state);

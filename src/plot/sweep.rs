@@ -66,6 +66,15 @@ pub(super) fn render(
     Ok(svg)
 }
 
+/// A confidence interval's bar at `x` from `lo` to `hi`, with caps `half` wide each side.
+fn ci_bar(x: f64, lo: f64, hi: f64, half: f64, style: ShapeStyle) -> [PathElement<(f64, f64)>; 3] {
+    [
+        PathElement::new(vec![(x, lo), (x, hi)], style),
+        PathElement::new(vec![(x - half, lo), (x + half, lo)], style),
+        PathElement::new(vec![(x - half, hi), (x + half, hi)], style),
+    ]
+}
+
 fn y_range_of<'a>(values: impl Iterator<Item = &'a f64>) -> Range<f64> {
     let r = padded_range(values.copied());
     r.start.max(-0.02)..r.end.min(1.02).max(r.start.max(-0.02) + 0.05)
@@ -131,12 +140,7 @@ pub fn ci_plot(axis: &str, points: &[CiPoint]) -> Result<String, SweepPlotError>
         };
         for (&x, p) in xs.iter().zip(points) {
             if let (Some(lo), Some(hi)) = (p.lo, p.hi) {
-                let style = colour.stroke_width(2);
-                chart.draw_series([
-                    PathElement::new(vec![(x, lo), (x, hi)], style),
-                    PathElement::new(vec![(x - half, lo), (x + half, lo)], style),
-                    PathElement::new(vec![(x - half, hi), (x + half, hi)], style),
-                ])?;
+                chart.draw_series(ci_bar(x, lo, hi, half, colour.stroke_width(2)))?;
             }
             chart.draw_series([Circle::new((x, p.mean), 5, colour.filled())])?;
         }
@@ -313,12 +317,7 @@ pub fn learning_curves(curves: &[Curve]) -> Result<String, SweepPlotError> {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
             for &(x, p) in &points {
                 if let (Some(lo), Some(hi)) = (p.lo, p.hi) {
-                    let style = colour.stroke_width(1);
-                    chart.draw_series([
-                        PathElement::new(vec![(x, lo), (x, hi)], style),
-                        PathElement::new(vec![(x - half, lo), (x + half, lo)], style),
-                        PathElement::new(vec![(x - half, hi), (x + half, hi)], style),
-                    ])?;
+                    chart.draw_series(ci_bar(x, lo, hi, half, colour.stroke_width(1)))?;
                 }
                 chart.draw_series([Circle::new((x, p.mean), 4, colour.filled())])?;
             }
