@@ -99,5 +99,11 @@ fn run_prints_the_curve_and_the_same_run() {
     let after: Vec<&str> = curve.stdout.lines().filter(|l| l.starts_with("  after")).collect();
     assert_eq!(after.len(), 2, "{}", curve.stdout);
     assert!(after[0].starts_with("  after 50 ") && after[1].starts_with("  after 150 "), "{after:?}");
-    harness_refused(dir, &["run", "experiments/notebook.toml", "--checkpoints", "300"], &["checkpoints[0]"]);
+    let o = harness_refused(
+        dir,
+        &["run", "experiments/notebook.toml", "--checkpoints", "300"],
+        &["key `--checkpoints[0]`"],
+    );
+    let located = (0..10).any(|d| o.stderr.contains(&format!("notebook.toml:{d}")));
+    assert!(!located, "not located on a line of the file: {}", o.stderr);
 }

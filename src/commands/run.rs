@@ -16,6 +16,16 @@ pub fn main(args: &RunArgs) -> Result<ExitCode> {
         if let Some(c) = &args.checkpoints {
             raw.protocol.checkpoints = c.clone();
         }
+    })
+    .map_err(|mut e| {
+        // What --checkpoints gave is not on a line of the file: name the option instead.
+        if args.checkpoints.is_some() {
+            for p in e.problems.iter_mut().filter(|p| p.key.starts_with("protocol.checkpoints")) {
+                p.key = p.key.replacen("protocol.checkpoints", "--checkpoints", 1);
+                p.line = None;
+            }
+        }
+        e
     })?;
     if exp.raw.has_axes() {
         eprintln!(
