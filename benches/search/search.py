@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import shutil
 import statistics
@@ -105,11 +104,6 @@ def random_axes(sp: dict) -> dict:
     return {k: {form[kind]: [lo, hi]} for k, (kind, lo, hi, _) in sp.items()}
 
 
-def split_axes(axes: dict) -> dict:
-    """Random axes into the experiment dict (a sweep or race takes them under `random`)."""
-    return {"random": axes}
-
-
 def params_of(row: dict, sp: dict) -> dict:
     return {k: row[k] for k in sp}
 
@@ -119,7 +113,7 @@ def params_of(row: dict, sp: dict) -> dict:
 
 def by_race(harness, problem, seed, budget, sp, work: Path, threads):
     exp = base(problem, f"search-race-{problem}")
-    exp.update(split_axes(random_axes(sp)))
+    exp["random"] = random_axes(sp)
     exp["race"] = {"budget": budget, "validation_replicates": 1}
     res = harness.race(exp, out=work, threads=threads, progress=False, seed=seed)
     race = res.race.to_dicts()
@@ -130,7 +124,7 @@ def by_race(harness, problem, seed, budget, sp, work: Path, threads):
 
 def by_random(harness, problem, seed, budget, sp, work: Path, threads):
     exp = base(problem, f"search-random-{problem}")
-    exp.update(split_axes(random_axes(sp)))
+    exp["random"] = random_axes(sp)
     exp["random"]["trials"] = max(1, budget // 8)
     exp["replicates"] = 8
     exp["common_seeds"] = True
@@ -228,7 +222,6 @@ scenario <- list(targetRunner = "{runner}", parameterFile = "{work / 'parameters
 scenario <- checkScenario(defaultScenario(scenario))
 parameters <- readParameters(file = scenario$parameterFile, digits = scenario$digits)
 elites <- irace(scenario = scenario, parameters = parameters)
-used <- scenario$maxExperiments
 load("{work / 'irace.Rdata'}")
 used <- iraceResults$state$experimentsUsedSoFar
 best <- elites[1, ]

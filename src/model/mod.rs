@@ -19,6 +19,7 @@
 //! parameters, the input source and an [`Observer`].
 
 mod advance;
+mod climb;
 pub mod decay;
 pub mod input;
 pub mod params;

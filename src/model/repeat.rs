@@ -21,11 +21,13 @@
 /// from which one more addition stays inside the binade, and, for the common case, the largest
 /// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
 /// crosses into the next binade climbs on through the binades above by a second table
-/// ([`Climb`]: a trace that decayed far below one spike's increment climbs six or seven); a
+/// ([`Climbs`]: a trace that decayed far below one spike's increment climbs six or seven); a
 /// binade outside the tables, zero, subnormal or negative `x` go through `repeat_add`, a half-way
 /// increment one addition at a time. Same bits as the loop either way
 /// (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
 /// `tests::climbs_through_many_binades_match_the_loop_bit_for_bit`).
+use super::climb::Climbs;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
     c: f64,
@@ -34,21 +36,21 @@ pub struct Repeated {
     tiny: f64,
     /// Per biased exponent `FIRST + i`; `None` where `repeat_add` must do the work.
     table: Box<[Option<Binade>]>,
-    /// Per biased exponent `FIRST + i`: the binade's part of a climb through several.
-    climb: Box<[Climb]>,
+    /// The climb through several binades above the increment's.
+    climbs: Climbs,
 }
 
 /// One binade's precomputed part of `repeat_add` (all values exact multiples of its ulp).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Binade {
+pub(super) struct Binade {
     /// Largest `x` from which all `n` additions stay in the binade (`-1`: none).
     last_all: f64,
     /// `n R u`, their sum.
     all: f64,
     /// Largest `x` from which one addition stays in the binade.
-    last_one: f64,
+    pub(super) last_one: f64,
     /// `R u`, one addition inside the binade (0: every addition is absorbed).
-    one: f64,
+    pub(super) one: f64,
     /// `1 / (R u)`, rounded (0 with `one`).
     per_one: f64,
 }
@@ -68,42 +70,18 @@ impl Binade {
     }
 }
 
-/// One binade's part of a climb through several ([`Repeated::climb`]). A sum enters the binade by
-/// the addition that crossed out of the one below, so it enters low, within about one step of the
-/// bottom, and stays for one of two counts of additions, `m` or `m + 1`: which one takes a
-/// comparison of a value computed beside the two candidates, where a count from an arbitrary value
-/// takes a division and two conversions in a row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Climb {
-    /// The binade's smallest value: a sum below it has not crossed (yet).
-    bottom: f64,
-    /// The largest entry the counts hold for (`-1`: none; the binade is climbed another way).
-    entry_max: f64,
-    /// As [`Binade::last_one`] (`-1`: no addition stays inside).
-    last: f64,
-    /// `R u`, one addition inside (0 with `last == -1`).
-    one: f64,
-    /// `m R u`, `(m + 1) R u`: what that many additions inside add.
-    at: [f64; 2],
-    /// The fewest additions inside from any entry up to `entry_max`.
-    m: u32,
-    /// Ties-to-even at every step (`c` is an odd number of half ulps): one addition at a time.
-    single: bool,
-}
-
 /// Counts done as a plain loop.
 const FEW: u32 = 16;
 
 /// Biased exponents of the table: `x` in `[2^-64, 2^32)`.
-const FIRST: u64 = 1023 - 64;
-const BINADES: u64 = 96;
+pub(super) const FIRST: u64 = 1023 - 64;
+pub(super) const BINADES: u64 = 96;
 
 impl Repeated {
     /// `n` additions of `c`.
     pub fn new(c: f64, n: u32) -> Repeated {
         let table: Box<[_]> = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
-        let climb = (FIRST..FIRST + BINADES).map(|exp| climb(c, n, exp)).collect();
-        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climb }
+        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climbs: Climbs::new(c, n) }
     }
 
     /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
@@ -132,7 +110,7 @@ impl Repeated {
 
     /// [`Repeated::apply`] when the sum leaves the binade of `x`: as many additions as stay in
     /// its binade at once (from an arbitrary `x`, a division), the one that crosses on its own,
-    /// then the climb through the binades above ([`Repeated::climb`], two candidates a binade).
+    /// then the climb through the binades above ([`Climbs::climb`], two candidates a binade).
     #[inline(never)]
     fn crossing(&self, mut x: f64) -> f64 {
         let mut n = self.n;
@@ -140,14 +118,14 @@ impl Repeated {
             if (0.0..self.tiny).contains(&x) {
                 // A trace that decayed to (almost) nothing, below half an ulp of c: the first
                 // addition rounds to c itself.
-                (x, n) = self.climb(self.c, n - 1);
+                (x, n) = self.climbs.climb(self.c, n - 1);
                 continue;
             }
             let Some(b) = self.entry(x) else {
                 // No table entry: below 2c (where an addition leaves c's binade or anything under
                 // it) or at a tie (each addition rounds its own way), one addition on its own.
-                if (0.0..2.0 * self.c).contains(&x) || self.climb_entry(x).is_some_and(|t| t.single) {
-                    (x, n) = self.climb(x + self.c, n - 1);
+                if (0.0..2.0 * self.c).contains(&x) || self.climbs.ties_at(x) {
+                    (x, n) = self.climbs.climb(x + self.c, n - 1);
                     continue;
                 }
                 return repeat_add(x, self.c, n);
@@ -157,7 +135,7 @@ impl Repeated {
             }
             if x > b.last_one {
                 // This addition crosses into the next binade, which the climb goes on from.
-                (x, n) = self.climb(x + self.c, n - 1);
+                (x, n) = self.climbs.climb(x + self.c, n - 1);
                 continue;
             }
             let m = b.fitting(x, n as u64);
@@ -166,87 +144,11 @@ impl Repeated {
         }
         x
     }
-
-    /// The climb table's entry for `x`'s binade.
-    #[inline(always)]
-    fn climb_entry(&self, x: f64) -> Option<&Climb> {
-        self.climb.get((x.to_bits() >> 52).wrapping_sub(FIRST) as usize)
-    }
-
-    /// From `x` with `n` additions left, binade after binade while each was entered within the
-    /// range its counts hold for; the sum and the additions left where it stops (0: done). Each
-    /// part is exact as in [`Repeated::crossing`]: the additions inside a binade are the multiples
-    /// of `one` (never past `last`), the crossing one is rounded on its own.
-    #[inline(always)]
-    fn climb(&self, mut x: f64, mut n: u32) -> (f64, u32) {
-        let mut k = (x.to_bits() >> 52).wrapping_sub(FIRST) as usize;
-        while n > 0 {
-            let Some(t) = self.climb.get(k) else { break };
-            if !(x >= t.bottom && x <= t.entry_max) {
-                break;
-            }
-            // At least m additions stay inside; one more does if the sum after m is still at most
-            // `last`.
-            let (x1, x2) = (x + t.at[0], x + t.at[1]);
-            let one_more = x1 <= t.last;
-            let m = t.m + one_more as u32;
-            if n <= m {
-                return (x + n as f64 * t.one, 0);
-            }
-            let top = if one_more { x2 } else { x1 };
-            x = top + self.c; // crosses into the next binade (or falls short: caught above)
-            n -= m + 1;
-            k += 1;
-        }
-        (x, n)
-    }
-}
-
-/// The climb table's entry for the binade of biased exponent `exp` (see [`Climb`]): the counts of
-/// additions inside from every entry between its bottom and the highest sum the crossing addition
-/// from the binade below can give, checked to be at most two.
-fn climb(c: f64, n: u32, exp: u64) -> Climb {
-    let none = Climb { bottom: 1.0, entry_max: -1.0, last: -1.0, one: 0.0, at: [0.0; 2], m: 0, single: false };
-    if !(c > 0.0 && c.is_finite()) || exp <= 53 || exp >= 0x7fe {
-        return none;
-    }
-    let bottom = f64::from_bits(exp << 52);
-    let top = f64::from_bits(((exp + 1) << 52) - 1);
-    let ulp = f64::from_bits((exp - 52) << 52);
-    let q = c * f64::from_bits((2098 - exp) << 52); // c / ulp, exact
-    // A crossing addition moves up one binade only when c < 2 bottom.
-    if c >= 2.0 * bottom {
-        return none;
-    }
-    // What stays inside: nothing in c's own binade (every addition leaves it), else the table's.
-    let (last, one) = match binade(c, n, exp) {
-        _ if q >= 4503599627370496.0 => (-1.0, 0.0),
-        Some(b) if b.one > 0.0 => (b.last_one, b.one),
-        None if q - (q as u64) as f64 == 0.5 => return Climb { single: true, ..none },
-        _ => return none,
-    };
-    // The highest sum out of the binade below: its largest value that leaves by one addition.
-    let below_top = f64::from_bits((exp << 52) - 1);
-    let left_from = match binade(c, n, exp - 1) {
-        Some(b) if b.one > 0.0 && b.last_one >= bottom / 2.0 => b.last_one + b.one,
-        _ => below_top,
-    };
-    let entry_max = (left_from + c).min(top);
-    // Additions inside from x: x, x + one, ... up to last (exact integers of ulps below 2^53).
-    let count =
-        |x: f64| -> u64 { if x > last || one == 0.0 { 0 } else { ((last - x) / ulp) as u64 / (one / ulp) as u64 + 1 } };
-    let (least, most) = (count(entry_max), count(bottom));
-    if entry_max < bottom || most > least + 1 || least >= u32::MAX as u64 {
-        return none;
-    }
-    // Exact where used: x + (m + 1) one only when x + m one is at most `last`.
-    let at = [least as f64 * one, (least + 1) as f64 * one];
-    Climb { bottom, entry_max, last, one, at, m: least as u32, single: false }
 }
 
 /// The precomputed part of one binade (biased exponent `exp`, `x` in `[2^(exp-1023),
 /// 2^(exp-1022))`), by the reasoning of `repeat_add`; `None` where it has no shortcut.
-fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
+pub(super) fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
     if !(c > 0.0 && c.is_finite()) || exp <= 52 || exp >= 0x7fe {
         return None;
     }
@@ -453,20 +355,6 @@ mod tests {
             }
         }
         assert!(climbed > 10_000, "{climbed} climbs over two binades or more");
-    }
-
-    /// The climb table holds counts for the binades a model's trace climbs through: every one
-    /// from the increment's own up, except at most one with a tie.
-    #[test]
-    fn the_climb_table_covers_the_binades_above_the_increment() {
-        for (c, n) in [(1.0 / 80.0 / 5.05, 80u32), (1.0 / 64.0 / 394.1, 64), (0.01 / 64.0, 64)] {
-            let rep = Repeated::new(c, n);
-            let own = (c.to_bits() >> 52) as usize - FIRST as usize;
-            let climbs = &rep.climb[own..own + 12];
-            let fast = climbs.iter().filter(|t| t.entry_max >= t.bottom).count();
-            let ties = climbs.iter().filter(|t| t.single).count();
-            assert!(fast >= 11 && fast + ties == 12, "c={c:e}: {fast} fast, {ties} ties of 12");
-        }
     }
 
     #[test]
