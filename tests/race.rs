@@ -119,7 +119,7 @@ fn refused(body: &str, needle: &str, key: &str, says: &str) {
 fn bad_race_files_are_refused_with_file_line_and_key() {
     refused("[race]\nfirst_test = 5\n", "[race]", "race.budget", "needs `budget = N`");
     refused("[race]\nbudget = 0\n", "budget = 0", "race.budget", "positive");
-    refused("[race]\nbudget = 10\n", "budget = 10", "race.budget", "give at least 20");
+    refused("[race]\nbudget = 10\n", "budget = 10", "race.budget", "give at least 72");
     refused("[race]\nbudget = 400\nfirst_test = 1\n", "first_test", "race.first_test", "at least 2");
     refused("[race]\nbudget = 400\nconfidence = 1.5\n", "confidence", "race.confidence", "between 0 and 1");
     refused("[race]\nbudget = 400\ntest = \"anova\"\n", "anova", "race.test", "friedman");
@@ -174,6 +174,7 @@ fn readme_race_example_and_keys_are_the_real_ones() {
         elitist_limit: Some(1),
         max_candidates: Some(1),
         validation_replicates: Some(1),
+        pick: Some(harness::race::settings::Pick::Mean),
     };
     let keys: Vec<String> =
         toml::to_string(&all).unwrap().lines().map(|l| l.split(" =").next().unwrap().to_string()).collect();

@@ -22,6 +22,26 @@ impl TestKind {
     }
 }
 
+/// How the final elites are ordered, the first being the race's answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pick {
+    /// irace's order: more seeds first, then the test's ranking (rank sums for Friedman).
+    #[default]
+    Rank,
+    /// By the mean test accuracy over every seed the race gave each (its `race_test_accuracy_mean`).
+    Mean,
+}
+
+impl Pick {
+    pub fn word(self) -> &'static str {
+        match self {
+            Pick::Rank => "rank",
+            Pick::Mean => "mean",
+        }
+    }
+}
+
 /// `[race]` as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,4 +56,5 @@ pub struct RawRace {
     pub elitist_limit: Option<u64>,
     pub max_candidates: Option<u64>,
     pub validation_replicates: Option<u64>,
+    pub pick: Option<Pick>,
 }

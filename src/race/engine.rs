@@ -16,6 +16,11 @@
 //!    ahead: elites cannot be dropped before the new candidates have caught up with them.
 //!
 //! Decisions depend only on complete blocks of results, never on the order runs finished in.
+//!
+//! Between two tests nothing but a failed run changes who is alive, so before the first task of
+//! such a stretch the race tells the evaluator every evaluation the stretch will ask for if no run
+//! fails ([`Evaluate::ahead`]): a cluster can run them as one batch. The race still asks for each
+//! task's batch in turn, and decides exactly as without the hint.
 
 mod eliminate;
 
@@ -155,6 +160,10 @@ pub struct Outcome {
 pub trait Evaluate<E> {
     fn evaluate(&mut self, batch: &[(usize, u32)]) -> Result<Vec<f64>, E>;
 
+    /// The evaluations of the tasks up to the next test, if no run fails: a hint, which a later
+    /// `evaluate` may or may not ask for (a superset of what it will ask for until that test).
+    fn ahead(&mut self, _batch: &[(usize, u32)]) {}
+
     fn task_done(&mut self, _t: &TaskReport) {}
 }
 
@@ -264,6 +273,7 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
         tasks: 0,
     };
     let mut stop = None;
+    let mut hinted = 0; // tasks up to this one have been announced
     for (t0, &inst) in s.instances.iter().enumerate() {
         let task = t0 + 1;
         let who = r.alive();
@@ -283,6 +293,17 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
             stop = Some(why);
             break;
         }
+        if task > hinted {
+            hinted = next_test(s, task).min(s.instances.len());
+            let costs = &r.costs;
+            let ahead: Vec<(usize, u32)> = s.instances[t0..hinted]
+                .iter()
+                .flat_map(|&i| who.iter().filter(move |&&c| !costs.contains_key(&(c, i))).map(move |&c| (c, i)))
+                .collect();
+            if ahead.len() > exe.len() {
+                ev.ahead(&ahead);
+            }
+        }
         let batch: Vec<(usize, u32)> = exe.iter().map(|&c| (c, inst)).collect();
         let got = ev.evaluate(&batch)?;
         r.record(task, inst, &batch, &got);
@@ -298,6 +319,12 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
     let ranking = overall_ranking(s.test, &r.costs, &r.alive());
     let Racing { alive, eliminated, used, tasks, costs, trace, .. } = r;
     Ok(Outcome { alive, eliminated, ranking, used, tasks, costs, trace, stop })
+}
+
+/// The first task at or after `task` that ends with a test (step 3).
+fn next_test(s: &Setup, task: usize) -> usize {
+    let each = s.each_test.max(1);
+    task.max(s.first_test).next_multiple_of(each)
 }
 
 /// irace's `overall_ranks`: a candidate evaluated on more instances ranks better; among those

@@ -19,8 +19,7 @@ pub enum RaceError {
     )]
     ForeignRun { dir: PathBuf, index: usize, found: String, why: String },
     #[error(
-        "{}: every candidate failed, so there is no elite to validate ({runs} runs; most often: {why}); the runs \
-         and timings tables hold what ran",
+        "{}: there is no elite to validate: {why} ({runs} runs); the runs and timings tables hold what ran",
         dir.display()
     )]
     NoElite { dir: PathBuf, runs: usize, why: String },

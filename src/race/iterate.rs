@@ -22,7 +22,7 @@ use rand_pcg::Pcg64Mcg;
 
 use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
-use super::settings::Settings;
+use super::settings::{Pick, Settings};
 use super::space::{Space, Value};
 use crate::rng::stream_seed;
 
@@ -73,6 +73,44 @@ pub struct History {
     pub stop: Stop,
     /// Every cost, by (candidate index, seed index).
     pub costs: HashMap<(usize, u32), f64>,
+}
+
+impl History {
+    /// Candidate `c`'s mean test accuracy over the seeds it was raced on (failed runs left out;
+    /// `None`: none succeeded), summed in a fixed order so that it does not depend on the map's.
+    pub fn race_mean(&self, c: usize) -> Option<f64> {
+        let mut xs: Vec<f64> =
+            self.costs.iter().filter(|((d, _), v)| *d == c && v.is_finite()).map(|(_, v)| -v).collect();
+        xs.sort_by(f64::total_cmp);
+        (!xs.is_empty()).then(|| crate::stats::describe(xs).mean).flatten()
+    }
+
+    /// Candidate `c`'s failed runs.
+    fn failures(&self, c: usize) -> usize {
+        self.costs.iter().filter(|((d, _), v)| *d == c && !v.is_finite()).count()
+    }
+
+    /// The final elites in the order `pick` says (stable: ties keep the test's order).
+    fn order_elites(&mut self, pick: Pick) {
+        if pick == Pick::Mean {
+            let mut elites = std::mem::take(&mut self.elites);
+            let key = |c: usize| {
+                (self.failures(c), std::cmp::Reverse(OrdF64(self.race_mean(c).unwrap_or(f64::NEG_INFINITY))))
+            };
+            elites.sort_by_cached_key(|&c| key(c));
+            self.elites = elites;
+        }
+    }
+}
+
+/// Total order on f64 for sort keys.
+#[derive(PartialEq, PartialOrd)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
 }
 
 /// Where the whole race stands (for progress).
@@ -148,6 +186,9 @@ pub trait Evaluator {
     /// The costs of a batch of `(configuration id, seed index)` of iteration `iteration`, in order
     /// (lower is better; infinite: a failed run).
     fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Self::Error>;
+
+    /// What the race will ask for until its next test if no run fails (see [`engine::Evaluate::ahead`]).
+    fn ahead(&mut self, _iteration: usize, _batch: &[(u64, u32)]) {}
 
     /// Where the race stands, after each task.
     fn progress(&mut self, _p: &Progress) {}
@@ -246,6 +287,11 @@ impl<V: Evaluator> engine::Evaluate<V::Error> for InRace<'_, V> {
         self.v.evaluate(self.it, &by_id)
     }
 
+    fn ahead(&mut self, batch: &[(usize, u32)]) {
+        let by_id: Vec<(u64, u32)> = batch.iter().map(|&(j, i)| (self.ids[j], i)).collect();
+        self.v.ahead(self.it, &by_id);
+    }
+
     fn task_done(&mut self, t: &TaskReport) {
         let p = Progress {
             iteration: self.it,
@@ -335,6 +381,7 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
             model = Model::initial(space, &es);
         }
     }
+    h.order_elites(s.pick);
     Ok(h)
 }
 

@@ -44,9 +44,10 @@ pub struct Plan {
 }
 
 /// The effective settings as identity lines (explicit defaults and absent keys are the same race).
+/// `pick` came later: its default adds no line, so the races of before keep their identity.
 fn settings_lines(s: &Settings) -> Vec<String> {
     let f = |x: f64| canonical_value(&toml::Value::Float(x));
-    vec![
+    let mut lines = vec![
         format!("race.budget={}", s.budget),
         format!("race.first_test={}", s.first_test),
         format!("race.each_test={}", s.each_test),
@@ -57,7 +58,11 @@ fn settings_lines(s: &Settings) -> Vec<String> {
         format!("race.elitist_limit={}", s.elitist_limit),
         format!("race.max_candidates={}", s.max_candidates),
         format!("race.validation_replicates={}", s.validation_replicates),
-    ]
+    ];
+    if s.pick != settings::Pick::Rank {
+        lines.push(format!("race.pick={}", s.pick.word()));
+    }
+    lines
 }
 
 /// Check every value a parameter may take (each choice, both bounds) on the base experiment.
@@ -92,7 +97,7 @@ impl Plan {
         let s = &self.settings;
         format!(
             "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
-             confidence {}, first test after {} seeds, {} iterations planned, {} survivors; on {threads} thread(s)",
+             confidence {}, first test after {} seeds, {} iterations planned, {} survivors{}; on {threads} thread(s)",
             self.name,
             self.space.params.len(),
             self.space.names().join(", "),
@@ -102,7 +107,8 @@ impl Plan {
             s.confidence,
             s.first_test,
             s.iterations,
-            s.min_survival
+            s.min_survival,
+            if s.pick == settings::Pick::Mean { ", the best race mean first" } else { "" }
         )
     }
 }

@@ -108,25 +108,47 @@ struct Evaluator<'a, S: RunSource> {
     progress: &'a dyn Progress,
 }
 
+/// A request for one run: `(configuration id, seed, replicate, run id, tag)`.
+type Request = (u64, u64, u64, String, RaceTag);
+
 impl<S: RunSource> Evaluator<'_, S> {
-    /// Results of `(configuration id, seed, replicate, run id, tag)` requests, numbered in order.
-    fn get(&mut self, requests: Vec<(u64, u64, u64, String, RaceTag)>) -> Result<Vec<RunResult>, RaceError> {
+    fn spec(&self, index: usize, (id, seed, replicate, run_id, tag): Request) -> RunSpec {
+        RunSpec { index, config: self.by_id[&id], replicate, seed, run_id, race: Some(tag) }
+    }
+
+    /// Results of `requests`, numbered in order.
+    fn get(&mut self, requests: Vec<Request>) -> Result<Vec<RunResult>, RaceError> {
         let specs = requests
             .into_iter()
-            .map(|(id, seed, replicate, run_id, tag)| {
+            .map(|r| {
                 self.next_index += 1;
-                RunSpec {
-                    index: self.next_index - 1,
-                    config: self.by_id[&id],
-                    replicate,
-                    seed,
-                    run_id,
-                    race: Some(tag),
-                }
+                self.spec(self.next_index - 1, r)
             })
             .collect();
         self.source.get(&self.configs, specs)
     }
+
+    /// Runs the race may ask for next (not numbered: they have no place in the journal yet).
+    fn ahead(&mut self, requests: Vec<Request>) {
+        let specs = requests.into_iter().map(|r| self.spec(usize::MAX, r)).collect();
+        self.source.ahead(&self.configs, specs);
+    }
+}
+
+/// The request for candidate `id` on race seed index `i` of iteration `iteration`.
+fn race_request(seed: u64, iteration: usize, (id, i): (u64, u32)) -> Request {
+    let tag = RaceTag { iteration: iteration as u32, seed_index: i, validation: false };
+    (id, race_seed(seed, i), u64::from(i), format!("{id:016x}-{i}"), tag)
+}
+
+/// The validation requests of final elite `id` after `iterations` races.
+fn validation_requests(seed: u64, iterations: u32, id: u64, v: usize) -> Vec<Request> {
+    (0..v as u64)
+        .map(|j| {
+            let tag = RaceTag { iteration: iterations, seed_index: j as u32, validation: true };
+            (id, validation_seed(seed, j), j, format!("{id:016x}-v{j}"), tag)
+        })
+        .collect()
 }
 
 impl<S: RunSource> iterate::Evaluator for Evaluator<'_, S> {
@@ -146,15 +168,13 @@ impl<S: RunSource> iterate::Evaluator for Evaluator<'_, S> {
     }
 
     fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, RaceError> {
-        let seed = self.plan.seed;
-        let requests = batch
-            .iter()
-            .map(|&(id, i)| {
-                let tag = RaceTag { iteration: iteration as u32, seed_index: i, validation: false };
-                (id, race_seed(seed, i), u64::from(i), format!("{id:016x}-{i}"), tag)
-            })
-            .collect();
+        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, b)).collect();
         Ok(self.get(requests)?.iter().map(cost).collect())
+    }
+
+    fn ahead(&mut self, iteration: usize, batch: &[(u64, u32)]) {
+        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, b)).collect();
+        Evaluator::ahead(self, requests);
     }
 
     fn progress(&mut self, p: &iterate::Progress) {
@@ -201,16 +221,11 @@ pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) 
     let v = s.validation_replicates;
     progress.start(history.elites.len() * v, "validation runs");
     let iteration = history.iterations.len() as u32;
+    let ids: Vec<u64> = history.elites.iter().map(|&c| history.candidates[c].id).collect();
+    ev.ahead(ids.iter().flat_map(|&id| validation_requests(plan.seed, iteration, id, v)).collect());
     let mut validation = Vec::with_capacity(history.elites.len());
-    for &c in &history.elites {
-        let id = history.candidates[c].id;
-        let requests = (0..v as u64)
-            .map(|j| {
-                let tag = RaceTag { iteration, seed_index: j as u32, validation: true };
-                (id, validation_seed(plan.seed, j), j, format!("{id:016x}-v{j}"), tag)
-            })
-            .collect();
-        match ev.get(requests) {
+    for id in ids {
+        match ev.get(validation_requests(plan.seed, iteration, id, v)) {
             Ok(rs) => validation.push((ev.by_id[&id], rs)),
             Err(e) => {
                 progress.finish();
@@ -271,7 +286,13 @@ pub fn run(
     dir.update_manifest(true).map_err(ResultsError::from)?;
     let failures = failures(&results);
     if raced.history.elites.is_empty() {
-        let why = failures.first().map_or_else(|| "no run succeeded".into(), |(m, n)| format!("{n} x {m}"));
+        let why = match &raced.history.stop {
+            super::iterate::Stop::EveryCandidateFailed => format!(
+                "every candidate failed (most often: {})",
+                failures.first().map_or_else(|| "no run succeeded".into(), |(m, n)| format!("{n} x {m}"))
+            ),
+            stop => format!("the race stopped before its first race ended: {stop}"),
+        };
         return Err(RaceError::NoElite { dir: out, runs: results.len(), why });
     }
     let Raced { history, configs, validation } = raced;

@@ -13,9 +13,19 @@
 //! | `elitist_limit` | 2 | a race stops after this many tests without elimination (`elitistLimit`; 0: never) |
 //! | `max_candidates` | 1024 | the most candidates one race may start with (irace's cap) |
 //! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
+//! | `pick` | `"rank"` | the order of the final elites, the first being the answer: `"rank"`, irace's (more seeds first, then the test's ranking); `"mean"`, by the mean test accuracy over every seed the race gave each (failed runs last) |
 
 use crate::config::Problem;
-pub use crate::config::race::{RawRace, TestKind};
+pub use crate::config::race::{Pick, RawRace, TestKind};
+
+/// The settings the least budget depends on.
+#[derive(Clone, Copy)]
+struct Knobs {
+    min_survival: u64,
+    first_test: u64,
+    each_test: u64,
+    iterations: u64,
+}
 
 /// Checked racing settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +42,7 @@ pub struct Settings {
     pub elitist_limit: usize,
     pub max_candidates: usize,
     pub validation_replicates: usize,
+    pub pick: Pick,
 }
 
 /// The most runs a race may be given (as a sweep, `--yes` is needed above
@@ -43,18 +54,16 @@ pub fn irace_default(parameters: usize) -> usize {
     (2.0 + (parameters.max(1) as f64).log2()).floor() as usize
 }
 
-/// What is wrong with `budget`, if anything: absent or zero; too small to race `min_survival + 1`
-/// candidates to the first test; or, with the validation runs of up to `min_survival` elites
+/// What is wrong with `budget`, if anything: absent or zero; too small for the first iteration to
+/// race `min_survival + 1` candidates; or, with the validation runs of up to `min_survival` elites
 /// counted (every run counts), above the limits.
-fn budget_problem(
-    budget: Option<u64>,
-    min_survival: u64,
-    first_test: u64,
-    validation: u64,
-    yes: bool,
-) -> Option<String> {
+fn budget_problem(budget: Option<u64>, k: &Knobs, validation: u64, yes: bool) -> Option<String> {
     use crate::text::count;
-    let minimum = (min_survival + 1).saturating_mul(first_test);
+    let Knobs { min_survival, first_test, each_test, iterations } = *k;
+    // The first iteration gets `budget / iterations` runs and races `floor(that / (first_test +
+    // each_test))` candidates (iterate.rs, steps 1 and 2): more than `min_survival`, or nothing races.
+    let per = first_test.saturating_add(each_test);
+    let minimum = iterations.saturating_mul(min_survival + 1).saturating_mul(per);
     let b = match budget {
         None => return Some("a race needs `budget = N`, the runs it may use".into()),
         Some(0) => return Some("must be a positive number of runs".into()),
@@ -62,8 +71,10 @@ fn budget_problem(
     };
     if b < minimum {
         return Some(format!(
-            "{b} runs cannot race {} candidates (min_survival + 1) to the first test ({first_test} seeds each): give at \
-             least {minimum}",
+            "{b} runs give the first of {iterations} iterations {} runs, too few to race {} candidates (min_survival \
+             + 1) to the first test and one seed past it ({per} runs each): give at least {minimum}, or fewer \
+             `iterations`",
+            b / iterations.max(1),
             min_survival + 1
         ));
     }
@@ -121,7 +132,8 @@ impl RawRace {
         if !(1..=100_000).contains(&validation) {
             problem("validation_replicates", format!("must be between 1 and 100000 (got {validation})"));
         }
-        if let Some(why) = budget_problem(self.budget, min_survival, first_test, validation, yes) {
+        let knobs = Knobs { min_survival, first_test, each_test, iterations };
+        if let Some(why) = budget_problem(self.budget, &knobs, validation, yes) {
             problem("budget", why);
         }
         if !bad.is_empty() {
@@ -139,6 +151,7 @@ impl RawRace {
             elitist_limit: self.elitist_limit.unwrap_or(2) as usize,
             max_candidates: max_candidates as usize,
             validation_replicates: validation as usize,
+            pick: self.pick.unwrap_or_default(),
         })
     }
 }
@@ -153,6 +166,7 @@ mod tests {
         assert_eq!((s.first_test, s.each_test, s.confidence, s.test), (5, 1, 0.95, TestKind::Friedman));
         // floor(2 + log2(10)) = floor(5.32) = 5
         assert_eq!((s.iterations, s.min_survival, s.elitist_limit, s.validation_replicates), (5, 5, 2, 64));
+        assert_eq!(s.pick, Pick::Rank);
         assert_eq!(irace_default(1), 2);
         assert_eq!(irace_default(4), 4);
     }
@@ -162,10 +176,10 @@ mod tests {
         let keys = |r: RawRace| r.settings(4, false).unwrap_err().into_iter().map(|p| p.key).collect::<Vec<_>>();
         assert_eq!(keys(RawRace::default()), ["race.budget"]);
         assert_eq!(keys(RawRace { budget: Some(0), ..Default::default() }), ["race.budget"]);
-        assert_eq!(keys(RawRace { budget: Some(10), ..Default::default() }), ["race.budget"], "(4 + 1) x 5 = 25");
-        assert_eq!(keys(RawRace { budget: Some(100), first_test: Some(1), ..Default::default() }), ["race.first_test"]);
+        assert_eq!(keys(RawRace { budget: Some(10), ..Default::default() }), ["race.budget"], "4 x (4 + 1) x 6 = 120");
+        assert_eq!(keys(RawRace { budget: Some(200), first_test: Some(1), ..Default::default() }), ["race.first_test"]);
         assert_eq!(
-            keys(RawRace { budget: Some(100), confidence: Some(1.0), ..Default::default() }),
+            keys(RawRace { budget: Some(200), confidence: Some(1.0), ..Default::default() }),
             ["race.confidence"]
         );
         assert_eq!(keys(RawRace { budget: Some(100_000), ..Default::default() }), ["race.budget"], "--yes");
@@ -186,6 +200,11 @@ mod tests {
         let e = huge.settings(4, true).unwrap_err();
         assert!(e[0].message.starts_with("2.0005e7 runs (5000 racing + up to 2e7 validating"), "{}", e[0].message);
         let e = RawRace { budget: Some(10), ..Default::default() }.settings(4, false).unwrap_err();
-        assert!(e[0].message.contains("give at least 25"), "{}", e[0].message);
+        assert!(e[0].message.contains("give at least 120"), "{}", e[0].message);
+        // The least budget is exact: one run less and the first iteration races only min_survival.
+        assert!(RawRace { budget: Some(120), ..Default::default() }.settings(4, false).is_ok());
+        assert_eq!(keys(RawRace { budget: Some(119), ..Default::default() }), ["race.budget"]);
+        let fewer = RawRace { budget: Some(60), iterations: Some(2), ..Default::default() };
+        assert!(fewer.settings(4, false).is_ok(), "2 x 5 x 6 = 60");
     }
 }

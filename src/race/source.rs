@@ -17,6 +17,10 @@ use crate::work::{Config, RunSpec, driver};
 pub trait RunSource {
     /// The results of `specs` (of `configs`), in order.
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError>;
+
+    /// Runs the race may ask for next (their `index` is not yet known: `usize::MAX`): a source
+    /// that pays a latency per batch (a cluster) runs them with the next `get`'s.
+    fn ahead(&mut self, _configs: &[Config], _specs: Vec<RunSpec>) {}
 }
 
 /// A live race's runs: from the journal when there (checked to be the same run), else run on the
@@ -146,5 +150,9 @@ impl RunSource for Journalled<'_> {
 impl<S: RunSource> RunSource for &mut S {
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
         (**self).get(configs, specs)
+    }
+
+    fn ahead(&mut self, configs: &[Config], specs: Vec<RunSpec>) {
+        (**self).ahead(configs, specs)
     }
 }

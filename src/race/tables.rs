@@ -61,10 +61,6 @@ pub fn race_frame(h: &History, configs: &[Config]) -> PolarsResult<DataFrame> {
         })
         .collect();
     let param_refs: Vec<&[(String, Option<Param>)]> = params.iter().map(Vec::as_slice).collect();
-    let mean = |i: usize| {
-        let xs: Vec<f64> = h.costs.iter().filter(|((c, _), v)| *c == i && v.is_finite()).map(|(_, v)| -v).collect();
-        (!xs.is_empty()).then(|| crate::stats::describe(sorted(xs)).mean).flatten()
-    };
     let seeds = |i: usize| h.costs.keys().filter(|(c, _)| *c == i).count() as u64;
     let rank = |i: usize| h.elites.iter().position(|&e| e == i).map(|r| r as u64 + 1);
     let n = h.candidates.len();
@@ -79,7 +75,7 @@ pub fn race_frame(h: &History, configs: &[Config]) -> PolarsResult<DataFrame> {
         ),
         Column::new(BORN.into(), h.candidates.iter().map(|c| c.born as u64).collect::<Vec<_>>()),
         Column::new(SEEDS.into(), (0..n).map(seeds).collect::<Vec<_>>()),
-        Column::new(RACE_MEAN.into(), (0..n).map(mean).collect::<Vec<_>>()),
+        Column::new(RACE_MEAN.into(), (0..n).map(|i| h.race_mean(i)).collect::<Vec<_>>()),
         Column::new(ELIMINATED_BY.into(), (0..n).map(|i| left(i).map(|(_, e)| e.by.word())).collect::<Vec<_>>()),
         Column::new(P_VALUE.into(), (0..n).map(|i| left(i).and_then(|(_, e)| e.p_value)).collect::<Vec<_>>()),
         Column::new(
@@ -91,10 +87,4 @@ pub fn race_frame(h: &History, configs: &[Config]) -> PolarsResult<DataFrame> {
         Column::new(ELITE_RANK.into(), (0..n).map(rank).collect::<Vec<_>>()),
     ]);
     DataFrame::new_infer_height(cols)
-}
-
-/// Values in a fixed order (by value), so a mean does not depend on a hash map's iteration order.
-fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
-    xs.sort_by(f64::total_cmp);
-    xs
 }

@@ -173,3 +173,40 @@ fn t_holm_drops_what_is_clearly_worse_and_keeps_ties() {
     let dropped = eliminate(TestKind::THolm, &b, 0.95);
     assert_eq!(dropped.iter().map(|d| d.0).collect::<Vec<_>>(), [2], "{dropped:?}");
 }
+
+/// The hint: before each stretch up to a test, every evaluation the stretch then asks for was
+/// announced (a superset: a failed run's candidate is announced but not asked again), and the first
+/// hint covers the whole first test; the race decides exactly as a closure that ignores hints.
+#[test]
+fn hints_announce_every_evaluation_up_to_the_next_test() {
+    struct Hinted<F> {
+        f: F,
+        announced: std::collections::HashSet<(usize, u32)>,
+        hints: Vec<usize>,
+        unannounced: usize,
+    }
+    impl<F: FnMut(&[(usize, u32)]) -> Result<Vec<f64>, Infallible>> Evaluate<Infallible> for Hinted<F> {
+        fn evaluate(&mut self, batch: &[(usize, u32)]) -> Result<Vec<f64>, Infallible> {
+            self.unannounced += batch.iter().filter(|b| !self.announced.contains(b)).count();
+            (self.f)(batch)
+        }
+        fn ahead(&mut self, batch: &[(usize, u32)]) {
+            self.hints.push(batch.len());
+            self.announced.extend(batch.iter().copied());
+        }
+    }
+    for each_test in [1, 2, 5] {
+        let s = Setup { each_test, first_test: 10, ..setup(12, 60, 400) };
+        let means: Vec<f64> = (0..12).map(|c| 0.8 - 0.01 * c as f64).collect();
+        let mut plain = objective(means.clone(), 0.03, 0.02, 9);
+        let expected = race(&s, &mut plain).unwrap();
+        let mut hinted =
+            Hinted { f: objective(means, 0.03, 0.02, 9), announced: Default::default(), hints: vec![], unannounced: 0 };
+        let got = race(&s, &mut hinted).unwrap();
+        assert_eq!((got.ranking, got.costs.len(), got.used), (expected.ranking, expected.costs.len(), expected.used));
+        assert_eq!(hinted.hints[0], 12 * 10, "each_test {each_test}: the first test's seeds for every candidate");
+        // Only the single-task stretches (each_test 1, after the first test) go unannounced.
+        let single = if each_test == 1 { got.used - 120 } else { 0 };
+        assert_eq!(hinted.unannounced, single, "each_test {each_test}");
+    }
+}

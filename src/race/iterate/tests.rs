@@ -138,3 +138,43 @@ fn a_race_over_an_exhausted_space_ends() {
     assert_eq!(h.candidates.len(), 2, "both points raced, nothing else");
     assert!(h.used < 1000, "the budget was not spent on repeats: {} runs", h.used);
 }
+
+/// `pick = "mean"` changes no decision of the race, only the order of the final elites: by their
+/// race mean, best first (over several seeds, at least one where the order differs from irace's).
+#[test]
+fn pick_mean_orders_the_same_final_elites_by_race_mean() {
+    let mut differs = 0;
+    for seed in 1..=8 {
+        let (rank, _) = run(600, seed);
+        let mean_settings = RawRace { budget: Some(600), pick: Some(Pick::Mean), ..Default::default() };
+        let mut syn = Synthetic::default();
+        let mean = iterate(&mean_settings.settings(3, false).unwrap(), &space(), seed, &mut syn).unwrap();
+        assert_eq!(
+            (&mean.candidates, &mean.iterations, &mean.costs),
+            (&rank.candidates, &rank.iterations, &rank.costs)
+        );
+        let mut sorted = rank.elites.clone();
+        sorted.sort_unstable();
+        let mut got = mean.elites.clone();
+        got.sort_unstable();
+        assert_eq!(got, sorted, "the same final elites");
+        let means: Vec<f64> = mean.elites.iter().map(|&c| mean.race_mean(c).unwrap()).collect();
+        assert!(means.windows(2).all(|w| w[0] >= w[1]), "seed {seed}: {means:?}");
+        differs += usize::from(mean.elites != rank.elites);
+    }
+    assert!(differs > 0, "irace's order and the means' differ somewhere");
+}
+
+/// The least budget `[race]` accepts lets the first iteration race more than `min_survival`
+/// candidates; one run less is refused up front (a hostile budget of 60 for two parameters used to
+/// end with no elite and a message blaming failed runs).
+#[test]
+fn the_least_accepted_budget_races() {
+    let least = |p: usize| {
+        (1..2_000u64).find(|&b| RawRace { budget: Some(b), ..Default::default() }.settings(p, false).is_ok())
+    };
+    let b = least(3).unwrap();
+    assert!(RawRace { budget: Some(b - 1), ..Default::default() }.settings(3, false).is_err());
+    let (h, _) = run(b, 1);
+    assert!(!h.elites.is_empty() && h.iterations[0].raced.len() > settings(b).min_survival, "{:?}", h.stop);
+}
