@@ -31,6 +31,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Write SLURM job-array scripts that run a sweep one shard per task, then merge it.
     Slurm(SlurmArgs),
+    /// Run one array task of a race batch (what `harness race --slurm` submits).
+    #[command(hide = true)]
+    RaceTask(RaceTaskArgs),
     /// Show how far results directories (shards or whole sweeps) are: done, failed, pending.
     Status(StatusArgs),
     /// Write a results directory's report.html: tables, sweep figures and the best run's figures.
@@ -121,6 +124,44 @@ pub struct RaceArgs {
     /// Write <out>/report.html at the end (as `harness report <out>` does).
     #[arg(long)]
     pub report: bool,
+    /// Run every run on SLURM: each batch the race needs becomes a job array (sbatch, squeue);
+    /// this process decides and waits. The tables are those of the race run here.
+    #[arg(long)]
+    pub slurm: bool,
+    /// SLURM partition (with --slurm).
+    #[arg(long, requires = "slurm")]
+    pub partition: Option<String>,
+    /// Time limit per array task (SLURM syntax, e.g. 01:00:00; with --slurm).
+    #[arg(long, requires = "slurm")]
+    pub time: Option<String>,
+    /// CPUs per array task, its threads (with --slurm).
+    #[arg(long, requires = "slurm", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub cpus_per_task: u64,
+    /// At most N array tasks per batch (with --slurm).
+    #[arg(long, requires = "slurm", value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_tasks: u64,
+    /// The least work per array task, in seconds of runs per CPU, once a run's time is known
+    /// (with --slurm): fewer, longer tasks where the scheduler's latency would dominate.
+    #[arg(long, requires = "slurm", value_name = "S", default_value_t = 30.0)]
+    pub task_seconds: f64,
+    /// Seconds between looks at the queue and the tasks' journals (with --slurm).
+    #[arg(long, requires = "slurm", value_name = "S", default_value_t = 2.0)]
+    pub poll: f64,
+    /// The harness binary as the tasks run it (default: this binary's absolute path; with --slurm).
+    #[arg(long, requires = "slurm")]
+    pub harness: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RaceTaskArgs {
+    /// The batch directory (`<out>/cluster/<key>`, holding batch.json).
+    pub dir: PathBuf,
+    /// The task: its number, or `auto` (SLURM_ARRAY_TASK_ID).
+    #[arg(long, default_value = "auto")]
+    pub task: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

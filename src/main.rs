@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::main(&args),
         Command::Check(args) => commands::check::main(&args),
         Command::Slurm(args) => commands::slurm::main(&args),
+        Command::RaceTask(args) => commands::race::task(&args),
         Command::Status(args) => commands::status::main(&args),
         Command::Report(args) => commands::report::main(&args),
     };

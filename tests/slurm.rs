@@ -233,4 +233,96 @@ fn sweep_as_a_slurm_job_array_merges_to_the_single_machine_tables() {
     log.line(&format!(
         "case 2: resubmitted task resumed from {lines_at_cancel} to {journal_lines} runs; merged tables byte-identical"
     ));
+
+    race_cases(&mut log, &conf, w);
+}
+
+const RACE: &str = include_str!("fixtures/small-race.toml");
+
+/// The tables a race writes that do not depend on timing.
+const RACE_TABLES: [&str; 6] =
+    ["runs.parquet", "runs.csv", "race.parquet", "race.csv", "summary.parquet", "summary.csv"];
+
+fn race_on_slurm<'a>(harness: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "race",
+        "race.toml",
+        "--out",
+        out,
+        "--slurm",
+        "--max-tasks",
+        "4",
+        "--task-seconds",
+        "0",
+        "--poll",
+        "0.2",
+        "--harness",
+        harness,
+    ]
+}
+
+/// Cases 3 and 4: `harness race --slurm` against the same race run here; then a race whose driver
+/// is killed (kill -9) while an array task it submitted is cancelled, and which is started again.
+fn race_cases(log: &mut Log, conf: &Path, w: &Path) {
+    let harness = env!("CARGO_BIN_EXE_harness");
+    let w3 = w.join("race");
+    std::fs::create_dir(&w3).unwrap();
+    std::fs::write(w3.join("race.toml"), RACE).unwrap();
+    let local = run(log, conf, &w3, harness, &["race", "race.toml", "--out", "local", "--threads", "2"]);
+    assert!(local.status.success());
+    let o = run(log, conf, &w3, harness, &race_on_slurm(harness, "on-slurm"));
+    assert!(o.status.success(), "the race on SLURM failed");
+    for t in RACE_TABLES {
+        assert!(bytes(w3.join("on-slurm").join(t)) == bytes(w3.join("local").join(t)), "race on SLURM: {t} differs");
+    }
+    log.line("case 3: the race on SLURM wrote the local race's tables, byte for byte");
+
+    // Case 4: runs of about 0.1 s, so that an array task of the first batch is cancelled midway.
+    let w4 = w.join("race-killed");
+    std::fs::create_dir(&w4).unwrap();
+    std::fs::write(w4.join("race.toml"), RACE.replace("train_presentations = 30", "train_presentations = 3000"))
+        .unwrap();
+    let local = run(log, conf, &w4, harness, &["race", "race.toml", "--out", "local", "--threads", "2"]);
+    assert!(local.status.success());
+    let mut driver = Command::new(harness)
+        .args(race_on_slurm(harness, "r"))
+        .current_dir(&w4)
+        .env("SLURM_CONF", conf)
+        .env("PATH", format!("{}:/usr/sbin:/sbin", std::env::var("PATH").unwrap_or_default()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the driver starts");
+    // Wait for the first batch's task 1 to have journalled two runs, then cancel it and kill the
+    // driver at once.
+    let start = Instant::now();
+    let (batch, job) = loop {
+        assert!(start.elapsed() < Duration::from_secs(120), "the first batch never started");
+        let found = std::fs::read_dir(w4.join("r/cluster")).ok().and_then(|mut d| d.next()).and_then(|e| e.ok());
+        if let Some(b) = found.map(|e| e.path()) {
+            let lines = std::fs::read_to_string(b.join("task-1.jsonl")).map_or(0, |t| t.lines().count());
+            let job = std::fs::read_to_string(b.join("jobs")).unwrap_or_default();
+            if lines >= 2 && !job.is_empty() {
+                break (b, job.split_whitespace().next().unwrap().to_string());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let o = run(log, conf, &w4, "scancel", &[&format!("{job}_1")]);
+    assert!(o.status.success());
+    driver.kill().expect("kill -9 the driver");
+    driver.wait().unwrap();
+    let at_cancel = std::fs::read_to_string(batch.join("task-1.jsonl")).unwrap().lines().count();
+    log.line(&format!("killed the driver and cancelled task {job}_1 with {at_cancel} of its runs journalled"));
+    let o = run(log, conf, &w4, harness, &race_on_slurm(harness, "r"));
+    assert!(o.status.success(), "the race started again failed");
+    let jobs = std::fs::read_to_string(batch.join("jobs")).unwrap();
+    log.line(&format!("the first batch's jobs (job, tasks):\n{}", jobs.trim_end()));
+    let lines: Vec<&str> = jobs.lines().collect();
+    assert_eq!(lines.len(), 2, "the first submission, then the cancelled task alone: {jobs}");
+    assert!(lines[1].ends_with(" 1"), "only task 1 was submitted again: {jobs}");
+    for t in RACE_TABLES {
+        assert!(bytes(w4.join("r").join(t)) == bytes(w4.join("local").join(t)), "killed and resumed: {t} differs");
+    }
+    log.line("case 4: killed, cancelled, started again: the local race's tables, byte for byte");
 }

@@ -1,6 +1,8 @@
-//! Running a sweep past one machine: shards from a scheduler's environment, and SLURM job-array
-//! scripts.
+//! Running past one machine: a sweep's shards from a scheduler's environment and its SLURM
+//! job-array scripts; a race's batches ([`batch`]) and the scheduler that runs them ([`scheduler`]).
 
+pub mod batch;
+pub mod scheduler;
 pub mod slurm;
 
 /// The shard (1-based `I`, count `N`) named by the scheduler's environment, for `--shard auto`:

@@ -40,7 +40,42 @@ pub struct Plan {
     pub harness: String,
 }
 
-fn quote(s: &str) -> String {
+/// Problems with values that go into `#SBATCH` lines and scripts: such a line is read by SLURM,
+/// not by a shell, so a value with a newline would add a directive, and one with a space would
+/// split. `paths` are `(what, value)` that go into a command line (quoted).
+pub fn problems(partition: Option<&str>, time: Option<&str>, name: &str, paths: &[(&str, &str)]) -> Vec<String> {
+    let mut bad = Vec::new();
+    if let Some(p) = partition.filter(|p| !plain(p, "_.,-")) {
+        bad.push(format!("--partition {p:?}: a partition name is letters, digits and `_.,-`"));
+    }
+    if let Some(t) = time.filter(|t| !plain(t, ":-")) {
+        bad.push(format!("--time {t:?}: a SLURM time is digits, `:` and `-`, e.g. 01:00:00 or 2-00:00:00"));
+    }
+    if !plain(name, "_.-") {
+        bad.push(format!("the experiment name {name:?} goes into #SBATCH lines: use letters, digits and `_.-` only"));
+    }
+    for (what, v) in paths {
+        if v.chars().any(char::is_control) {
+            bad.push(format!("{what} {v:?} contains a control character"));
+        }
+    }
+    bad
+}
+
+/// The `#SBATCH` lines every job of harness carries.
+pub fn directives(s: &mut String, job: &str, cpus_per_task: usize, partition: Option<&str>, time: Option<&str>) {
+    let _ = writeln!(s, "#SBATCH --job-name={job}");
+    let _ = writeln!(s, "#SBATCH --cpus-per-task={cpus_per_task}");
+    if let Some(p) = partition {
+        let _ = writeln!(s, "#SBATCH --partition={p}");
+    }
+    if let Some(t) = time {
+        let _ = writeln!(s, "#SBATCH --time={t}");
+    }
+}
+
+/// `s` quoted for a POSIX shell.
+pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
@@ -50,39 +85,18 @@ fn plain(s: &str, extra: &str) -> bool {
 }
 
 impl Plan {
-    /// Problems with values that go into the scripts: a `#SBATCH` line is read by SLURM, not by a
-    /// shell, so a value with a newline would add a directive, and one with a space would split.
+    /// Problems with values that go into the scripts (see [`problems`]).
     pub fn problems(&self) -> Vec<String> {
-        let mut bad = Vec::new();
-        if let Some(p) = self.partition.as_deref().filter(|p| !plain(p, "_.,-")) {
-            bad.push(format!("--partition {p:?}: a partition name is letters, digits and `_.,-`"));
-        }
-        if let Some(t) = self.time.as_deref().filter(|t| !plain(t, ":-")) {
-            bad.push(format!("--time {t:?}: a SLURM time is digits, `:` and `-`, e.g. 01:00:00 or 2-00:00:00"));
-        }
-        if !plain(&self.name, "_.-") {
-            bad.push(format!(
-                "the experiment name {:?} goes into #SBATCH lines: use letters, digits and `_.-` only",
-                self.name
-            ));
-        }
-        for (what, v) in [("the experiment path", &self.experiment), ("--harness", &self.harness)] {
-            if v.chars().any(char::is_control) {
-                bad.push(format!("{what} {v:?} contains a control character"));
-            }
-        }
-        bad
+        problems(
+            self.partition.as_deref(),
+            self.time.as_deref(),
+            &self.name,
+            &[("the experiment path", &self.experiment), ("--harness", &self.harness)],
+        )
     }
 
     fn directives(&self, s: &mut String, job: &str) {
-        let _ = writeln!(s, "#SBATCH --job-name={job}");
-        let _ = writeln!(s, "#SBATCH --cpus-per-task={}", self.cpus_per_task);
-        if let Some(p) = &self.partition {
-            let _ = writeln!(s, "#SBATCH --partition={p}");
-        }
-        if let Some(t) = &self.time {
-            let _ = writeln!(s, "#SBATCH --time={t}");
-        }
+        directives(s, job, self.cpus_per_task, self.partition.as_deref(), self.time.as_deref());
     }
 
     /// The array task script: one shard, resumable (a requeued or resubmitted task skips the

@@ -4,11 +4,15 @@
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
-use anyhow::Result;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
 
 use super::interrupt_flag;
-use crate::cli::RaceArgs;
+use crate::cli::{RaceArgs, RaceTaskArgs};
+use crate::cluster::scheduler::Slurm;
 use crate::progress::Terminal;
+use crate::race::cluster::Settings;
 use crate::race::runner::{self, Options};
 use crate::results::Policy;
 use crate::results::schema::{RACE_MEAN, SEEDS};
@@ -29,10 +33,27 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
         policy: Policy { force: args.force, allow_other_build: args.allow_other_build },
     };
     let stop = interrupt_flag("finishing the runs in flight, then writing the tables of what finished");
-    let f = match runner::run(&plan, &args.experiment, &options, &stop, &Terminal::default())? {
+    let ended = if args.slurm {
+        let (settings, slurm) = cluster_settings(args, &plan)?;
+        let (ended, account, _) = crate::race::cluster::run(
+            &plan,
+            &args.experiment,
+            &options,
+            (settings, slurm),
+            &stop,
+            &Terminal::default(),
+        );
+        eprintln!("cluster: {}", account.describe());
+        ended?
+    } else {
+        runner::run(&plan, &args.experiment, &options, &stop, &Terminal::default())?
+    };
+    let f = match ended {
         Ended::Finished(f) => f,
         Ended::Stopped(s) if stop.load(Ordering::SeqCst) => {
-            eprintln!("interrupted: {}; run the same command again to resume", s.describe());
+            let jobs =
+                if args.slurm { " (the jobs in the queue go on; a resumed race takes their results)" } else { "" };
+            eprintln!("interrupted: {}; run the same command again to resume{jobs}", s.describe());
             return Ok(ExitCode::from(130));
         }
         Ended::Stopped(s) => return Err(anyhow::anyhow!("{}: the race stopped early", s.describe())),
@@ -91,6 +112,63 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
     );
     if args.report {
         super::write_report(&f.out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--slurm`'s settings, checked (values that go into `#SBATCH` lines, the binary the tasks run).
+fn cluster_settings(args: &RaceArgs, plan: &crate::race::Plan) -> Result<(Settings, Slurm)> {
+    let harness = match &args.harness {
+        Some(h) => h.clone(),
+        None => std::env::current_exe()?.canonicalize()?.display().to_string(),
+    };
+    let problems = crate::cluster::slurm::problems(
+        args.partition.as_deref(),
+        args.time.as_deref(),
+        &plan.name,
+        &[("--harness", &harness)],
+    );
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    for (name, v) in [("--task-seconds", args.task_seconds), ("--poll", args.poll)] {
+        if !(v.is_finite() && (0.0..=86_400.0).contains(&v)) {
+            bail!("{name} {v}: give seconds between 0 and 86400");
+        }
+    }
+    let settings = Settings {
+        max_tasks: args.max_tasks as usize,
+        task_seconds: args.task_seconds,
+        cpus_per_task: args.cpus_per_task as usize,
+        poll: Duration::from_secs_f64(args.poll),
+        attempts: 3,
+    };
+    let slurm = Slurm {
+        name: plan.name.clone(),
+        harness,
+        cpus_per_task: args.cpus_per_task as usize,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+    };
+    Ok((settings, slurm))
+}
+
+/// `harness race-task`: one array task of a race batch.
+pub fn task(args: &RaceTaskArgs) -> Result<ExitCode> {
+    let threads = driver::threads(args.threads).map_err(anyhow::Error::msg)?;
+    let task = match args.task.as_str() {
+        "auto" => {
+            let v = std::env::var("SLURM_ARRAY_TASK_ID")
+                .map_err(|_| anyhow::anyhow!("--task auto: SLURM_ARRAY_TASK_ID is not set; give --task N"))?;
+            v.trim().parse::<usize>().map_err(|_| anyhow::anyhow!("SLURM_ARRAY_TASK_ID={v:?} is not a task number"))?
+        }
+        n => n.parse::<usize>().map_err(|_| anyhow::anyhow!("--task {n:?}: give a task number or `auto`"))?,
+    };
+    let stop = interrupt_flag("finishing the runs in flight; the task's journal keeps them");
+    let done = crate::cluster::batch::run_task(&args.dir, task, threads, &stop)?;
+    eprintln!("task {task}: {} of its {} runs run now, in {:.1} s", done.ran, done.runs, done.wall_s);
+    if !done.complete {
+        return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,9 @@ pub enum RaceError {
         dir.display()
     )]
     NoElite { dir: PathBuf, runs: usize, why: String },
+    /// The cluster could not run a batch (see [`super::cluster`]).
+    #[error("racing on the cluster: {0}")]
+    Cluster(String),
     #[error("replaying the race from its journal: position {index} holds run {run_id}: {why}")]
     Replay { index: usize, run_id: String, why: String },
     #[error(

@@ -7,6 +7,7 @@
 //! results directory (journal, resume, validation), its runs coming from a [`source`]; [`tables`] writes the `race` table.
 //! `harness verify` replays a race from its journal ([`runner::replay`]).
 
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod iterate;

@@ -245,7 +245,7 @@ pub fn replay(plan: &Plan, journal: &HashMap<usize, RunResult>) -> Result<(Raced
     Ok((raced, source.asked))
 }
 
-/// Run `plan` (from `experiment_file`) into its results directory.
+/// Run `plan` (from `experiment_file`) into its results directory, on this machine.
 pub fn run(
     plan: &Plan,
     experiment_file: &Path,
@@ -253,18 +253,46 @@ pub fn run(
     stop: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Ended<Decided>, RaceError> {
+    let opened = open(plan, experiment_file, options, progress)?;
+    let mut live = Live::new(&opened.dir, options.threads, stop, progress);
+    let raced = race_with(plan, &mut live, progress).map(|(r, _)| r);
+    let counts = live.counts();
+    conclude(opened, raced, counts)
+}
+
+/// A race's results directory, opened (locked, its journal checked) for racing.
+pub struct Opened {
+    pub dir: ResultsDir,
+    out: PathBuf,
+    start: Instant,
+}
+
+/// Open the results directory of `plan` (from `experiment_file`) for racing; notes go to `progress`.
+pub fn open(
+    plan: &Plan,
+    experiment_file: &Path,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Opened, RaceError> {
     let start = Instant::now();
     let out = options.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
-    let (mut dir, notes) =
-        ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |runs| {
-            check_journal(plan, runs)
-        })?;
+    let (dir, notes) = ResultsDir::open(&out, &work(plan, experiment_file, options.threads), options.policy, |runs| {
+        check_journal(plan, runs)
+    })?;
     for n in &notes {
         progress.say(&format!("note: {}", n.describe()));
     }
-    let mut live = Live::new(&dir, options.threads, stop, progress);
-    let raced = race_with(plan, &mut live, progress).map(|(r, _)| r);
-    let (ran, asked) = (live.ran, live.asked);
+    Ok(Opened { dir, out, start })
+}
+
+/// After racing (`raced`, with `(ran, asked)` from the source): the tables, or the tables of what
+/// finished when the race stopped.
+pub fn conclude(
+    opened: Opened,
+    raced: Result<Raced, RaceError>,
+    (ran, asked): (usize, usize),
+) -> Result<Ended<Decided>, RaceError> {
+    let Opened { mut dir, out, start } = opened;
     let raced = match raced.and_then(|r| beyond(&dir, asked).map(|()| r)) {
         Ok(raced) => raced,
         // A journal that changed under the race (checked at opening) is left as it is.

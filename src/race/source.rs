@@ -21,6 +21,16 @@ pub trait RunSource {
     /// Runs the race may ask for next (their `index` is not yet known: `usize::MAX`): a source
     /// that pays a latency per batch (a cluster) runs them with the next `get`'s.
     fn ahead(&mut self, _configs: &[Config], _specs: Vec<RunSpec>) {}
+
+    /// Runs run now (not taken from the journal), and runs the race has asked for so far.
+    fn counts(&self) -> (usize, usize) {
+        (0, 0)
+    }
+
+    /// What the source did, in a line, where there is something to say (a cluster's account).
+    fn account(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A live race's runs: from the journal when there (checked to be the same run), else run on the
@@ -44,7 +54,7 @@ impl<'a> Live<'a> {
 }
 
 /// Whether `r` is the run `spec` asks for (see [`driver::answers`]).
-fn check(configs: &[Config], spec: &RunSpec, r: &RunResult) -> Result<(), String> {
+pub(super) fn check(configs: &[Config], spec: &RunSpec, r: &RunResult) -> Result<(), String> {
     driver::answers(&configs[spec.config], spec, r)
 }
 
@@ -93,6 +103,10 @@ impl RunSource for Live<'_> {
             }
         }
         Ok(out.into_iter().map(|r| r.expect("every request answered")).collect())
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        (self.ran, self.asked)
     }
 }
 
@@ -147,12 +161,20 @@ impl RunSource for Journalled<'_> {
     }
 }
 
-impl<S: RunSource> RunSource for &mut S {
+impl<S: RunSource + ?Sized> RunSource for &mut S {
     fn get(&mut self, configs: &[Config], specs: Vec<RunSpec>) -> Result<Vec<RunResult>, RaceError> {
         (**self).get(configs, specs)
     }
 
     fn ahead(&mut self, configs: &[Config], specs: Vec<RunSpec>) {
         (**self).ahead(configs, specs)
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        (**self).counts()
+    }
+
+    fn account(&self) -> Option<String> {
+        (**self).account()
     }
 }
