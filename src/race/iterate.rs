@@ -93,23 +93,14 @@ impl History {
     /// The final elites in the order `pick` says (stable: ties keep the test's order).
     fn order_elites(&mut self, pick: Pick) {
         if pick == Pick::Mean {
-            let mut elites = std::mem::take(&mut self.elites);
-            let key = |c: usize| {
-                (self.failures(c), std::cmp::Reverse(OrdF64(self.race_mean(c).unwrap_or(f64::NEG_INFINITY))))
-            };
-            elites.sort_by_cached_key(|&c| key(c));
-            self.elites = elites;
+            let mut keyed: Vec<(usize, usize, f64)> = self
+                .elites
+                .iter()
+                .map(|&c| (c, self.failures(c), self.race_mean(c).unwrap_or(f64::NEG_INFINITY)))
+                .collect();
+            keyed.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+            self.elites = keyed.into_iter().map(|(c, ..)| c).collect();
         }
-    }
-}
-
-/// Total order on f64 for sort keys.
-#[derive(PartialEq, PartialOrd)]
-struct OrdF64(f64);
-impl Eq for OrdF64 {}
-impl Ord for OrdF64 {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
     }
 }
 
