@@ -101,3 +101,37 @@ fn a_driver_that_dies_resumes_from_the_journal_and_the_batches() {
     assert_eq!(first + s2.submissions.iter().map(Vec::len).sum::<usize>(), whole.tasks, "journalled {journalled}");
     assert!(again.tasks < whole.tasks);
 }
+
+/// A scheduler whose tasks never run (a broken node, a binary the nodes cannot start).
+struct Never(usize);
+
+impl Scheduler for Never {
+    fn submit(&mut self, _: &Path, _: &[usize]) -> Result<String, SchedulerError> {
+        self.0 += 1;
+        Ok(self.0.to_string())
+    }
+
+    fn queued(&mut self, _: &str) -> Result<Vec<usize>, SchedulerError> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn a_task_that_never_finishes_stops_the_race_naming_its_log_and_a_task_of_nothing_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "race.toml", RACE);
+    let plan = harness::race::load(&dir.join("race.toml"), false, None).unwrap();
+    let options = Options { out: Some(dir.join("r")), threads: 1, policy: Default::default() };
+    let stop = AtomicBool::new(false);
+    let (ended, _, s) =
+        cluster::run(&plan, &dir.join("race.toml"), &options, (settings(4), Never(0)), &stop, &harness::progress::Silent);
+    let e = ended.unwrap_err().to_string();
+    assert!(e.contains("submitted 3 times and never finished") && e.contains("slurm-3_0.out"), "{e}");
+    assert_eq!(s.0, 3, "three submissions, then the race stops");
+    // The worker refuses a task the batch does not have, and a directory without a batch.
+    let batch = std::fs::read_dir(dir.join("r/cluster")).unwrap().next().unwrap().unwrap().path();
+    harness_refused(dir, &["race-task", batch.to_str().unwrap(), "--task", "9"], &["task 9 does not exist"]);
+    harness_refused(dir, &["race-task", dir.to_str().unwrap(), "--task", "0"], &["batch.json"]);
+    harness_refused(dir, &["race-task", batch.to_str().unwrap()], &["SLURM_ARRAY_TASK_ID is not set"]);
+}
