@@ -175,6 +175,7 @@ fn readme_race_example_and_keys_are_the_real_ones() {
         max_candidates: Some(1),
         validation_replicates: Some(1),
         pick: Some(harness::race::settings::Pick::Mean),
+        sampler: Some(harness::race::settings::Sampler::Tpe),
     };
     let keys: Vec<String> =
         toml::to_string(&all).unwrap().lines().map(|l| l.split(" =").next().unwrap().to_string()).collect();

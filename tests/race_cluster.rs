@@ -124,8 +124,14 @@ fn a_task_that_never_finishes_stops_the_race_naming_its_log_and_a_task_of_nothin
     let plan = harness::race::load(&dir.join("race.toml"), false, None).unwrap();
     let options = Options { out: Some(dir.join("r")), threads: 1, policy: Default::default() };
     let stop = AtomicBool::new(false);
-    let (ended, _, s) =
-        cluster::run(&plan, &dir.join("race.toml"), &options, (settings(4), Never(0)), &stop, &harness::progress::Silent);
+    let (ended, _, s) = cluster::run(
+        &plan,
+        &dir.join("race.toml"),
+        &options,
+        (settings(4), Never(0)),
+        &stop,
+        &harness::progress::Silent,
+    );
     let e = ended.unwrap_err().to_string();
     assert!(e.contains("submitted 3 times and never finished") && e.contains("slurm-3_0.out"), "{e}");
     assert_eq!(s.0, 3, "three submissions, then the race stops");

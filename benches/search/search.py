@@ -13,6 +13,8 @@ winning configuration):
   runs are not used for anything).
 - `race-mean`: the same race with `pick = "mean"`: the winner is the final elite with the best
   mean over the seeds the race gave it (the same race, bit for bit: only the pick differs).
+- `race-tpe`: `sampler = "tpe"` (each new candidate the best of 16 draws of irace's model by the
+  density ratio of the good and the other candidates evaluated so far) and `pick = "mean"`.
 - `random`: `harness sweep` with `[random]` draws, 8 replicates each on common seeds,
   `budget / 8` draws; the winner has the best mean.
 - `optuna`: Optuna's TPE sampler with its WilcoxonPruner, the recipe of Optuna's documentation:
@@ -73,7 +75,7 @@ PROBLEMS = {
     "five": [3, 5, 7, 8, 9],  # five digits that are often confused
     "pair": [8, 9],  # a hard pair
 }
-METHODS = ["race", "race-mean", "random", "optuna", "irace"]
+METHODS = ["race", "race-mean", "race-tpe", "random", "optuna", "irace"]
 VALIDATION_SEED = 777777
 INSTANCES = 16  # Optuna: seeds per trial at most (the docs' recipe)
 
@@ -113,10 +115,10 @@ def params_of(row: dict, sp: dict) -> dict:
 # -- the methods -------------------------------------------------------------------------------
 
 
-def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank"):
+def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace"):
     exp = base(problem, f"search-race-{problem}")
     exp["random"] = random_axes(sp)
-    exp["race"] = {"budget": budget, "validation_replicates": 1, "pick": pick}
+    exp["race"] = {"budget": budget, "validation_replicates": 1, "pick": pick, "sampler": sampler}
     res = harness.race(exp, out=work, threads=threads, progress=False, seed=seed)
     race = res.race.to_dicts()
     best = next(r for r in race if r["elite_rank"] == 1)
@@ -126,6 +128,10 @@ def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank"
 
 def by_race_mean(harness, problem, seed, budget, sp, work: Path, threads):
     return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean")
+
+
+def by_race_tpe(harness, problem, seed, budget, sp, work: Path, threads):
+    return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe")
 
 
 def by_random(harness, problem, seed, budget, sp, work: Path, threads):
@@ -320,7 +326,7 @@ def ensure_peers(methods):
 def figure(rows, problems, methods, path: Path):
     """A dot plot per problem: each method's validated means over search seeds, with their mean."""
     w, h, left, top, pw = 260 * len(problems) + 80, 360, 60, 40, 240
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+    colours = ["#1f77b4", "#aec7e8", "#17becf", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
     vals = [r["validated_mean"] for r in rows]
     lo, hi = (min(vals) - 0.01, max(vals) + 0.01) if vals else (0, 1)
     y = lambda v: top + (hi - v) / (hi - lo) * (h - top - 60)
@@ -402,7 +408,7 @@ def main():
     methods = [m for m in methods if m not in skipped]
     import harness
 
-    run = {"race": by_race, "race-mean": by_race_mean, "random": by_random, "optuna": by_optuna, "irace": by_irace}
+    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "random": by_random, "optuna": by_optuna, "irace": by_irace}
     rows = []
     for p in problems:
         for seed in seeds:

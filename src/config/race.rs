@@ -42,6 +42,27 @@ impl Pick {
     }
 }
 
+/// How new candidates are drawn after the first race.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sampler {
+    /// irace's: around the elites, from truncated normals that narrow from race to race.
+    #[default]
+    Irace,
+    /// The best of several irace draws by the density ratio of the good and the other candidates
+    /// evaluated so far (the tree-structured Parzen estimator's criterion).
+    Tpe,
+}
+
+impl Sampler {
+    pub fn word(self) -> &'static str {
+        match self {
+            Sampler::Irace => "irace",
+            Sampler::Tpe => "tpe",
+        }
+    }
+}
+
 /// `[race]` as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,4 +78,5 @@ pub struct RawRace {
     pub max_candidates: Option<u64>,
     pub validation_replicates: Option<u64>,
     pub pick: Option<Pick>,
+    pub sampler: Option<Sampler>,
 }

@@ -20,9 +20,10 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64Mcg;
 
+use super::density::{PROPOSALS, Ratio};
 use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
-use super::settings::{Pick, Settings};
+use super::settings::{Pick, Sampler, Settings};
 use super::space::{Space, Value};
 use crate::rng::stream_seed;
 
@@ -350,7 +351,7 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
                 break;
             }
         };
-        let raced = draw(space, seed, it, size.n, &mut h, &mut model, planned, v);
+        let raced = draw(space, seed, (it, planned, s.sampler), size.n, &mut h, &mut model, v);
         let race = setup(s, &h, seed, it, &size, &raced, seen);
         let ids: Vec<u64> = raced.iter().map(|&c| h.candidates[c].id).collect();
         let mut in_race = InRace { v: &mut *v, it, ids, raced: &raced, used_before: h.used, budget: s.budget };
@@ -380,17 +381,15 @@ fn elite(c: &Candidate) -> Elite<'_> {
     Elite { id: c.id, parent: c.parent, values: &c.values }
 }
 
-/// The candidates of iteration `it`: the elites, then new ones (grid, uniform, or around the
-/// elites), each valid and new.
-#[allow(clippy::too_many_arguments)]
+/// The candidates of iteration `it` (of `planned`): the elites, then new ones (grid, uniform, or
+/// around the elites, filtered by the density ratio with the TPE sampler), each valid and new.
 fn draw<V: Evaluator>(
     space: &Space,
     seed: u64,
-    it: usize,
+    (it, planned, sampler): (usize, usize, Sampler),
     n: usize,
     h: &mut History,
     model: &mut Model,
-    planned: usize,
     v: &mut V,
 ) -> Vec<usize> {
     let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, SAMPLE_TAG), it as u64));
@@ -403,6 +402,13 @@ fn draw<V: Evaluator>(
     let mut grid = if it == 1 { space.initial.clone().into_iter() } else { Vec::new().into_iter() };
     let mut fresh: Vec<Candidate> = Vec::new();
     let known = |id: u64, h: &History, fresh: &[Candidate]| h.candidates.iter().chain(fresh).any(|c| c.id == id);
+    let ratio = match sampler {
+        Sampler::Tpe if it > 1 => {
+            let values: Vec<&[Value]> = h.candidates.iter().map(|c| c.values.as_slice()).collect();
+            Ratio::fit(&space.params, &values, &h.costs)
+        }
+        _ => None,
+    };
     'next: while fresh.len() < new {
         for _ in 0..MAX_DRAWS {
             let (parent, values) = match grid.next() {
@@ -413,7 +419,20 @@ fn draw<V: Evaluator>(
                 None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>()),
                 None => {
                     let (p, v) = model.sample(space, &es, &mut rng);
-                    (Some(p), v)
+                    match &ratio {
+                        None => (Some(p), v),
+                        Some(r) => {
+                            let mut best = (r.score(&space.params, &v), p, v);
+                            for _ in 1..PROPOSALS {
+                                let (p, v) = model.sample(space, &es, &mut rng);
+                                let score = r.score(&space.params, &v);
+                                if score > best.0 {
+                                    best = (score, p, v);
+                                }
+                            }
+                            (Some(best.1), best.2)
+                        }
+                    }
                 }
             };
             if let Some(id) = v.identify(&values)

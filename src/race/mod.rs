@@ -8,6 +8,7 @@
 //! `harness verify` replays a race from its journal ([`runner::replay`]).
 
 pub mod cluster;
+pub mod density;
 pub mod engine;
 pub mod error;
 pub mod iterate;
@@ -45,7 +46,7 @@ pub struct Plan {
 }
 
 /// The effective settings as identity lines (explicit defaults and absent keys are the same race).
-/// `pick` came later: its default adds no line, so the races of before keep their identity.
+/// `pick` and `sampler` came later: its default adds no line, so the races of before keep their identity.
 fn settings_lines(s: &Settings) -> Vec<String> {
     let f = |x: f64| canonical_value(&toml::Value::Float(x));
     let mut lines = vec![
@@ -62,6 +63,9 @@ fn settings_lines(s: &Settings) -> Vec<String> {
     ];
     if s.pick != settings::Pick::Rank {
         lines.push(format!("race.pick={}", s.pick.word()));
+    }
+    if s.sampler != settings::Sampler::Irace {
+        lines.push(format!("race.sampler={}", s.sampler.word()));
     }
     lines
 }
@@ -109,7 +113,12 @@ impl Plan {
             s.first_test,
             s.iterations,
             s.min_survival,
-            if s.pick == settings::Pick::Mean { ", the best race mean first" } else { "" }
+            match (s.sampler, s.pick) {
+                (settings::Sampler::Tpe, settings::Pick::Mean) => ", TPE sampler, the best race mean first",
+                (settings::Sampler::Tpe, _) => ", TPE sampler",
+                (_, settings::Pick::Mean) => ", the best race mean first",
+                _ => "",
+            }
         )
     }
 }

@@ -14,9 +14,10 @@
 //! | `max_candidates` | 1024 | the most candidates one race may start with (irace's cap) |
 //! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
 //! | `pick` | `"rank"` | the order of the final elites, the first being the answer: `"rank"`, irace's (more seeds first, then the test's ranking); `"mean"`, by the mean test accuracy over every seed the race gave each (failed runs last) |
+//! | `sampler` | `"irace"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
 
 use crate::config::Problem;
-pub use crate::config::race::{Pick, RawRace, TestKind};
+pub use crate::config::race::{Pick, RawRace, Sampler, TestKind};
 
 /// The settings the least budget depends on.
 #[derive(Clone, Copy)]
@@ -43,6 +44,7 @@ pub struct Settings {
     pub max_candidates: usize,
     pub validation_replicates: usize,
     pub pick: Pick,
+    pub sampler: Sampler,
 }
 
 /// The most runs a race may be given (as a sweep, `--yes` is needed above
@@ -152,6 +154,7 @@ impl RawRace {
             max_candidates: max_candidates as usize,
             validation_replicates: validation as usize,
             pick: self.pick.unwrap_or_default(),
+            sampler: self.sampler.unwrap_or_default(),
         })
     }
 }
@@ -166,7 +169,7 @@ mod tests {
         assert_eq!((s.first_test, s.each_test, s.confidence, s.test), (5, 1, 0.95, TestKind::Friedman));
         // floor(2 + log2(10)) = floor(5.32) = 5
         assert_eq!((s.iterations, s.min_survival, s.elitist_limit, s.validation_replicates), (5, 5, 2, 64));
-        assert_eq!(s.pick, Pick::Rank);
+        assert_eq!((s.pick, s.sampler), (Pick::Rank, Sampler::Irace));
         assert_eq!(irace_default(1), 2);
         assert_eq!(irace_default(4), 4);
     }
