@@ -179,7 +179,7 @@ mod tests {
             let choice = if v[1] == Value::Choice(1) { 0.05 } else { 0.0 };
             for i in 0..4u32 {
                 // Seed i is i/10 harder for everyone; candidate c was raced on seeds c%2.. only.
-                if (c + i as usize) % 2 == 0 || i < 2 {
+                if (c + i as usize).is_multiple_of(2) || i < 2 {
                     costs.insert((c, i), (x - 0.2).abs() + choice + i as f64 / 10.0);
                 }
             }
