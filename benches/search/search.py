@@ -325,7 +325,8 @@ def ensure_peers(methods):
 
 def figure(rows, problems, methods, path: Path):
     """A dot plot per problem: each method's validated means over search seeds, with their mean."""
-    w, h, left, top, pw = 260 * len(problems) + 80, 360, 60, 40, 240
+    pw = max(240, 56 * len(methods))
+    w, h, left, top = (pw + 20) * len(problems) + 80, 380, 60, 40
     colours = ["#1f77b4", "#aec7e8", "#17becf", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
     vals = [r["validated_mean"] for r in rows]
     lo, hi = (min(vals) - 0.01, max(vals) + 0.01) if vals else (0, 1)
@@ -338,14 +339,14 @@ def figure(rows, problems, methods, path: Path):
         out.append(f'<text x="{left-6}" y="{y(v)+4:.1f}" text-anchor="end">{v:.3f}</text>')
         out.append(f'<line x1="{left}" x2="{w-10}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
     for pi, p in enumerate(problems):
-        x0 = left + 20 + pi * 260
+        x0 = left + 20 + pi * (pw + 20)
         out.append(f'<text x="{x0 + pw/2}" y="{h-12}" text-anchor="middle" font-size="14">{p}</text>')
         for mi, m in enumerate(methods):
             xs = x0 + (mi + 0.5) * pw / len(methods)
             pts = [r["validated_mean"] for r in rows if r["problem"] == p and r["method"] == m]
-            out.append(f'<text x="{xs:.1f}" y="{h-32}" text-anchor="middle" fill="{colours[mi]}">{m}</text>')
+            out.append(f'<text x="{xs:.1f}" y="{h-32 - 12 * (mi % 2)}" text-anchor="middle" fill="{colours[mi]}">{m}</text>')
             for k, v in enumerate(pts):
-                dx = (k - (len(pts) - 1) / 2) * 5
+                dx = (k - (len(pts) - 1) / 2) * 4
                 out.append(f'<circle cx="{xs+dx:.1f}" cy="{y(v):.1f}" r="3.5" fill="{colours[mi]}" fill-opacity="0.7"/>')
             if pts:
                 mv = statistics.fmean(pts)

@@ -131,9 +131,10 @@ fn cluster_settings(args: &RaceArgs, plan: &crate::race::Plan) -> Result<(Settin
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
     }
-    for (name, v) in [("--task-seconds", args.task_seconds), ("--poll", args.poll)] {
-        if !(v.is_finite() && (0.0..=86_400.0).contains(&v)) {
-            bail!("{name} {v}: give seconds between 0 and 86400");
+    // A poll of 0 would ask squeue without pause.
+    for (name, v, least) in [("--task-seconds", args.task_seconds, 0.0), ("--poll", args.poll, 0.05)] {
+        if !(v.is_finite() && (least..=86_400.0).contains(&v)) {
+            bail!("{name} {v}: give seconds between {least} and 86400");
         }
     }
     let settings = Settings {
