@@ -27,9 +27,9 @@ impl TestKind {
 #[serde(rename_all = "kebab-case")]
 pub enum Pick {
     /// irace's order: more seeds first, then the test's ranking (rank sums for Friedman).
-    #[default]
     Rank,
     /// By the mean test accuracy over every seed the race gave each (its `race_test_accuracy_mean`).
+    #[default]
     Mean,
 }
 
@@ -47,10 +47,10 @@ impl Pick {
 #[serde(rename_all = "kebab-case")]
 pub enum Sampler {
     /// irace's: around the elites, from truncated normals that narrow from race to race.
-    #[default]
     Irace,
     /// The best of several irace draws by the density ratio of the good and the other candidates
     /// evaluated so far (the tree-structured Parzen estimator's criterion).
+    #[default]
     Tpe,
 }
 

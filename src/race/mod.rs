@@ -46,7 +46,9 @@ pub struct Plan {
 }
 
 /// The effective settings as identity lines (explicit defaults and absent keys are the same race).
-/// `pick` and `sampler` came later: its default adds no line, so the races of before keep their identity.
+/// `pick` and `sampler` came later, with new defaults: a line is written only for the value that
+/// is not irace's (`rank`, `irace`), so the races of before keep their identity when their file
+/// says so, and a file without the keys is another race than before (its results differ).
 fn settings_lines(s: &Settings) -> Vec<String> {
     let f = |x: f64| canonical_value(&toml::Value::Float(x));
     let mut lines = vec![

@@ -1,5 +1,6 @@
 //! The `[race]` section of an experiment file: raw (as written) and checked ([`Settings`]).
-//! Defaults follow irace's where it has them:
+//! Defaults follow irace's where it has them, except `sampler` and `pick` (measured better in the
+//! search benchmark, docs/study.md section 6; `"irace"` and `"rank"` are irace's):
 //!
 //! | key | default | meaning |
 //! | --- | --- | --- |
@@ -13,8 +14,8 @@
 //! | `elitist_limit` | 2 | a race stops after this many tests without elimination (`elitistLimit`; 0: never) |
 //! | `max_candidates` | 1024 | the most candidates one race may start with (irace's cap) |
 //! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
-//! | `pick` | `"rank"` | the order of the final elites, the first being the answer: `"rank"`, irace's (more seeds first, then the test's ranking); `"mean"`, by the mean test accuracy over every seed the race gave each (failed runs last) |
-//! | `sampler` | `"irace"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
+//! | `pick` | `"mean"` | the order of the final elites, the first being the answer: `"mean"`, by the mean test accuracy over every seed the race gave each (failed runs last); `"rank"`, irace's (more seeds first, then the test's ranking) |
+//! | `sampler` | `"tpe"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
 
 use crate::config::Problem;
 pub use crate::config::race::{Pick, RawRace, Sampler, TestKind};
@@ -169,7 +170,7 @@ mod tests {
         assert_eq!((s.first_test, s.each_test, s.confidence, s.test), (5, 1, 0.95, TestKind::Friedman));
         // floor(2 + log2(10)) = floor(5.32) = 5
         assert_eq!((s.iterations, s.min_survival, s.elitist_limit, s.validation_replicates), (5, 5, 2, 64));
-        assert_eq!((s.pick, s.sampler), (Pick::Rank, Sampler::Irace));
+        assert_eq!((s.pick, s.sampler), (Pick::Mean, Sampler::Tpe), "the search benchmark's winners (docs/study.md 6)");
         assert_eq!(irace_default(1), 2);
         assert_eq!(irace_default(4), 4);
     }

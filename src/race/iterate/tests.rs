@@ -19,8 +19,11 @@ fn space() -> Space {
     Space::of(&raw).unwrap()
 }
 
+/// irace's settings (its sampler and pick): the tests of irace's mechanics.
 fn settings(budget: u64) -> Settings {
-    RawRace { budget: Some(budget), ..Default::default() }.settings(3, false).unwrap()
+    let raw =
+        RawRace { budget: Some(budget), sampler: Some(Sampler::Irace), pick: Some(Pick::Rank), ..Default::default() };
+    raw.settings(3, false).unwrap()
 }
 
 /// Accuracy `0.9 - (x - 0.3)^2 - 0.05 (log10 lr + 2)^2 - 0.05 [spikes]`, plus a seed effect (sd
@@ -146,7 +149,8 @@ fn pick_mean_orders_the_same_final_elites_by_race_mean() {
     let mut differs = 0;
     for seed in 1..=8 {
         let (rank, _) = run(600, seed);
-        let mean_settings = RawRace { budget: Some(600), pick: Some(Pick::Mean), ..Default::default() };
+        let mean_settings =
+            RawRace { budget: Some(600), pick: Some(Pick::Mean), sampler: Some(Sampler::Irace), ..Default::default() };
         let mut syn = Synthetic::default();
         let mean = iterate(&mean_settings.settings(3, false).unwrap(), &space(), seed, &mut syn).unwrap();
         assert_eq!(
@@ -185,7 +189,8 @@ fn the_least_accepted_budget_races() {
 #[test]
 fn the_tpe_sampler_is_deterministic_and_finds_the_optimum() {
     let tpe = |seed: u64| {
-        let s = RawRace { budget: Some(900), sampler: Some(Sampler::Tpe), ..Default::default() };
+        let s =
+            RawRace { budget: Some(900), sampler: Some(Sampler::Tpe), pick: Some(Pick::Rank), ..Default::default() };
         iterate(&s.settings(3, false).unwrap(), &space(), seed, &mut Synthetic::default()).unwrap()
     };
     let truth = |h: &History| {
