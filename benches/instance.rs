@@ -9,6 +9,10 @@ use harness::config::{self, DataCache, RawExperiment};
 use harness::protocol::{ProtocolParams, SamplingMode};
 use harness::run::run_instance;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 fn instance(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let notebook = config::load(&root.join("experiments/notebook.toml")).unwrap();

@@ -14,6 +14,10 @@ use harness::data::Dataset;
 use harness::protocol::{ProtocolParams, SamplingMode};
 use harness::run::run_instance;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 fn experiment(classes: u8, train: usize, data: Option<&Path>) -> Experiment {
     let raw = RawExperiment {
         data: data.map(|p| p.display().to_string()),

@@ -17,6 +17,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use harness::config::{self, Experiment};
 use harness::run::run_instance;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 fn elite(neurons_per_class: usize) -> Experiment {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join("experiments/speed/elite.toml");

@@ -12,6 +12,10 @@ use harness::results::journal::{Journal, JournalError, RunResult};
 use harness::sweep::expand;
 use harness::work::driver::{Sink, execute};
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 /// A journal alone (no results directory): each run appended and synced as it finishes.
 struct Journalled(Mutex<Journal>);
 

@@ -11,6 +11,7 @@
 //! [`report`] (the HTML report), [`cluster`] (shards and SLURM); [`stats`] and [`text`] are shared
 //! helpers; [`commands`] map the command line onto all of this.
 
+pub mod alloc;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -18,6 +18,10 @@ use harness::rng::fnv1a;
 use harness::run::{run_with_weights, schedule};
 use harness::trace::Trace;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 fn experiment(text: &str) -> Experiment {
     let raw = parse_text("bits.toml", text).expect("parses");
     resolve(&raw, "bits", Path::new(env!("CARGO_MANIFEST_DIR")), &mut DataCache::default()).expect("valid")

@@ -11,6 +11,10 @@ use harness::protocol::{PhaseMode, Presentation, Protocol, Sampling, run_phase};
 use ndarray::Array2;
 use serde::Deserialize;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 #[derive(Deserialize)]
 struct Fixture {
     n_in: usize,

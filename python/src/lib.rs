@@ -116,6 +116,10 @@ use results::{py_load, py_race, py_sweep};
 use run::py_run;
 use source::Source;
 
+/// Large allocations on cache lines ([`harness::alloc`]): the step's arrays never straddle them.
+#[global_allocator]
+static ALLOCATOR: harness::alloc::CacheLineAligned = harness::alloc::CacheLineAligned;
+
 /// Tables as `{name: Parquet bytes}`.
 fn tables_dict<'py>(py: Python<'py>, tables: &[(impl AsRef<str>, Vec<u8>)]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
