@@ -117,11 +117,12 @@ impl Batch {
         start..(start + self.per_task).min(self.runs.len())
     }
 
-    /// The batch's name for its directory: a hash of what it runs, so a driver started again on
-    /// the same race finds the batch (and whatever its tasks finished) of the driver before.
+    /// The batch's name for its directory: a hash of the runs it holds (not of how they are cut
+    /// into tasks), so a driver started again on the same race finds the batch (and whatever its
+    /// tasks finished) of the driver before.
     pub fn key(&self) -> String {
         let text: String = self.runs.iter().map(|r| format!("{}:{}\n", r.run_id, r.seed)).collect();
-        format!("{:016x}", crate::rng::fnv1a(format!("{}\n{text}", self.per_task).as_bytes()))
+        format!("{:016x}", crate::rng::fnv1a(text.as_bytes()))
     }
 
     pub fn write(&self, dir: &Path) -> Result<(), BatchError> {

@@ -125,10 +125,6 @@ impl<'a, S: Scheduler> Cluster<'a, S> {
         }
     }
 
-    pub fn scheduler(&self) -> &S {
-        &self.scheduler
-    }
-
     /// Runs per task for a batch of `n`: spread over `max_tasks`, but no task with less than
     /// `task_seconds` of work per CPU once a run's time is known; a multiple of the CPUs.
     fn per_task(&self, n: usize) -> usize {
@@ -141,12 +137,18 @@ impl<'a, S: Scheduler> Cluster<'a, S> {
 
     /// Run `specs` on the cluster; their results, in order.
     fn run_batch(&mut self, configs: &[Config], specs: &[RunSpec]) -> Result<Vec<RunResult>, RaceError> {
-        let b = Batch::of(&self.name, &self.base_dir, configs, specs, self.per_task(specs.len()));
-        let dir = self.dir.path().join("cluster").join(b.key());
+        let fresh = Batch::of(&self.name, &self.base_dir, configs, specs, self.per_task(specs.len()));
+        let dir = self.dir.path().join("cluster").join(fresh.key());
         let fail = |e: batch::BatchError| RaceError::Cluster(e.to_string());
-        if Batch::read(&dir).ok().as_ref() != Some(&b) {
-            b.write(&dir).map_err(fail)?;
-        }
+        // The same runs written before (by a driver that was stopped) keep their cut into tasks:
+        // the tasks' journals follow it, whatever run time this driver has measured since.
+        let b = match Batch::read(&dir) {
+            Ok(old) if (&old.runs, &old.configs) == (&fresh.runs, &fresh.configs) => old,
+            _ => {
+                fresh.write(&dir).map_err(fail)?;
+                fresh
+            }
+        };
         let jobs_file = dir.join("jobs");
         let mut jobs: Vec<(String, Vec<usize>)> = std::fs::read_to_string(&jobs_file)
             .unwrap_or_default()
