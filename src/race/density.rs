@@ -143,6 +143,26 @@ impl Ratio {
     }
 }
 
+/// A draw of `sample` (a parent and values): the only one without a ratio, else the best of
+/// [`PROPOSALS`] by it (the first of equals).
+pub fn best_of(
+    ratio: Option<&Ratio>,
+    params: &[Param],
+    mut sample: impl FnMut() -> (u64, Vec<Value>),
+) -> (u64, Vec<Value>) {
+    let first = sample();
+    let Some(r) = ratio else { return first };
+    let mut best = (r.score(params, &first.1), first);
+    for _ in 1..PROPOSALS {
+        let next = sample();
+        let score = r.score(params, &next.1);
+        if score > best.0 {
+            best = (score, next);
+        }
+    }
+    best.1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,10 +20,10 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64Mcg;
 
-use super::density::{PROPOSALS, Ratio};
+use super::density::{Ratio, best_of};
 use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
-use super::settings::{Pick, Sampler, Settings};
+use super::settings::{Sampler, Settings};
 use super::space::{Space, Value};
 use crate::rng::stream_seed;
 
@@ -74,35 +74,6 @@ pub struct History {
     pub stop: Stop,
     /// Every cost, by (candidate index, seed index).
     pub costs: HashMap<(usize, u32), f64>,
-}
-
-impl History {
-    /// Candidate `c`'s mean test accuracy over the seeds it was raced on (failed runs left out;
-    /// `None`: none succeeded), summed in a fixed order so that it does not depend on the map's.
-    pub fn race_mean(&self, c: usize) -> Option<f64> {
-        let mut xs: Vec<f64> =
-            self.costs.iter().filter(|((d, _), v)| *d == c && v.is_finite()).map(|(_, v)| -v).collect();
-        xs.sort_by(f64::total_cmp);
-        (!xs.is_empty()).then(|| crate::stats::describe(xs).mean).flatten()
-    }
-
-    /// Candidate `c`'s failed runs.
-    fn failures(&self, c: usize) -> usize {
-        self.costs.iter().filter(|((d, _), v)| *d == c && !v.is_finite()).count()
-    }
-
-    /// The final elites in the order `pick` says (stable: ties keep the test's order).
-    fn order_elites(&mut self, pick: Pick) {
-        if pick == Pick::Mean {
-            let mut keyed: Vec<(usize, usize, f64)> = self
-                .elites
-                .iter()
-                .map(|&c| (c, self.failures(c), self.race_mean(c).unwrap_or(f64::NEG_INFINITY)))
-                .collect();
-            keyed.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
-            self.elites = keyed.into_iter().map(|(c, ..)| c).collect();
-        }
-    }
 }
 
 /// Where the whole race stands (for progress).
@@ -418,21 +389,8 @@ fn draw<V: Evaluator>(
                 ),
                 None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>()),
                 None => {
-                    let (p, v) = model.sample(space, &es, &mut rng);
-                    match &ratio {
-                        None => (Some(p), v),
-                        Some(r) => {
-                            let mut best = (r.score(&space.params, &v), p, v);
-                            for _ in 1..PROPOSALS {
-                                let (p, v) = model.sample(space, &es, &mut rng);
-                                let score = r.score(&space.params, &v);
-                                if score > best.0 {
-                                    best = (score, p, v);
-                                }
-                            }
-                            (Some(best.1), best.2)
-                        }
-                    }
+                    let (p, v) = best_of(ratio.as_ref(), &space.params, || model.sample(space, &es, &mut rng));
+                    (Some(p), v)
                 }
             };
             if let Some(id) = v.identify(&values)

@@ -3,7 +3,8 @@
 //!
 //! [`settings`] reads `[race]`; [`space`] the searched parameters; [`engine`] runs one race
 //! (generic over an evaluation function); [`iterate`] runs the races one after the other, drawing
-//! new candidates around the elites with [`model`] and [`tnorm`]; [`runner`] runs a race into its
+//! new candidates around the elites with [`model`] and [`tnorm`] (filtered by [`density`] with the
+//! TPE sampler), and orders the final elites by [`pick`]; [`runner`] runs a race into its
 //! results directory (journal, resume, validation), its runs coming from a [`source`]; [`tables`] writes the `race` table.
 //! `harness verify` replays a race from its journal ([`runner::replay`]).
 
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod iterate;
 pub mod model;
+pub mod pick;
 pub mod runner;
 pub mod settings;
 pub mod source;

@@ -7,7 +7,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
 use super::*;
-use crate::race::settings::RawRace;
+use crate::race::settings::{Pick, RawRace};
 
 fn space() -> Space {
     let raw = crate::config::parse_text(
