@@ -57,7 +57,11 @@ agree within noise, the check that brian2 runs the configuration harness runs.
 
 Experiment files: one configuration (no `grid`, `random` or `race`), Poisson input (no
 `input_spikes`); `data` (relative to the file) is honoured. A key this script does not know is
-refused with its name.
+refused with its name. Model options: `[protocol] on_off` (on/off input coding: 2 x n_pixels
+inputs, the off ones at (16 - pixel)/16 * f_max) and `[model] soft_bounds` (the forward rule with
+soft bounds, notebook_model.FORWARD_ON_POST_SOFT) run in standalone mode; `[model] weight_sum`
+(weight normalisation) is refused: it is a network_operation (golden.py), which cpp_standalone
+does not have.
 
 Usage (from the repository root, after `CARGO_TARGET_DIR=/work/target cargo build --release`):
 
@@ -100,13 +104,19 @@ MODEL_KEYS = {
     "wmax": ("wmax", False), "c_inp": ("c_inp", False), "c_neg": ("c_neg", False),
     "lr": ("lr", False), "lr_n": ("lr_n", False), "decay": ("decay", False),
 }
+# [model] keys of the model options (docs/model.md), not namespace constants: soft_bounds chooses
+# the forward on_post statements; weight_sum is refused (see read_experiment)
+MODEL_OPTION_KEYS = ("soft_bounds", "weight_sum")
+WEIGHT_SUM_REFUSED = ("weight normalisation runs in a network_operation (at the start of every "
+                      "rest, tools/brian2_reference/golden.py does it in runtime mode), which "
+                      "brian2's cpp_standalone does not have")
 # [protocol] keys (src/protocol/mod.rs): the ones that choose the images (classes, sampling,
 # notebook_positions, test_fraction, split_seed, train/test_presentations) act through harness's
 # schedule; the others through the network and the prediction rule
 PROTOCOL_KEYS = ("classes", "sampling", "notebook_positions", "test_fraction", "split_seed",
                  "train_presentations", "test_presentations", "window_ms", "predict_steps",
                  "f_max_hz", "teacher", "plasticity_train", "plasticity_test",
-                 "neurons_per_class", "prediction")
+                 "neurons_per_class", "prediction", "on_off")
 TOP_KEYS = ("name", "seed", "data", "replicates", "common_seeds", "model", "protocol")
 REFUSED = {
     "input_spikes": "replays a table of input spikes; brian2 mode draws Poisson input "
@@ -123,7 +133,7 @@ NOTEBOOK = dict(dt_ms=0.1, alpha_ms=10.0, beta_ms=100.0, tau_ms=10.0, tau_i_ms=1
                 notebook_positions=[1, 348], train_presentations=200, test_presentations=100,
                 window_ms=50.0, predict_steps=50, f_max_hz=250.0, teacher=100.0,
                 plasticity_train=True, plasticity_test=True, neurons_per_class=1,
-                prediction="trace")
+                prediction="trace", on_off=False, weight_sum=None, soft_bounds=False)
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -184,7 +194,8 @@ def read_experiment(path):
         if key not in TOP_KEYS:
             raise SystemExit(f"{path}: key `{key}` is not supported by brian2 mode "
                              f"(benches/brian2_side_by_side.py knows {', '.join(TOP_KEYS)})")
-    for table, known in (("model", MODEL_KEYS), ("protocol", PROTOCOL_KEYS)):
+    for table, known in (("model", tuple(MODEL_KEYS) + MODEL_OPTION_KEYS),
+                         ("protocol", PROTOCOL_KEYS)):
         t = exp.get(table, {})
         if not isinstance(t, dict):
             raise SystemExit(f"{path}: `{table}` must be a table")
@@ -192,6 +203,9 @@ def read_experiment(path):
             if key not in known:
                 raise SystemExit(f"{path}: key `{table}.{key}` is not supported by brian2 mode "
                                  f"(benches/brian2_side_by_side.py knows {', '.join(known)})")
+    if "weight_sum" in exp.get("model", {}):
+        raise SystemExit(f"{path}: key `model.weight_sum`: {WEIGHT_SUM_REFUSED}; not supported "
+                         f"by benches/brian2_side_by_side.py")
     return exp
 
 
@@ -230,7 +244,7 @@ def parse_param(key, text):
         return [int(x) for x in text.split(",")] if text else []
     if key in ("sampling", "prediction"):
         return text
-    if key in ("plasticity_train", "plasticity_test"):
+    if key in ("plasticity_train", "plasticity_test", "on_off", "soft_bounds"):
         return {"true": True, "false": False}[text]
     if key in ("predict_steps", "neurons_per_class", "train_presentations", "test_presentations",
                "split_seed"):
@@ -244,7 +258,7 @@ def config_from_runs(rows, exp, path):
     cols = list(rows[0].keys())
     params = cols[cols.index("seed") + 1: cols.index("status")]
     for key in params:
-        if key not in MODEL_KEYS and key not in PROTOCOL_KEYS:
+        if key not in MODEL_KEYS and key not in PROTOCOL_KEYS and key not in MODEL_OPTION_KEYS:
             # not in the file (read_experiment refused it), so at harness's default
             print(f"warning: harness parameter `{key}` is unknown to brian2 mode; it is at its "
                   f"default ({rows[0][key]!r}) and brian2 ignores it", file=sys.stderr)
@@ -252,7 +266,14 @@ def config_from_runs(rows, exp, path):
         diff = [k for k in params if r[k] != rows[0][k]]
         if diff:
             raise SystemExit(f"{path}: the runs differ in {', '.join(diff)}: one configuration only")
-    cfg = {k: parse_param(k, rows[0][k]) for k in params if k in MODEL_KEYS or k in PROTOCOL_KEYS}
+    cfg = {k: parse_param(k, rows[0][k]) for k in params
+           if k in MODEL_KEYS or k in PROTOCOL_KEYS or k in MODEL_OPTION_KEYS}
+    # the options, from the file when runs.csv has no column of theirs (absent: off)
+    cfg.setdefault("on_off", bool(exp.get("protocol", {}).get("on_off", False)))
+    cfg.setdefault("soft_bounds", bool(exp.get("model", {}).get("soft_bounds", False)))
+    cfg.setdefault("weight_sum", exp.get("model", {}).get("weight_sum"))
+    if cfg["weight_sum"] is not None:
+        raise SystemExit(f"{path}: weight_sum = {cfg['weight_sum']}: {WEIGHT_SUM_REFUSED}")
     # absent in the file: the notebook's reset `hold += 0.1 * n_hidden` (runs.csv shows its value)
     cfg["hold_inc_explicit"] = "hold_inc" in exp.get("model", {})
     return cfg
@@ -277,7 +298,8 @@ def describe(cfg, steps):
             f"{c['sampling']} sampling, {c['train_presentations']} train + "
             f"{c['test_presentations_run']} test presentations, {steps:,} steps of {c['dt_ms']} ms "
             f"per instance; prediction {c['prediction']}; plasticity train {on[c['plasticity_train']]}"
-            f" / test {on[c['plasticity_test']]}")
+            f" / test {on[c['plasticity_test']]}; on/off coding {on[c['on_off']]}, soft bounds "
+            f"{on[c['soft_bounds']]}")
 
 
 def notebook_differences(cfg):
@@ -390,7 +412,9 @@ def worker_standalone(job):
     dt_ms = cfg["dt_ms"]
     k = cfg["neurons_per_class"]
     n_classes = len(cfg["classes"])
-    n_in, n_out = pixels.shape[1], n_classes * k
+    # on/off coding: the pixels' own inputs, then one off input per pixel at 16 - pixel
+    n_in = pixels.shape[1] * (2 if cfg["on_off"] else 1)
+    n_out = n_classes * k
     wsteps = round(cfg["window_ms"] / dt_ms)            # steps per window (not `w`: a name of S)
     ps = cfg["predict_steps"]
     ntr, nte = cfg["train_presentations"], cfg["test_presentations_run"]
@@ -442,7 +466,7 @@ def worker_standalone(job):
                        name='statemonitor')
     mon_p = StateMonitor(P, 'nspk', record=True, dt=window, when='start', order=0,
                          name='statemonitor_1')
-    S = notebook_model.forward_synapses(P, G, ns)
+    S = notebook_model.forward_synapses(P, G, ns, soft_bounds=cfg["soft_bounds"])
     S.w = 0.5
     S_neg = notebook_model.lateral_synapses(G, ns)
     S_neg.w = -1.
@@ -474,7 +498,10 @@ def worker_standalone(job):
                 G.a: rng.rand(n_out) * 0.5, G.theta: rng.rand(n_out) * 0.5,
                 S.w: rng.rand(n_in * n_out)}
         rates = np.zeros((n_win, n_in))
-        rates[0::2] = pixels[sch["row"]] / MAX_PIXEL * cfg["f_max_hz"]   # rests stay 0
+        shown = pixels[sch["row"]]
+        if cfg["on_off"]:
+            shown = np.concatenate([shown, MAX_PIXEL - shown], axis=1)   # off inputs 16 - pixel
+        rates[0::2] = shown / MAX_PIXEL * cfg["f_max_hz"]   # rests stay 0
         teacher = np.zeros((n_win, n_out))
         for p in np.flatnonzero(sch["train"]):
             c = sch["class_index"][p]

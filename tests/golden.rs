@@ -53,6 +53,13 @@ struct Params {
     decay: f64,
     teacher: f64,
     window_ms: f64,
+    /// The model options (docs/model.md, "Options"); absent in the notebook's fixtures: off.
+    #[serde(default)]
+    on_off: bool,
+    #[serde(default)]
+    weight_sum: Option<f64>,
+    #[serde(default)]
+    soft_bounds: bool,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +190,8 @@ fn replay(name: &str) {
         lr: p.lr,
         lr_n: p.lr_n,
         decay: p.decay,
+        weight_sum: p.weight_sum,
+        soft_bounds: p.soft_bounds,
     };
     let f = model.factors(fx.n_in, fx.n_out).expect("fixture parameters are valid");
     let protocol = Protocol {
@@ -194,6 +203,7 @@ fn replay(name: &str) {
         plastic_test: true,
         neurons_per_class: 1,
         prediction: harness::protocol::Prediction::Trace,
+        on_off: p.on_off,
         sampling: Sampling::Notebook { lo: 0, hi: 0, train: 0, test: 0 },
         checkpoints: Vec::new(),
     };
@@ -294,4 +304,28 @@ fn golden_two_outputs_match_brian2() {
 #[test]
 fn golden_three_outputs_match_brian2() {
     replay("golden_3out.json.gz");
+}
+
+/// On/off input coding: 128 inputs, the off ones at `16 - pixel`.
+#[test]
+fn golden_on_off_coding_matches_brian2() {
+    replay("golden_onoff_3out.json.gz");
+}
+
+/// Weight normalisation after every presentation (Diehl & Cook 2015).
+#[test]
+fn golden_weight_normalisation_matches_brian2() {
+    replay("golden_norm_3out.json.gz");
+}
+
+/// Soft bounds in the forward rule.
+#[test]
+fn golden_soft_bounds_match_brian2() {
+    replay("golden_soft_3out.json.gz");
+}
+
+/// The three options together, four outputs of classes 3, 8, 5, 9.
+#[test]
+fn golden_options_together_match_brian2() {
+    replay("golden_options_4out.json.gz");
 }

@@ -1,16 +1,23 @@
 //! Model options beyond the notebook (each off by default): several outputs per class, the
-//! spike-count prediction rule, plasticity frozen in the test phase.
+//! spike-count prediction rule, plasticity frozen in the test phase, on/off input coding, weight
+//! normalisation and soft bounds (the last three also replayed against brian2 in tests/golden.rs).
 
 use std::path::Path;
 
 use harness::config::{DataCache, Experiment, RawExperiment, resolve};
+use harness::model::ModelParams;
 use harness::model::{Factors, Observer, State};
 use harness::protocol::{Prediction, ProtocolParams, SamplingMode};
 use harness::run::run_instance;
 use harness::stats::mean;
 
 fn experiment(protocol: ProtocolParams) -> Experiment {
+    experiment_with(ModelParams::default(), protocol)
+}
+
+fn experiment_with(model: ModelParams, protocol: ProtocolParams) -> Experiment {
     let raw = RawExperiment {
+        model,
         protocol: ProtocolParams { sampling: SamplingMode::Holdout, ..protocol },
         ..Default::default()
     };
@@ -71,4 +78,113 @@ fn frozen_test_plasticity_keeps_the_trained_weights() {
         run_instance(&e, 1, &mut w).unwrap();
         assert_eq!(w.at_train_end == w.last, frozen, "test-phase plasticity frozen: {frozen}");
     }
+}
+
+/// The rates of every step's inputs: on/off pairs sum to `f_max` while an image is shown.
+struct Rates {
+    window_steps: u64,
+    shown: usize,
+    rests: usize,
+}
+
+impl Observer for Rates {
+    fn after_step(&mut self, s: &State, _: &Factors) {
+        let (on, off) = s.rates_hz.split_at(64);
+        if ((s.step - 1) / self.window_steps).is_multiple_of(2) {
+            assert!(on.iter().zip(off).all(|(a, b)| (a + b - 250.0).abs() < 1e-12), "step {}", s.step - 1);
+            assert!(on.contains(&0.0) && off.contains(&250.0), "dark pixels drive off inputs");
+            self.shown += 1;
+        } else {
+            assert!(s.rates_hz.iter().all(|&r| r == 0.0), "rests are silent");
+            self.rests += 1;
+        }
+    }
+}
+
+#[test]
+fn on_off_coding_doubles_the_inputs_and_still_learns() {
+    let e = experiment(ProtocolParams { on_off: true, ..Default::default() });
+    assert_eq!((e.factors.n_in, e.data.n_pixels), (128, 64));
+    let mut rates = Rates { window_steps: e.protocol.window_steps, shown: 0, rests: 0 };
+    let o = run_instance(&e, 1, &mut rates).unwrap();
+    assert_eq!((rates.shown, rates.rests), (o.steps as usize / 2, o.steps as usize / 2));
+    let plain = run_instance(&experiment(ProtocolParams::default()), 1, &mut ()).unwrap();
+    assert!(o.train.input_spikes > plain.train.input_spikes, "off inputs add spikes");
+    assert!(test_accuracy(&e) > 0.85);
+}
+
+/// The column sums of the weights after the step that starts each rest (when no output fired in
+/// it, nothing else moved a weight).
+struct Sums {
+    window_steps: u64,
+    plastic_until: u64,
+    sums: Vec<f64>,
+}
+
+impl Observer for Sums {
+    fn after_step(&mut self, s: &State, _: &Factors) {
+        let n = s.step - 1;
+        let rest_starts = n.is_multiple_of(self.window_steps) && !(n / self.window_steps).is_multiple_of(2);
+        if rest_starts && s.out_spikes.is_empty() && n < self.plastic_until {
+            self.sums.extend(s.w().columns().into_iter().map(|c| c.sum()));
+        }
+    }
+}
+
+#[test]
+fn weight_normalisation_rescales_each_output_after_every_presentation() {
+    let model = ModelParams { weight_sum: Some(20.0), ..Default::default() };
+    let e = experiment_with(model, ProtocolParams::default());
+    let train_steps = 200 * 2 * e.protocol.window_steps;
+    let mut sums = Sums { window_steps: e.protocol.window_steps, plastic_until: train_steps, sums: Vec::new() };
+    run_instance(&e, 2, &mut sums).unwrap();
+    assert!(sums.sums.len() > 100, "{} rests seen", sums.sums.len());
+    assert!(sums.sums.iter().all(|&x| (x - 20.0).abs() < 1e-9), "{:?}", &sums.sums[..4]);
+    // Off, the sums wander.
+    let e = experiment(ProtocolParams::default());
+    let mut free = Sums { window_steps: e.protocol.window_steps, plastic_until: train_steps, sums: Vec::new() };
+    run_instance(&e, 2, &mut free).unwrap();
+    assert!(free.sums.iter().any(|&x| (x - 20.0).abs() > 1.0));
+    // A frozen test phase is not normalised either: its weights are training's.
+    let model = ModelParams { weight_sum: Some(20.0), ..Default::default() };
+    let frozen = experiment_with(
+        model,
+        ProtocolParams { plasticity_test: false, train_presentations: 50, ..Default::default() },
+    );
+    let mut w = Weights { train_steps: 50 * 2 * frozen.protocol.window_steps, ..Default::default() };
+    run_instance(&frozen, 1, &mut w).unwrap();
+    assert_eq!(w.at_train_end, w.last);
+    assert!(
+        test_accuracy(&experiment_with(
+            ModelParams { weight_sum: Some(24.0), ..Default::default() },
+            ProtocolParams::default()
+        )) > 0.85
+    );
+}
+
+/// Every weight, every step, within `[0, wmax]` (after the first update of each: the initial
+/// weights are drawn from U(0, 1) whatever `wmax`).
+struct Bounds {
+    wmax: f64,
+    outside: usize,
+}
+
+impl Observer for Bounds {
+    fn after_step(&mut self, s: &State, _: &Factors) {
+        if s.step > 20_000 {
+            self.outside += s.w().iter().filter(|&&w| !(0.0..=self.wmax).contains(&w)).count();
+        }
+    }
+}
+
+#[test]
+fn soft_bounds_keep_weights_inside_and_still_learn() {
+    let model = ModelParams { soft_bounds: true, ..Default::default() };
+    let e = experiment_with(model.clone(), ProtocolParams::default());
+    let mut b = Bounds { wmax: 1.0, outside: 0 };
+    let soft = run_instance(&e, 4, &mut b).unwrap();
+    assert_eq!(b.outside, 0);
+    let hard = run_instance(&experiment(ProtocolParams::default()), 4, &mut ()).unwrap();
+    assert_ne!(soft.test.output_spikes, hard.test.output_spikes, "the option changes the run");
+    assert!(test_accuracy(&e) > 0.85);
 }

@@ -57,7 +57,8 @@ pub fn resolve(
         problems.push(Problem::new(if raw.name.is_some() { "name" } else { "" }, why));
     }
     let (data, subset) = data_and_subset(raw, base, cache, &mut problems);
-    let n_in = data.as_ref().map_or(64, |d| d.n_pixels);
+    // On/off coding gives every pixel a second input.
+    let n_in = data.as_ref().map_or(64, |d| d.n_pixels) * if raw.protocol.on_off { 2 } else { 1 };
     let n_out = raw.protocol.classes.len().max(1).saturating_mul(raw.protocol.neurons_per_class.max(1));
     problems.extend(limits::check_network(n_in, n_out));
     let factors = raw.model.factors(n_in, n_out).map_err(|bad| {

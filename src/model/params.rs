@@ -54,6 +54,12 @@ pub struct ModelParams {
     pub lr_n: f64,
     /// Forward weight decay per postsynaptic spike. Notebook: 0.001.
     pub decay: f64,
+    /// Weight normalisation (Diehl & Cook 2015): after every presentation of a plastic phase, each
+    /// output's forward weights are rescaled to sum to this. Absent (the notebook): off.
+    pub weight_sum: Option<f64>,
+    /// Soft (multiplicative) bounds in the forward rule: a potentiation is scaled by
+    /// `(wmax - w)/wmax`, a depression by `w/wmax`. Notebook: off (hard bounds, the clip alone).
+    pub soft_bounds: bool,
 }
 
 impl Default for ModelParams {
@@ -74,6 +80,8 @@ impl Default for ModelParams {
             lr: 0.05,
             lr_n: 0.01,
             decay: 0.001,
+            weight_sum: None,
+            soft_bounds: false,
         }
     }
 }
@@ -131,6 +139,11 @@ pub struct Factors {
     pub lr: f64,
     pub lr_n: f64,
     pub decay: f64,
+    /// The sum each output's forward weights are rescaled to after a plastic presentation (none:
+    /// no normalisation; see [`super::normalise`]).
+    pub weight_sum: Option<f64>,
+    /// Soft bounds in the forward rule (see [`super::step`], 3.4).
+    pub soft_bounds: bool,
 }
 
 /// Steps in `span_ms` if it is a whole number of steps of `dt_ms` (to 1e-9 of a step).
@@ -178,6 +191,10 @@ impl ModelParams {
         for (key, v) in [("c_inp", p.c_inp), ("c_neg", p.c_neg), ("lr", p.lr), ("lr_n", p.lr_n), ("decay", p.decay)] {
             check(key, v.is_finite() && v >= 0.0, "must be a finite number >= 0", v);
         }
+        if let Some(sum) = p.weight_sum {
+            let why = "must be a finite sum > 0 of an output's forward weights (leave it out for no normalisation)";
+            check("weight_sum", sum.is_finite() && sum > 0.0, why, sum);
+        }
         if !bad.is_empty() {
             return Err(bad);
         }
@@ -223,6 +240,8 @@ impl ModelParams {
             lr: p.lr,
             lr_n: p.lr_n,
             decay: p.decay,
+            weight_sum: p.weight_sum,
+            soft_bounds: p.soft_bounds,
         })
     }
 }
@@ -259,8 +278,12 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_key() {
-        let p = ModelParams { tau_ms: 0.0, t_ref_ms: 2.05, lr: f64::NAN, ..Default::default() };
+        let p = ModelParams { tau_ms: 0.0, t_ref_ms: 2.05, lr: f64::NAN, weight_sum: Some(0.0), ..Default::default() };
         let keys: Vec<_> = p.factors(64, 2).unwrap_err().into_iter().map(|i| i.key).collect();
-        assert_eq!(keys, ["tau_ms", "t_ref_ms", "lr"]);
+        assert_eq!(keys, ["tau_ms", "t_ref_ms", "lr", "weight_sum"]);
+        for sum in [-1.0, f64::INFINITY, f64::NAN] {
+            assert!(ModelParams { weight_sum: Some(sum), ..Default::default() }.factors(64, 2).is_err(), "{sum}");
+        }
+        assert!(ModelParams { weight_sum: Some(32.0), ..Default::default() }.factors(64, 2).is_ok());
     }
 }

@@ -16,7 +16,9 @@
 //!       for each firing output `j`, `i != j` (with `G.a` before step 4's increments);
 //!    4. forward on_post: `G.a[j] += 1ms/alpha`, `G.theta[j] += 1ms/beta` (as `n_in` per-synapse
 //!       increments) and `w[k][j] = clip(w[k][j] + (-decay + lr (P.a[k] - P.theta[k])), 0, wmax)`
-//!       for each firing output `j` (with `P.a` after step 2's increments).
+//!       for each firing output `j` (with `P.a` after step 2's increments). With soft bounds
+//!       (an option, off in the notebook), the change `d = -decay + lr (P.a[k] - P.theta[k])` is
+//!       scaled first: `w + d (wmax - w)/wmax` when `d > 0`, `w + d w/wmax` otherwise, then clipped.
 //! 4. **resets**: a firing output gets `v = 0`, `hold += hold_inc`.
 //!
 //! Weight updates (3.3 and the `w` part of 3.4) happen only when `plastic` is set; the trace
@@ -102,13 +104,15 @@ fn clip(x: f64, lo: f64, hi: f64) -> f64 {
     }
 }
 
-/// 3.4's weight update of one output's `column`, `w = clip(w + (-decay + lr (P.a - P.theta)), 0,
-/// wmax)`, with every input's traces first brought up to step `upto` and stored so: the same
-/// numbers as [`settle`] for each input, but one common factor for all inputs no spike touched
-/// since the last time (a loop over contiguous arrays, which the compiler vectorises).
+/// 3.4's weight update of one output's `column`, `w = clip(w + d, 0, wmax)` with `d = -decay + lr
+/// (P.a - P.theta)`, or with soft bounds (`SOFT`) `w = clip(w + d (wmax - w)/wmax, 0, wmax)` when
+/// `d > 0` and `w = clip(w + d w/wmax, 0, wmax)` otherwise; with every input's traces first
+/// brought up to step `upto` and stored so: the same numbers as [`settle`] for each input, but one
+/// common factor for all inputs no spike touched since the last time (a loop over contiguous
+/// arrays, which the compiler vectorises).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn learn(
+fn learn<const SOFT: bool>(
     column: &mut [f64],
     p_a: &mut [f64],
     p_theta: &mut [f64],
@@ -132,7 +136,15 @@ fn learn(
         *a = flush(*a * ma);
         *th = flush(*th * mth);
         *since = upto;
-        *w = clip(*w + (-f.decay + f.lr * (*a - *th)), 0.0, f.wmax);
+        let d = -f.decay + f.lr * (*a - *th);
+        let step = if !SOFT {
+            d
+        } else if d > 0.0 {
+            d * (f.wmax - *w) / f.wmax
+        } else {
+            d * *w / f.wmax
+        };
+        *w = clip(*w + step, 0.0, f.wmax);
     }
     *common_since = upto;
 }
@@ -401,7 +413,11 @@ impl<'s> Parts<'s> {
             g_theta[j] = f.g_theta_rep.apply(g_theta[j]);
             if plastic {
                 let column = &mut w[j * n_in..(j + 1) * n_in];
-                learn(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
+                if f.soft_bounds {
+                    learn::<true>(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
+                } else {
+                    learn::<false>(column, p_a, p_theta, p_since, p_common_since, p_touched, f, n + 1);
+                }
                 // The row-major copy: a strided store per input (cheaper than the strided reads
                 // it saves on every input spike, where there are enough outputs to read).
                 if n_out >= ROWS_FROM {

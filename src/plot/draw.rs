@@ -62,10 +62,19 @@ pub fn series_colour(i: usize) -> RGBColor {
     COLOURS[i % COLOURS.len()]
 }
 
-/// Side lengths `(width, height)` of the image of `n` pixels: square when `n` is a square.
+/// Side lengths `(width, height)` of the image of `n` pixels: square when `n` is a square, two
+/// squares one above the other when `n` is twice a square (on/off coding: the "on" inputs' image
+/// over the "off" inputs').
 pub fn image_shape(n: usize) -> (usize, usize) {
-    let side = (n as f64).sqrt().round() as usize;
-    if side * side == n { (side, side) } else { (n, 1) }
+    let square = |n: usize| {
+        let side = (n as f64).sqrt().round() as usize;
+        (side * side == n).then_some(side)
+    };
+    match (square(n), square(n / 2)) {
+        (Some(side), _) => (side, side),
+        (None, Some(side)) if n.is_multiple_of(2) && side > 0 => (side, 2 * side),
+        _ => (n, 1),
+    }
 }
 
 /// An image panel: `values` row-major, `(width, height)`, coloured on `range`; row 0 at the top.
@@ -212,5 +221,14 @@ mod tests {
         let r = super::padded_range([-1.7e307, 1e308, f64::NAN].into_iter());
         assert!((r.end - r.start).is_finite() && r.end >= 1e150 && r.start <= -1e150, "{r:?}");
         assert_eq!(super::padded_range([f64::INFINITY].into_iter()), 0.0..1.0);
+    }
+
+    #[test]
+    fn images_are_squares_or_on_over_off() {
+        assert_eq!(super::image_shape(64), (8, 8));
+        assert_eq!(super::image_shape(128), (8, 16));
+        assert_eq!(super::image_shape(10), (10, 1));
+        assert_eq!(super::image_shape(1), (1, 1));
+        assert_eq!(super::image_shape(0), (0, 0));
     }
 }

@@ -9,6 +9,11 @@
 //! the mean of `G.a` over the last `predict_steps` samples of a monitor that samples `G.a` at the
 //! start of every step (so the state after the boundary's preceding step is not among them; the
 //! first index wins a tie).
+//!
+//! Options (off in the notebook): with on/off coding, input `n_pixels + k` is pixel `k`'s "off"
+//! input, at rate `(16 - pixel)/16 * f_max` while the image is shown; with weight normalisation
+//! (`[model] weight_sum`), each output's forward weights are rescaled at the start of every rest
+//! of a plastic phase, after the prediction ([`crate::model::normalise`]).
 
 mod phase;
 pub mod sampling;
@@ -81,6 +86,10 @@ pub struct ProtocolParams {
     pub neurons_per_class: usize,
     /// `"trace"` (the notebook's) or `"spikes"`: see [`Prediction`]. Default `"trace"`.
     pub prediction: Prediction,
+    /// On/off input coding: each pixel drives a second, "off" input at `(16 - pixel)/16 * f_max`
+    /// (inputs `n_pixels .. 2 n_pixels`, in pixel order), so that the network also sees where the
+    /// image is dark. Notebook: off.
+    pub on_off: bool,
     /// Learning curve: after each of these numbers of training presentations (increasing, each
     /// below `train_presentations`), the test phase is run on a copy of the network with its own
     /// input stream, and its accuracy recorded. The training and the final result are those of a
@@ -107,6 +116,7 @@ impl Default for ProtocolParams {
             plasticity_test: true,
             neurons_per_class: 1,
             prediction: Prediction::Trace,
+            on_off: false,
             checkpoints: Vec::new(),
         }
     }
@@ -123,6 +133,8 @@ pub struct Protocol {
     pub plastic_test: bool,
     pub neurons_per_class: usize,
     pub prediction: Prediction,
+    /// Off inputs after the pixels' own (see [`ProtocolParams::on_off`]).
+    pub on_off: bool,
     pub sampling: Sampling,
     /// Training presentations after which the test phase is measured on a copy (increasing).
     pub checkpoints: Vec<usize>,

@@ -1,7 +1,7 @@
 //! One phase of the protocol: alternating presentations and rests, with predictions.
 
 use crate::data::{Dataset, MAX_PIXEL};
-use crate::model::{Factors, InputSource, Observer, State, Tally, advance};
+use crate::model::{Factors, InputSource, Observer, State, Tally, advance, normalise};
 
 use super::{Prediction, Protocol, argmax};
 
@@ -82,8 +82,15 @@ pub fn run_phase(
     for window in 0..2 * shown.len() {
         if window % 2 == 0 {
             let shown = shown[window / 2];
-            for (r, &px) in s.rates_hz.iter_mut().zip(data.image(shown.row)) {
+            let image = data.image(shown.row);
+            let (on, off) = s.rates_hz.split_at_mut(image.len());
+            for (r, &px) in on.iter_mut().zip(image) {
                 *r = px as f64 / MAX_PIXEL as f64 * p.f_max_hz;
+            }
+            if p.on_off {
+                for (r, &px) in off.iter_mut().zip(image) {
+                    *r = (MAX_PIXEL - px) as f64 / MAX_PIXEL as f64 * p.f_max_hz;
+                }
             }
             let label = shown.class_index;
             if mode.teacher {
@@ -95,6 +102,9 @@ pub fn run_phase(
             s.rates_hz.fill(0.0);
             s.i_teacher.fill(0.0);
             out.predictions.push(predict(p.prediction, k, &recent, &window_spikes, &mut scores));
+            if let (true, Some(target)) = (mode.plastic, f.weight_sum) {
+                normalise(s, f, target);
+            }
         }
         input.set_rates(s.step, &s.rates_hz, f.dt_ms);
         recent.fill(0.0);

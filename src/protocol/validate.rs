@@ -64,6 +64,7 @@ impl ProtocolParams {
                 plastic_test: self.plasticity_test,
                 neurons_per_class: self.neurons_per_class,
                 prediction: self.prediction,
+                on_off: self.on_off,
                 sampling,
                 checkpoints: self.checkpoints.clone(),
             }),

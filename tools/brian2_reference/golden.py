@@ -5,8 +5,11 @@ Runs the notebook's network (the original notebook is not vendored; docs/model.m
 the notebook's own equations, on_pre/on_post statements and reset, but with the input
 spikes replayed from a precomputed, seeded table (2D TimedArray) instead of rand().
 
-Writes tests/fixtures/golden_2out.json.gz and tests/fixtures/golden_3out.json.gz
-(relative to the repository root, resolved from this file's location).
+Writes tests/fixtures/golden_2out.json.gz and golden_3out.json.gz (the notebook's model and
+parameters) and golden_onoff_3out.json.gz, golden_norm_3out.json.gz, golden_soft_3out.json.gz,
+golden_options_4out.json.gz (the model options of docs/model.md, each with parameters of its own:
+on/off input coding, weight normalisation, soft bounds, and the three together), relative to the
+repository root, resolved from this file's location. FIXTURES below lists them.
 
 After each brian2 run the script checks the fixture against an independent numpy loop
 that follows docs/model.md literally (step order, refractoriness, pathway order,
@@ -14,8 +17,8 @@ protocol before monitor), and checks brian2's schedule (sorted objects) explicit
 
 Usage (from the repository root):
     /work/venv-brian2/bin/python tools/brian2_reference/golden.py
-Options: --target cython|numpy (default cython), --only 2|3, --out DIR, --no-verify,
---dump-code DIR (write brian2's generated code and exit)
+Options: --target cython|numpy (default cython), --only 2|3|onoff|norm|soft|options, --out DIR,
+--no-verify, --dump-code DIR (write brian2's generated code and exit)
 """
 import argparse
 import gzip
@@ -51,8 +54,8 @@ def load_digits_csv():
 
 
 # ---------------------------------------------------------------- protocol constants
-N_IN = 64
-DT_MS = 0.1
+N_PIXELS = 64  # pixels of an image: n_in, or 2 * 64 with on/off input coding
+DT_MS = 0.1    # every fixture's dt and window (the protocol's step counts below)
 WINDOW_MS = 50.0
 STEPS_PER_WINDOW = int(round(WINDOW_MS / DT_MS))  # 500
 TRAIN_PRES = 12
@@ -60,27 +63,81 @@ TEST_PRES = 8
 TRAIN_WINDOWS = 2 * TRAIN_PRES
 TEST_WINDOWS = 2 * TEST_PRES
 N_STEPS = (TRAIN_WINDOWS + TEST_WINDOWS) * STEPS_PER_WINDOW  # 20000
-F_MAX_HZ = 250.0
-T_REF_STEPS = 20
+PREDICT_ENTRIES = 50  # the prediction: mean of the monitor's last 50 entries of G.a
 G_EVERY, P_EVERY, W_EVERY = 10, 200, 200
-TEACHER = 100.0
 
+# The notebook's parameters (docs/model.md). `hold_inc` None: the notebook's reset
+# `hold += 0.1 * n_hidden`; the fixture records the number it adds.
 PARAMS = dict(dt_ms=0.1, f_max_hz=250.0, alpha_ms=10.0, beta_ms=100.0, tau_ms=10.0,
               tau_i_ms=15.0, tau_h_ms=50.0, t_ref_ms=2.0, hold0=3.0, hold_inc=None,
               wmax=1.0, c_inp=0.2, c_neg=1.7, lr=0.05, lr_n=0.01, decay=0.001,
               teacher=100.0, window_ms=50.0)
 
-# Seeds tried per configuration (first one that satisfies every check is used).
-SEED_BASE = {2: 2000, 3: 3000}
+# The fixtures: name (--only), file, classes (class index = position in the list), first seed
+# tried (the first one that satisfies every check is used), parameters that differ from PARAMS,
+# model options (absent: the notebook's model; the notebook's two fixtures have no option keys,
+# so that their bytes stay what they were).
+FIXTURES = [
+    dict(name="2", file="golden_2out.json.gz", classes=[0, 1], seed=2000, params={},
+         options=None),
+    dict(name="3", file="golden_3out.json.gz", classes=[0, 1, 2], seed=3000, params={},
+         options=None),
+    dict(name="onoff", file="golden_onoff_3out.json.gz", classes=[0, 1, 2], seed=4000,
+         params=dict(c_inp=0.12, hold_inc=0.25, lr=0.03),
+         options=dict(on_off=True, weight_sum=None, soft_bounds=False)),
+    dict(name="norm", file="golden_norm_3out.json.gz", classes=[0, 1, 2], seed=5000,
+         params=dict(lr=0.08, decay=0.002, c_neg=1.2),
+         options=dict(on_off=False, weight_sum=24.0, soft_bounds=False)),
+    dict(name="soft", file="golden_soft_3out.json.gz", classes=[0, 1, 2], seed=6000,
+         params=dict(lr=0.1, wmax=0.8, c_inp=0.25),
+         options=dict(on_off=False, weight_sum=None, soft_bounds=True)),
+    dict(name="options", file="golden_options_4out.json.gz", classes=[3, 8, 5, 9], seed=7000,
+         params=dict(tau_ms=12.0, alpha_ms=8.0, hold_inc=0.35, lr=0.06),
+         options=dict(on_off=True, weight_sum=40.0, soft_bounds=True)),
+]
+NO_OPTIONS = dict(on_off=False, weight_sum=None, soft_bounds=False)
 
 
-def make_inputs(seed, classes, pixels_all, labels_all):
+def fixture_params(cfg):
+    """(params as brian2 gets them: hold_inc None = the notebook's reset; params as the fixture
+    records them: hold_inc the number the reset adds, and with options the option keys, the
+    classes and the initial weights' scale)."""
+    p = dict(PARAMS)
+    for k, v in cfg["params"].items():
+        assert k in p, k
+        p[k] = v
+    assert p["dt_ms"] == DT_MS and p["window_ms"] == WINDOW_MS, "the protocol's step counts"
+    rec = dict(p)
+    if p["hold_inc"] is None:
+        rec["hold_inc"] = 0.1 * len(cfg["classes"])  # as the reset `hold += 0.1 * n_hidden` computes it
+    if cfg["options"] is not None:
+        rec.update(cfg["options"])
+        rec["classes"] = list(cfg["classes"])
+        rec["w_init_scale"] = p["wmax"]  # initial w = U(0,1) * wmax
+    return p, rec
+
+
+def n_inputs(opt):
+    return 2 * N_PIXELS if opt["on_off"] else N_PIXELS
+
+
+def input_levels(pixels, opt):
+    """Per input, its share of f_max while the image is shown: pixel/16, then (on/off coding)
+    (16 - pixel)/16 for the off inputs 64..127."""
+    if opt["on_off"]:
+        return np.concatenate([pixels, 16 - pixels]) / 16.0
+    return pixels / 16.0
+
+
+def make_inputs(seed, classes, pixels_all, labels_all, p, opt, with_options):
     """Schedule, initial state and input spike table, all from one seeded RandomState.
 
     Draw order: schedule (20 positions into the class subset, file order), then
-    P.a, P.theta, G.a, G.theta (U(0,0.5)), S.w (U(0,1)), then the spike table uniforms.
+    P.a, P.theta, G.a, G.theta (U(0,0.5)), S.w (U(0,1), times wmax with options), then the
+    spike table uniforms (steps x n_in).
     """
     n_out = len(classes)
+    n_in = n_inputs(opt)
     rng = np.random.RandomState(seed)
     subset = np.flatnonzero(np.isin(labels_all, classes))  # file order
     pos = rng.randint(0, len(subset), size=TRAIN_PRES + TEST_PRES)
@@ -89,46 +146,76 @@ def make_inputs(seed, classes, pixels_all, labels_all):
     if set(lab[:TRAIN_PRES].tolist()) != set(range(n_out)):
         return None
     init = dict(
-        p_a=rng.rand(N_IN) * 0.5,
-        p_theta=rng.rand(N_IN) * 0.5,
+        p_a=rng.rand(n_in) * 0.5,
+        p_theta=rng.rand(n_in) * 0.5,
         g_a=rng.rand(n_out) * 0.5,
         g_theta=rng.rand(n_out) * 0.5,
-        g_hold=np.ones(n_out) * 3.0,
-        w=rng.rand(N_IN * n_out),
+        g_hold=np.ones(n_out) * p["hold0"],
+        w=rng.rand(n_in * n_out),
     )
-    # spike table: p = pixel/16 * f_max * dt while shown, 0 in rests; refractory 20 steps
-    u = rng.random_sample((N_STEPS, N_IN))
-    table = np.zeros((N_STEPS, N_IN), dtype=np.float64)
-    last = np.full(N_IN, -10 ** 9)
+    if with_options:  # the option fixtures: U(0,1) * wmax (fixture params.w_init_scale)
+        init["w"] = init["w"] * p["wmax"]
+    # spike table: p = level * f_max * dt while shown, 0 in rests; refractory t_ref
+    t_ref_steps = int(round(p["t_ref_ms"] / p["dt_ms"]))
+    u = rng.random_sample((N_STEPS, n_in))
+    table = np.zeros((N_STEPS, n_in), dtype=np.float64)
+    last = np.full(n_in, -10 ** 9)
     for w_idx in range(TRAIN_WINDOWS + TEST_WINDOWS):
         s0 = w_idx * STEPS_PER_WINDOW
         if w_idx % 2 == 1:
             continue
-        p = pixels_all[rows[w_idx // 2]] / 16.0 * F_MAX_HZ * (DT_MS * 1e-3)
+        prob = input_levels(pixels_all[rows[w_idx // 2]], opt) * p["f_max_hz"] * (p["dt_ms"] * 1e-3)
         for n in range(s0, s0 + STEPS_PER_WINDOW):
-            sp = (u[n] < p) & (n - last >= T_REF_STEPS)
+            sp = (u[n] < prob) & (n - last >= t_ref_steps)
             table[n, sp] = 1.0
             last[sp] = n
     return dict(rows=rows, labels=lab, init=init, table=table)
 
 
-def run_brian2(inp, classes, pixels_all, target, dump_code=None):
+def normalise_weights(S, n_in, n_out, weight_sum):
+    """Weight normalisation (Diehl & Cook 2015), in the network_operation: each output's forward
+    weights rescaled to sum to weight_sum; the sum taken sequentially in k order; no clipping."""
+    W = np.array(S.w[:], dtype=np.float64).reshape(n_in, n_out)  # source-major: i*n_out + j
+    s = W[0].copy()
+    for k in range(1, n_in):
+        s = s + W[k]
+    for j in range(n_out):
+        if s[j] > 0:
+            factor = weight_sum / s[j]
+            W[:, j] = W[:, j] * factor
+    S.w[:] = W.reshape(-1)
+
+
+def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
     import brian2 as b2
     from brian2 import (StateMonitor, SpikeMonitor, Network, TimedArray, network_operation,
                         ms, Hz)
     b2.prefs.codegen.target = target
     b2.start_scope()
+    classes = cfg["classes"]
+    p, params = fixture_params(cfg)
+    opt = cfg["options"] or NO_OPTIONS
     n_out = len(classes)
+    n_in = n_inputs(opt)
     rows, lab = inp["rows"], inp["labels"]
 
-    # --- the notebook's network (notebook_model.py) ---
-    time_step = notebook_model.time_step()
-    spike_table = TimedArray(inp["table"], dt=time_step)
-    ns = notebook_model.namespace(n_hidden=n_out, spike_table=spike_table)
+    # --- the notebook's network (notebook_model.py), with every parameter the fixture's ---
+    dt = p["dt_ms"] * ms
+    spike_table = TimedArray(inp["table"], dt=dt)
+    ns = notebook_model.namespace(
+        n_hidden=n_out, n_input=n_in, alpha=p["alpha_ms"] * ms, beta=p["beta_ms"] * ms,
+        tau=p["tau_ms"] * ms, tau_I=p["tau_i_ms"] * ms, tau_h=p["tau_h_ms"] * ms,
+        t_ref=p["t_ref_ms"] * ms, dt=dt, hold0=p["hold0"], hold_inc=p["hold_inc"],
+        wmax=p["wmax"], c_inp=p["c_inp"], c_neg=p["c_neg"], lr=p["lr"], lr_n=p["lr_n"],
+        decay=p["decay"], spike_table=spike_table)
+    time_step = notebook_model.time_step(ns)
+
+    def rates(row):  # P.rates drives nothing here (the table does); set as the notebook does
+        return input_levels(pixels_all[row], opt) * p["f_max_hz"] * Hz
 
     # Only change vs the notebook: threshold replays the table instead of rand()<rates*dt
     P = notebook_model.input_group(ns, threshold='spike_table(t, i) > 0.5')
-    P.rates = [k * 250 * Hz for k in pixels_all[rows[0]] / 16.]
+    P.rates = rates(rows[0])
     P.train = np.ones_like(P.train)
     P.a = inp["init"]["p_a"]
     P.theta = inp["init"]["p_theta"]
@@ -137,16 +224,16 @@ def run_brian2(inp, classes, pixels_all, target, dump_code=None):
     G.train = np.ones_like(G.train)
     G.a = inp["init"]["g_a"]
     G.theta = inp["init"]["g_theta"]
-    G.hold = np.ones_like(G.hold) * 3.
+    G.hold = np.ones_like(G.hold) * p["hold0"]
 
     # names = brian2's default names for the notebook's creation order
-    S = notebook_model.forward_synapses(P, G, ns)
+    S = notebook_model.forward_synapses(P, G, ns, soft_bounds=opt["soft_bounds"])
     S.w = inp["init"]["w"]
     S_neg = notebook_model.lateral_synapses(G, ns)
     S_neg.w = np.ones_like(S_neg.w) * (-1.)
 
-    assert np.array_equal(np.asarray(S.i[:]), np.repeat(np.arange(N_IN), n_out))
-    assert np.array_equal(np.asarray(S.j[:]), np.tile(np.arange(n_out), N_IN))
+    assert np.array_equal(np.asarray(S.i[:]), np.repeat(np.arange(n_in), n_out))
+    assert np.array_equal(np.asarray(S.j[:]), np.tile(np.arange(n_out), n_in))
     neg_i, neg_j = np.asarray(S_neg.i[:]), np.asarray(S_neg.j[:])
 
     def wneg_full(vals):
@@ -168,20 +255,24 @@ def run_brian2(inp, classes, pixels_all, target, dump_code=None):
     state = dict(counter=0, train=1, pres=0)
     predictions, labels = [], []
 
-    @network_operation(dt=50 * ms)
+    plastic = True  # plasticity on in both phases (the notebook's train = 1 throughout)
+
+    @network_operation(dt=p["window_ms"] * ms)
     def update_input():
         if state["counter"] % 2 == 0:
             k = state["pres"]  # pre-fixed schedule instead of np.random.randint
             state["pres"] += 1
-            P.rates = [v * 250 * Hz for v in pixels_all[rows[k]] / 16.]
+            P.rates = rates(rows[k])
             if state["train"]:
                 G.I_teacher = np.zeros_like(G.I_teacher)
-                G.I_teacher[int(lab[k])] = TEACHER
+                G.I_teacher[int(lab[k])] = p["teacher"]
             labels.append(int(lab[k]))
         else:
             P.rates = np.zeros_like(P.rates)
             G.I_teacher = np.zeros_like(G.I_teacher)
-            predictions.append(int(np.argmax(np.mean(mon_pred.a[:, -50:], axis=1))))
+            predictions.append(int(np.argmax(np.mean(mon_pred.a[:, -PREDICT_ENTRIES:], axis=1))))
+            if opt["weight_sum"] is not None and plastic:  # option: weight normalisation
+                normalise_weights(S, n_in, n_out, opt["weight_sum"])
         state["counter"] += 1
 
     net = Network(P, G, S, S_neg, mon_pred, mon_g, mon_p, mon_w, mon_wn, spk_p, spk_g,
@@ -205,22 +296,22 @@ def run_brian2(inp, classes, pixels_all, target, dump_code=None):
         return None, sched, 0.0
     initial_w_neg = wneg_full(np.asarray(S_neg.w[:]))
     t0 = time.time()
-    net.run(TRAIN_WINDOWS * WINDOW_MS * ms)
+    net.run(TRAIN_WINDOWS * p["window_ms"] * ms)
     train_pred, train_lab = list(predictions), list(labels)
     predictions.clear(); labels.clear()
     state["counter"] = 0
     state["train"] = 0
-    net.run(TEST_WINDOWS * WINDOW_MS * ms)
+    net.run(TEST_WINDOWS * p["window_ms"] * ms)
     wall = time.time() - t0
     test_pred, test_lab = list(predictions), list(labels)
 
     def steps_of(tq, every):
-        s = np.round(np.asarray(tq) / (DT_MS * 1e-3)).astype(np.int64)
+        s = np.round(np.asarray(tq) / (p["dt_ms"] * 1e-3)).astype(np.int64)
         assert np.array_equal(s, np.arange(0, N_STEPS, every)), (s[:5], s[-5:], len(s))
         return s.tolist()
 
     def spikes(mon):
-        st = np.round(np.asarray(mon.t[:]) / (DT_MS * 1e-3)).astype(np.int64)
+        st = np.round(np.asarray(mon.t[:]) / (p["dt_ms"] * 1e-3)).astype(np.int64)
         ni = np.asarray(mon.i[:]).astype(np.int64)
         o = np.lexsort((ni, st))
         return {"step": st[o].tolist(), "neuron": ni[o].tolist()}
@@ -242,14 +333,12 @@ def run_brian2(inp, classes, pixels_all, target, dump_code=None):
                  g_theta=fl(G.theta[:]), g_hold=fl(G.hold[:]), w=fl(S.w[:]),
                  w_neg=fl(wneg_full(np.asarray(S_neg.w[:]))), g_v=fl(G.v[:]),
                  g_I_inp=fl(G.I_inp[:]), g_I_neg=fl(G.I_neg[:]))
-    params = dict(PARAMS)
-    params["hold_inc"] = 0.1 * n_out  # as the reset computes it
     fx = {
         "generator": "tools/brian2_reference/golden.py",
         "brian2_version": b2.__version__,
         "numpy_version": np.__version__,
         "codegen_target": target,
-        "n_in": N_IN, "n_out": n_out, "classes": list(classes),
+        "n_in": n_in, "n_out": n_out, "classes": list(classes),
         "params": params,
         "train_presentations": TRAIN_PRES, "test_presentations": TEST_PRES,
         "n_steps": N_STEPS,
@@ -299,9 +388,17 @@ def check_schedule(sched):
 
 
 def reference_loop(fx):
-    """Literal implementation of docs/model.md, replaying fx's input spikes."""
-    n_out = fx["n_out"]
+    """Literal implementation of docs/model.md, replaying fx's input spikes; with the model
+    options of the fixture's params (absent: off): on/off coding (n_in = 128: only the number of
+    inputs changes here, the spikes are replayed), weight normalisation at the start of each
+    rest, soft bounds in the forward on_post rule."""
+    n_in, n_out = fx["n_in"], fx["n_out"]
     p = fx["params"]
+    on_off = p.get("on_off", False)
+    weight_sum = p.get("weight_sum")
+    soft_bounds = p.get("soft_bounds", False)
+    assert n_in == (2 * N_PIXELS if on_off else N_PIXELS), n_in
+    plastic = True  # both phases
     dt = p["dt_ms"]
     ea, eb = np.exp(-dt / p["alpha_ms"]), np.exp(-dt / p["beta_ms"])
     eh, ei, ev = np.exp(-dt / p["tau_h_ms"]), np.exp(-dt / p["tau_i_ms"]), np.exp(-dt / p["tau_ms"])
@@ -312,7 +409,7 @@ def reference_loop(fx):
     Pa, Pth = np.array(init["p_a"]), np.array(init["p_theta"])
     Ga, Gth, hold = np.array(init["g_a"]), np.array(init["g_theta"]), np.array(init["g_hold"])
     v = np.zeros(n_out); Ii = np.zeros(n_out); In = np.zeros(n_out); It = np.zeros(n_out)
-    W = np.array(init["w"]).reshape(N_IN, n_out)
+    W = np.array(init["w"]).reshape(n_in, n_out)
     Wn = np.array(init["w_neg"]).reshape(n_out, n_out)
     offdiag = ~np.eye(n_out, dtype=bool)
     last_g = np.full(n_out, -10 ** 9)
@@ -340,7 +437,14 @@ def reference_loop(fx):
             else:
                 It[:] = 0.0
                 preds["train" if train else "test"].append(
-                    int(np.argmax(a_hist[n - 50:n].mean(axis=0))))
+                    int(np.argmax(a_hist[n - PREDICT_ENTRIES:n].mean(axis=0))))
+                if weight_sum is not None and plastic:
+                    # each output's weights to sum weight_sum; sequential sum over k, no clip
+                    col_sum = np.cumsum(W, axis=0)[-1]
+                    for j in range(n_out):
+                        if col_sum[j] > 0:
+                            factor = weight_sum / col_sum[j]
+                            W[:, j] = W[:, j] * factor
             counter += 1
         a_hist[n] = Ga
         if n % G_EVERY == 0:
@@ -371,7 +475,13 @@ def reference_loop(fx):
                     Wn[i, j] = min(max(Wn[i, j] - p["lr_n"] * (Ga[i] - Gth[i]), -p["wmax"]), 0.0)
         for j in gs:                                   # forward on_post
             Ga[j] += inc_a; Gth[j] += inc_t
-            W[:, j] = np.clip(W[:, j] - p["decay"] + p["lr"] * (Pa - Pth), 0.0, p["wmax"])
+            if soft_bounds:
+                d = -p["decay"] + p["lr"] * (Pa - Pth)
+                wj, wmax = W[:, j], p["wmax"]
+                step = np.where(d > 0, d * (wmax - wj) / wmax, d * wj / wmax)
+                W[:, j] = np.clip(wj + step, 0.0, wmax)
+            else:
+                W[:, j] = np.clip(W[:, j] - p["decay"] + p["lr"] * (Pa - Pth), 0.0, p["wmax"])
         # 5. resets
         for j in gs:
             v[j] = 0.0
@@ -389,10 +499,13 @@ def reference_loop_b2expr(fx):
     as dumped with --dump-code): times in seconds, per-synapse trace increments added
     one synapse at a time, brian2's algebraic form of the linear v update and of the
     plasticity rules. Shows how close a re-implementation can get (brian2 compiles with
-    -ffast-math -march=native, so bit equality is not guaranteed)."""
+    -ffast-math -march=native, so bit equality is not guaranteed). The notebook's parameters
+    and model only (the two notebook fixtures; not run for the option fixtures)."""
     import math
     n_out = fx["n_out"]
     p = fx["params"]
+    assert fx["n_in"] == N_PIXELS and "on_off" not in p and p["alpha_ms"] == 10.0, \
+        "the notebook's fixtures only"
     ms = 0.001
     dt = 0.1 * ms
     alpha, beta, tau, tau_I, tau_h = 10 * ms, 100 * ms, 10 * ms, 15 * ms, 50 * ms
@@ -509,7 +622,8 @@ def verify(fx, inp, loop=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="cython", choices=["cython", "numpy"])
-    ap.add_argument("--only", type=int, choices=[2, 3])
+    ap.add_argument("--only", choices=[c["name"] for c in FIXTURES],
+                    help="one fixture: 2, 3 (the notebook's model), onoff, norm, soft, options")
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--dump-code", metavar="DIR",
@@ -517,43 +631,56 @@ def main():
     args = ap.parse_args()
     pixels_all, labels_all = load_digits_csv()
     os.makedirs(args.out, exist_ok=True)
-    for n_out in ([args.only] if args.only else [2, 3]):
-        classes = list(range(n_out))
-        seed = SEED_BASE[n_out]
+    for cfg in FIXTURES:
+        if args.only and cfg["name"] != args.only:
+            continue
+        classes = cfg["classes"]
+        n_out = len(classes)
+        tag = f"{n_out}out" if cfg["options"] is None else f"{cfg['name']}_{n_out}out"
+        p, _ = fixture_params(cfg)
+        opt = cfg["options"] or NO_OPTIONS
+        with_options = cfg["options"] is not None
+
+        def inputs(seed):
+            return make_inputs(seed, classes, pixels_all, labels_all, p, opt, with_options)
+
+        seed = cfg["seed"]
         if args.dump_code:
             os.makedirs(args.dump_code, exist_ok=True)
-            dst = os.path.join(args.dump_code, f"brian2_code_{n_out}out_{args.target}.txt")
-            run_brian2(make_inputs(seed, classes, pixels_all, labels_all), classes,
-                       pixels_all, args.target, dump_code=dst)
+            dst = os.path.join(args.dump_code, f"brian2_code_{tag}_{args.target}.txt")
+            while inputs(seed) is None:
+                seed += 1
+            run_brian2(inputs(seed), cfg, pixels_all, args.target, dump_code=dst)
             print(f"wrote {dst}")
             continue
         while True:
-            inp = make_inputs(seed, classes, pixels_all, labels_all)
+            inp = inputs(seed)
             if inp is None:
-                print(f"[{n_out}out] seed {seed}: a class missing in training, next seed")
+                print(f"[{tag}] seed {seed}: a class missing in training, next seed")
                 seed += 1
                 continue
-            fx, sched, wall = run_brian2(inp, classes, pixels_all, args.target)
+            fx, sched, wall = run_brian2(inp, cfg, pixels_all, args.target)
             counts = np.bincount(fx["output_spikes"]["neuron"], minlength=n_out)
             if np.all(counts > 0):
                 break
-            print(f"[{n_out}out] seed {seed}: output spike counts {counts.tolist()}, next seed")
+            print(f"[{tag}] seed {seed}: output spike counts {counts.tolist()}, next seed")
             seed += 1
         check_schedule(sched)
-        print(f"[{n_out}out] seed {seed}, brian2 run() wall {wall:.2f} s")
-        print(f"[{n_out}out] schedule: " + ", ".join(f"{a}@{b}/{c}" for a, b, c in sched))
+        print(f"[{tag}] seed {seed}, brian2 run() wall {wall:.2f} s")
+        print(f"[{tag}] schedule: " + ", ".join(f"{a}@{b}/{c}" for a, b, c in sched))
         if not args.no_verify:
             same_out, same_pred, err = verify(fx, inp)
-            print(f"[{n_out}out] spec loop vs brian2: output spikes identical={same_out}, "
+            print(f"[{tag}] spec loop vs brian2: output spikes identical={same_out}, "
                   f"predictions identical={same_pred}, max abs diff {err}")
             assert same_out and same_pred and max(err.values()) < 1e-9, "spec loop mismatch"
-            same_out, same_pred, err = verify(fx, inp, reference_loop_b2expr)
-            print(f"[{n_out}out] brian2-expression loop vs brian2: output spikes identical="
-                  f"{same_out}, predictions identical={same_pred}, max abs diff {err}")
-        path = os.path.join(args.out, f"golden_{n_out}out.json.gz")
+            if not with_options:  # brian2's expressions for the notebook's model only
+                same_out, same_pred, err = verify(fx, inp, reference_loop_b2expr)
+                print(f"[{tag}] brian2-expression loop vs brian2: output spikes identical="
+                      f"{same_out}, predictions identical={same_pred}, max abs diff {err}")
+        path = os.path.join(args.out, cfg["file"])
         with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as f:
             f.write(json.dumps(fx, separators=(",", ":")).encode())
-        print(f"[{n_out}out] wrote {path} ({os.path.getsize(path)} bytes); "
+        print(f"[{tag}] wrote {path} ({os.path.getsize(path)} bytes); "
               f"input spikes {len(fx['input_spikes']['step'])}, output spikes "
               f"{len(fx['output_spikes']['step'])} per neuron {counts.tolist()}; "
               f"pred train {fx['predictions']['train']} labels {fx['labels']['train']}; "

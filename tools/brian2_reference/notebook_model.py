@@ -138,6 +138,15 @@ a_post += 1./n_input *1*ms/(alpha)
 theta_post += 1./n_input *1*ms/(beta)
 w = clip(w + train_pre * (-decay + lr*diff_pre), 0, wmax)
 '''
+# Option (docs/model.md, "Options"): soft bounds in the forward rule. d is the notebook's change
+# (gated by train_pre); it moves w towards wmax by d*(wmax - w)/wmax if d > 0, towards 0 by
+# d*w/wmax otherwise (one of the two int() factors is 1, the other 0); clipped as before.
+FORWARD_ON_POST_SOFT = '''
+a_post += 1./n_input *1*ms/(alpha)
+theta_post += 1./n_input *1*ms/(beta)
+dw = train_pre * (-decay + lr*diff_pre)
+w = clip(w + dw*(int(dw > 0)*(wmax - w) + int(dw <= 0)*w)/wmax, 0, wmax)
+'''
 LATERAL_ON_PRE = '''
 I_neg_post += w * c_neg
 '''
@@ -173,10 +182,12 @@ def hidden_group(ns, teacher='I_teacher : 1', count_spikes=False, train='train :
                        refractory=ns['t_ref'], dt=time_step(ns), name=name, namespace=ns)
 
 
-def forward_synapses(P, G, ns, name='synapses'):
-    """S: P -> G, connected all to all; the weights are not set."""
+def forward_synapses(P, G, ns, name='synapses', soft_bounds=False):
+    """S: P -> G, connected all to all; the weights are not set. `soft_bounds`: the forward rule
+    with soft bounds (FORWARD_ON_POST_SOFT) instead of the notebook's."""
     from brian2 import Synapses
-    S = Synapses(P, G, SYNAPSE_MODEL, on_pre=FORWARD_ON_PRE, on_post=FORWARD_ON_POST,
+    S = Synapses(P, G, SYNAPSE_MODEL, on_pre=FORWARD_ON_PRE,
+                 on_post=FORWARD_ON_POST_SOFT if soft_bounds else FORWARD_ON_POST,
                  dt=time_step(ns), name=name, namespace=ns)
     S.connect()
     return S
