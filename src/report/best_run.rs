@@ -28,14 +28,15 @@ pub fn section(src: &Source, figures: &mut Vec<String>, notes: &mut Vec<String>)
         );
         notes.push(format!("the best configuration's replicate {} is shown (the earlier ones failed)", run.replicate));
     }
-    let (images, test) = rerun(src, id, run.seed)?;
+    let (images, test, every) = rerun(src, id, run.seed)?;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<section id=\"best-run\"><h2>The best run</h2><p>Configuration <code>{}</code>, replicate {}, seed {}, re-run with a recording every {RECORD_EVERY} steps: test accuracy {test:.4} (recorded: {}).{} The figures are also in <code>{BEST_RUN_DIR}/</code>.</p>",
+        "<section id=\"best-run\"><h2>The best run</h2><p>Configuration <code>{}</code>, replicate {}, seed {}, re-run with a recording every {every} steps{}: test accuracy {test:.4} (recorded: {}).{} The figures are also in <code>{BEST_RUN_DIR}/</code>.</p>",
         escape(id),
         run.replicate,
         run.seed,
+        if every > RECORD_EVERY { " (a large network's long run: as often as fits in memory)" } else { "" },
         run.test.map_or("-".into(), |x| format!("{x:.4}")),
         escape(&note)
     );
@@ -53,15 +54,18 @@ pub fn section(src: &Source, figures: &mut Vec<String>, notes: &mut Vec<String>)
 /// A figure and its PNG bytes.
 type Png = (&'static crate::plot::Figure, Vec<u8>);
 
-/// Re-run configuration `config_id` with `seed` and a trace; draw its figures into
-/// `dir/report-best-run/`. Returns each figure's PNG bytes and the run's test accuracy.
-fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64), ReportError> {
+/// Re-run configuration `config_id` with `seed` and a trace, sampled every [`RECORD_EVERY`]
+/// steps or as often as fits in memory ([`Trace::fitting_every`]); draw its figures into
+/// `dir/report-best-run/`. Returns each figure's PNG bytes, the run's test accuracy and the
+/// sampling interval.
+fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64, u64), ReportError> {
     let config = src.configs.iter().find(|c| c.id_hex() == config_id).ok_or_else(|| {
         ReportError::BestRun(format!("configuration {config_id} is not in the manifest's experiment"))
     })?;
     let exp = &config.exp;
-    let mut trace = Trace::new(exp, &crate::run::schedule(exp, seed), RECORD_EVERY)
-        .map_err(|e| ReportError::BestRun(e.to_string()))?;
+    let schedule = crate::run::schedule(exp, seed);
+    let every = Trace::fitting_every(exp, &schedule, RECORD_EVERY);
+    let mut trace = Trace::new(exp, &schedule, every).map_err(|e| ReportError::BestRun(e.to_string()))?;
     let outcome = crate::run::run_instance(exp, seed, &mut trace).map_err(|e| ReportError::BestRun(e.to_string()))?;
     let out = src.dir.join(BEST_RUN_DIR);
     crate::plot::write_all(&out, &trace, &exp.data).map_err(|e| ReportError::BestRun(format!("{e:#}")))?;
@@ -70,5 +74,5 @@ fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64), Re
         let png = out.join(format!("{}.png", fig.name));
         images.push((fig, crate::fsio::read_own(&png, crate::fsio::Limit::LARGE)?));
     }
-    Ok((images, outcome.test_accuracy()))
+    Ok((images, outcome.test_accuracy(), every))
 }

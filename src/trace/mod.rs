@@ -127,7 +127,27 @@ pub struct Trace {
     pub after_test: Option<Snapshot>,
 }
 
+/// The steps of a run of `exp` with `schedule`, and the bytes one sample of its state takes.
+fn footprint(exp: &Experiment, schedule: &Schedule) -> (u64, u64) {
+    let (n_in, n_out) = (exp.factors.n_in, exp.factors.n_out);
+    let presentations = (schedule.train.len() + schedule.test.len()) as u64;
+    let total_steps = presentations * 2 * exp.protocol.window_steps;
+    (total_steps, (2 * n_in + 8 * n_out + n_in * n_out + n_out * n_out + 1) as u64 * 8)
+}
+
 impl Trace {
+    /// The least sampling interval from `every` on at which a trace of this run keeps at most
+    /// [`MAX_BYTES`]: `every` itself when it fits.
+    pub fn fitting_every(exp: &Experiment, schedule: &Schedule, every: u64) -> u64 {
+        let every = every.max(1);
+        let (total_steps, per_sample) = footprint(exp, schedule);
+        if (total_steps / every).saturating_mul(per_sample) <= MAX_BYTES {
+            return every;
+        }
+        // total / k * per <= total * per / k < MAX when k > total * per / MAX.
+        (total_steps.saturating_mul(per_sample) / MAX_BYTES + 1).max(every + 1)
+    }
+
     /// A trace of a run of `exp` with `schedule` (the run's, see [`crate::run::schedule`]),
     /// sampling every `every` steps (at least 1); refused when it would take more than
     /// [`MAX_BYTES`].
@@ -135,14 +155,12 @@ impl Trace {
         let every = every.max(1);
         let (n_in, n_out) = (exp.factors.n_in, exp.factors.n_out);
         let window_steps = exp.protocol.window_steps;
-        let per_presentation = 2 * window_steps;
-        let train_end = schedule.train.len() as u64 * per_presentation;
-        let total_steps = train_end + schedule.test.len() as u64 * per_presentation;
+        let train_end = schedule.train.len() as u64 * 2 * window_steps;
+        let (total_steps, per_sample) = footprint(exp, schedule);
         let samples = total_steps / every;
-        let per_sample = (2 * n_in + 8 * n_out + n_in * n_out + n_out * n_out + 1) as u64 * 8;
         let bytes = samples.saturating_mul(per_sample);
         if bytes > MAX_BYTES {
-            let suggest = (total_steps.saturating_mul(per_sample) / MAX_BYTES + 1).max(every + 1);
+            let suggest = Trace::fitting_every(exp, schedule, every);
             return Err(TraceError::TooLarge { every, steps: total_steps, bytes, suggest });
         }
         let mut presentations = Schedule::presentations(&schedule.train, &exp.subset);
@@ -265,5 +283,35 @@ impl Observer for Trace {
         if n == self.total_steps {
             self.after_test = Some(Self::snapshot(s));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{DataCache, parse_text, resolve};
+
+    fn experiment(text: &str) -> Experiment {
+        let raw = parse_text("t.toml", text).expect("parses");
+        resolve(&raw, "t", Path::new("."), &mut DataCache::default()).expect("valid")
+    }
+
+    /// A small run keeps its interval; a long run of a large network gets one that fits (and half
+    /// of it would not), without allocating anything to find out.
+    #[test]
+    fn the_fitting_interval_fits_and_is_kept_when_it_can_be() {
+        let small = experiment("[protocol]\ntrain_presentations = 20\n");
+        assert_eq!(Trace::fitting_every(&small, &crate::run::schedule(&small, 1), 10), 10);
+        let large = experiment(
+            "[protocol]\nclasses = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\nneurons_per_class = 8\non_off = true\n\
+             train_presentations = 3000\n",
+        );
+        let schedule = crate::run::schedule(&large, 1);
+        let every = Trace::fitting_every(&large, &schedule, 10);
+        let (steps, per_sample) = footprint(&large, &schedule);
+        assert!(every > 10 && (steps / every) * per_sample <= MAX_BYTES, "{every}");
+        assert!(matches!(Trace::new(&large, &schedule, every / 2), Err(TraceError::TooLarge { .. })));
     }
 }
