@@ -176,49 +176,44 @@ fn weights_are_clipped_to_their_bounds() {
 /// lateral rule is untouched.
 #[test]
 fn soft_bounds_scale_the_forward_change_by_the_room_left() {
-    let p = ModelParams { soft_bounds: true, wmax: 0.8, lr: 0.5, decay: 0.01, ..Default::default() };
-    let f = factors(2, 2, p);
-    // Input 0's traces favour potentiation (a > theta), input 1's depression.
-    let mut s = State::from_parts(
-        &f,
-        vec![0.3, 0.0],
-        vec![0.1, 0.2],
-        vec![0.0, 0.0],
-        vec![0.0, 0.0],
-        array![[0.6, 0.2], [0.5, 0.1]],
-        array![[0.0, -1.0], [-1.0, 0.0]],
-    );
-    s.v = vec![10.0, 0.0];
-    s.hold = vec![3.0, 1e9];
-    step(&mut s, &f, true, &mut Replay::new(vec![]), &mut ());
-    assert_eq!(s.out_spikes, vec![0]);
+    // One step in which output 0 fires; input 0's traces favour potentiation (a > theta), input
+    // 1's depression.
+    let one_step = |soft_bounds: bool| {
+        let p = ModelParams { soft_bounds, wmax: 0.8, lr: 0.5, decay: 0.01, ..Default::default() };
+        let f = factors(2, 2, p);
+        let mut s = State::from_parts(
+            &f,
+            vec![0.3, 0.0],
+            vec![0.1, 0.2],
+            vec![0.0, 0.3],
+            vec![0.0, 0.0],
+            array![[0.6, 0.2], [0.5, 0.1]],
+            array![[0.0, -0.5], [-0.5, 0.0]],
+        );
+        s.v = vec![10.0, 0.0];
+        s.hold = vec![3.0, 1e9];
+        step(&mut s, &f, true, &mut Replay::new(vec![]), &mut ());
+        assert_eq!(s.out_spikes, vec![0]);
+        s
+    };
+    let (soft, hard) = (one_step(true), one_step(false));
     let (ea, eth) = ((-0.1f64 / 10.0).exp(), (-0.1f64 / 100.0).exp());
     let d = |a: f64, th: f64| -0.01 + 0.5 * (a * ea - th * eth);
     let (d0, d1) = (d(0.3, 0.1), d(0.0, 0.2));
     assert!(d0 > 0.0 && d1 < 0.0);
     let w00 = (0.6 + d0 * (0.8 - 0.6) / 0.8).clamp(0.0, 0.8);
     let w10 = (0.5 + d1 * 0.5 / 0.8).clamp(0.0, 0.8);
-    assert_eq!((s.w()[[0, 0]].to_bits(), s.w()[[1, 0]].to_bits()), (w00.to_bits(), w10.to_bits()));
-    assert_eq!((s.w()[[0, 1]], s.w()[[1, 1]]), (0.2, 0.1), "the silent output's column is untouched");
-    // Hard bounds on the same state move further: the room left only slows a change.
-    let hard = factors(2, 2, ModelParams { soft_bounds: false, ..f_params() });
-    fn f_params() -> ModelParams {
-        ModelParams { wmax: 0.8, lr: 0.5, decay: 0.01, ..Default::default() }
-    }
-    let mut h = State::from_parts(
-        &hard,
-        vec![0.3, 0.0],
-        vec![0.1, 0.2],
-        vec![0.0, 0.0],
-        vec![0.0, 0.0],
-        array![[0.6, 0.2], [0.5, 0.1]],
-        array![[0.0, -1.0], [-1.0, 0.0]],
+    assert_eq!((soft.w()[[0, 0]].to_bits(), soft.w()[[1, 0]].to_bits()), (w00.to_bits(), w10.to_bits()));
+    assert_eq!((soft.w()[[0, 1]], soft.w()[[1, 1]]), (0.2, 0.1), "the silent output's column is untouched");
+    // Hard bounds on the same state move further (the room left only slows a change); the
+    // lateral rule is the same.
+    assert_eq!(hard.w()[[0, 0]].to_bits(), (0.6 + d0).min(0.8).to_bits());
+    assert!(hard.w()[[0, 0]] > soft.w()[[0, 0]] && hard.w()[[1, 0]] < soft.w()[[1, 0]]);
+    let w_neg_10 = -0.5 + -0.01 * (0.3 * ea - 0.0);
+    assert_eq!(
+        (soft.w_neg()[[1, 0]].to_bits(), hard.w_neg()[[1, 0]].to_bits()),
+        (w_neg_10.to_bits(), w_neg_10.to_bits())
     );
-    h.v = vec![10.0, 0.0];
-    h.hold = vec![3.0, 1e9];
-    step(&mut h, &hard, true, &mut Replay::new(vec![]), &mut ());
-    assert_eq!(h.w()[[0, 0]].to_bits(), (0.6 + d0).min(0.8).to_bits());
-    assert!(h.w()[[0, 0]] > s.w()[[0, 0]] && h.w()[[1, 0]] < s.w()[[1, 0]]);
 }
 
 /// An observer that wants every step, so that [`advance`] steps one by one.
