@@ -16,7 +16,7 @@
 //! same way) gives the same bits.
 
 use super::params::Factors;
-use super::state::State;
+use super::state::{State, store_column};
 
 /// Rescale every output's forward weights to sum to `target` (see the module doc).
 pub fn normalise(s: &mut State, f: &Factors, target: f64) {
@@ -31,9 +31,7 @@ pub fn normalise(s: &mut State, f: &Factors, target: f64) {
             }
         }
         if !s.w_rows.is_empty() {
-            for (k, &w) in column.iter().enumerate() {
-                s.w_rows[k * n_out + j] = w;
-            }
+            store_column(&mut s.w_rows, column, j, n_out);
         }
     }
 }

@@ -23,6 +23,15 @@ use super::params::Factors;
 /// an input spike's few strided reads cost less than keeping the copy.
 pub(super) const ROWS_FROM: usize = 8;
 
+/// Output `j`'s forward weights `column` (of `n_out` outputs) into the row-major copy `w_rows`
+/// (kept from [`ROWS_FROM`] outputs on): a strided store per input.
+#[inline(always)]
+pub(super) fn store_column(w_rows: &mut [f64], column: &[f64], j: usize, n_out: usize) {
+    for (k, &w) in column.iter().enumerate() {
+        w_rows[k * n_out + j] = w;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// Index of the next step to execute (its time is `step * dt`).

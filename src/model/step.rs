@@ -28,7 +28,7 @@
 use super::decay::flush;
 use super::input::InputSource;
 use super::params::Factors;
-use super::state::{ROWS_FROM, State};
+use super::state::{ROWS_FROM, State, store_column};
 
 /// What a caller wants to see of a run, called after every step. `()` watches nothing and
 /// compiles away.
@@ -421,9 +421,7 @@ impl<'s> Parts<'s> {
                 // The row-major copy: a strided store per input (cheaper than the strided reads
                 // it saves on every input spike, where there are enough outputs to read).
                 if n_out >= ROWS_FROM {
-                    for (k, &w) in column.iter().enumerate() {
-                        w_rows[k * n_out + j] = w;
-                    }
+                    store_column(w_rows, column, j, n_out);
                 }
             }
         }

@@ -158,9 +158,9 @@ impl Trace {
         let train_end = schedule.train.len() as u64 * 2 * window_steps;
         let (total_steps, per_sample) = footprint(exp, schedule);
         let samples = total_steps / every;
-        let bytes = samples.saturating_mul(per_sample);
-        if bytes > MAX_BYTES {
-            let suggest = Trace::fitting_every(exp, schedule, every);
+        let suggest = Trace::fitting_every(exp, schedule, every);
+        if suggest != every {
+            let bytes = samples.saturating_mul(per_sample);
             return Err(TraceError::TooLarge { every, steps: total_steps, bytes, suggest });
         }
         let mut presentations = Schedule::presentations(&schedule.train, &exp.subset);
