@@ -117,6 +117,12 @@ PROTOCOL_KEYS = ("classes", "sampling", "notebook_positions", "test_fraction", "
                  "train_presentations", "test_presentations", "window_ms", "predict_steps",
                  "f_max_hz", "teacher", "plasticity_train", "plasticity_test",
                  "neurons_per_class", "prediction", "on_off")
+# [protocol] options that brian2 mode runs at their defaults only (src/protocol/teacher.rs,
+# readout.rs): the teacher on the best-matching output is chosen in a network_operation at every
+# presentation (golden.py does it in runtime mode), which cpp_standalone does not have; assigned
+# labels are read off the outputs after training, which this bench does not do (it times the
+# simulation; golden.py checks the assignment)
+PROTOCOL_DEFAULT_ONLY = {"teacher_to": "class", "labels": "fixed", "assign_presentations": None}
 TOP_KEYS = ("name", "seed", "data", "replicates", "common_seeds", "model", "protocol")
 REFUSED = {
     "input_spikes": "replays a table of input spikes; brian2 mode draws Poisson input "
@@ -200,6 +206,12 @@ def read_experiment(path):
         if not isinstance(t, dict):
             raise SystemExit(f"{path}: `{table}` must be a table")
         for key in t:
+            if table == "protocol" and key in PROTOCOL_DEFAULT_ONLY:
+                if t[key] != PROTOCOL_DEFAULT_ONLY[key]:
+                    raise SystemExit(f"{path}: key `protocol.{key}` = {t[key]!r}: brian2 mode runs "
+                                     f"only {PROTOCOL_DEFAULT_ONLY[key]!r} (see "
+                                     f"PROTOCOL_DEFAULT_ONLY in benches/brian2_side_by_side.py)")
+                continue
             if key not in known:
                 raise SystemExit(f"{path}: key `{table}.{key}` is not supported by brian2 mode "
                                  f"(benches/brian2_side_by_side.py knows {', '.join(known)})")
@@ -258,6 +270,8 @@ def config_from_runs(rows, exp, path):
     cols = list(rows[0].keys())
     params = cols[cols.index("seed") + 1: cols.index("status")]
     for key in params:
+        if key in PROTOCOL_DEFAULT_ONLY:
+            continue  # at its default: read_experiment refused any other value
         if key not in MODEL_KEYS and key not in PROTOCOL_KEYS and key not in MODEL_OPTION_KEYS:
             # not in the file (read_experiment refused it), so at harness's default
             print(f"warning: harness parameter `{key}` is unknown to brian2 mode; it is at its "

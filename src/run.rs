@@ -5,7 +5,9 @@
 
 use crate::config::{Experiment, InputKind};
 use crate::model::{InputSource, Observer, Poisson, Replay, State};
-use crate::protocol::{PhaseMode, PhaseOutcome, Presentation, run_phase, sampling::Schedule};
+use crate::protocol::{
+    Labels, PhaseMode, PhaseOutcome, Presentation, Readout, Responses, run_phase, sampling::Schedule,
+};
 use crate::rng::{Stream, checkpoint_stream, stream};
 use crate::trace::{Snapshot, Trace};
 
@@ -19,6 +21,8 @@ pub struct RunOutcome {
     pub steps: u64,
     /// The test accuracy at each of the protocol's checkpoints, in order.
     pub checkpoints: Vec<Checkpoint>,
+    /// The class index each output stood for in the test phase (with fixed labels, `j / k`).
+    pub owners: Vec<usize>,
 }
 
 /// The test phase run on a copy of the network after `presentations` training presentations.
@@ -151,15 +155,26 @@ fn run_phases(
     let mut test_shown = if p.checkpoints.is_empty() { Vec::new() } else { shown(&schedule.test) };
     let train_mode = PhaseMode { teacher: true, plastic: p.plastic_train };
     let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
+    let (n_classes, k) = (exp.classes.len(), p.neurons_per_class);
+    let fixed = Readout::fixed(f.n_out, k);
+    // Assigned labels: the outputs' responses to the last training presentations, read after
+    // training (and at each checkpoint) to give the test phase its labels.
+    let mut responses = (p.labels == Labels::Assigned).then(|| Responses::new(f.n_out, p.assign_presentations));
+    let test_readout = |responses: &Option<Responses>| match responses {
+        Some(r) => Readout::assigned(r, p.prediction, n_classes, k),
+        None => fixed.clone(),
+    };
     let mut train = PhaseOutcome { output_spikes: vec![0; f.n_out], ..PhaseOutcome::default() };
     let mut checkpoints = Vec::with_capacity(p.checkpoints.len());
     let mut done = 0;
     for end in p.checkpoints.iter().copied().chain([train_shown.len()]) {
-        let part = run_phase(&mut state, f, p, &exp.data, &train_shown[done..end], train_mode, input, obs);
+        let part = &train_shown[done..end];
+        let part = run_phase(&mut state, f, p, &exp.data, part, train_mode, &fixed, responses.as_mut(), input, obs);
         train.append(part);
         done = end;
         if end < train_shown.len() {
-            let accuracy = checkpoint(exp, seed, &state, &test_shown, test_mode, end);
+            let readout = test_readout(&responses);
+            let accuracy = checkpoint(exp, seed, &state, &test_shown, test_mode, &readout, end);
             checkpoints.push(Checkpoint { presentations: end, accuracy });
         }
     }
@@ -168,10 +183,12 @@ fn run_phases(
     if test_shown.is_empty() {
         test_shown = shown(&schedule.test);
     }
-    let test = run_phase(&mut state, f, p, &exp.data, &test_shown, test_mode, input, obs);
+    let readout = test_readout(&responses);
+    drop(responses);
+    let test = run_phase(&mut state, f, p, &exp.data, &test_shown, test_mode, &readout, None, input, obs);
     check(&state, "test")?;
     phase_end(&state);
-    Ok(RunOutcome { seed, train, test, steps: state.step, checkpoints })
+    Ok(RunOutcome { seed, train, test, steps: state.step, checkpoints, owners: readout.owners().to_vec() })
 }
 
 /// The accuracy of the test phase run from a copy of `state` with the checkpoint's own Poisson
@@ -182,12 +199,13 @@ fn checkpoint(
     state: &State,
     test: &[Presentation],
     mode: PhaseMode,
+    readout: &Readout,
     presentations: usize,
 ) -> f64 {
     let mut copy = state.clone();
     let f = &exp.factors;
     let mut input = Poisson::new(checkpoint_stream(seed, presentations), f.n_in, f.ref_steps);
-    run_phase(&mut copy, f, &exp.protocol, &exp.data, test, mode, &mut input, &mut ()).accuracy()
+    run_phase(&mut copy, f, &exp.protocol, &exp.data, test, mode, readout, None, &mut input, &mut ()).accuracy()
 }
 
 /// The text `harness run` prints.
@@ -221,9 +239,14 @@ pub fn describe(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
     let _ = writeln!(s, "input spikes    train {}  test {}", o.train.input_spikes, o.test.input_spikes);
     let k = exp.protocol.neurons_per_class;
     for j in 0..exp.factors.n_out {
+        // Assigned labels: the digit the output stood for in the test, after the teacher's.
+        let assigned = match exp.protocol.labels {
+            Labels::Assigned => format!(", assigned {}", exp.classes[o.owners[j]]),
+            Labels::Fixed => String::new(),
+        };
         let _ = writeln!(
             s,
-            "output {j} (digit {})  train {}  test {}",
+            "output {j} (digit {}{assigned})  train {}  test {}",
             exp.classes[j / k],
             o.train.output_spikes[j],
             o.test.output_spikes[j]
@@ -321,9 +344,11 @@ mod tests {
                         let mut s = initial_state(&curved, seed);
                         let mut input = Poisson::new(stream(seed, Stream::Input), f.n_in, f.ref_steps);
                         let mode = PhaseMode { teacher: true, plastic: p.plastic_train };
-                        run_phase(&mut s, f, p, &curved.data, &train[..n], mode, &mut input, &mut ());
+                        let fixed = Readout::fixed(f.n_out, p.neurons_per_class);
+                        run_phase(&mut s, f, p, &curved.data, &train[..n], mode, &fixed, None, &mut input, &mut ());
                         let mut input = Poisson::new(checkpoint_stream(seed, n), f.n_in, f.ref_steps);
-                        run_phase(&mut s, f, p, &curved.data, &test, test_mode, &mut input, &mut ()).accuracy()
+                        run_phase(&mut s, f, p, &curved.data, &test, test_mode, &fixed, None, &mut input, &mut ())
+                            .accuracy()
                     })
                     .collect();
                 let measured: Vec<(usize, f64)> =

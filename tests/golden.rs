@@ -7,7 +7,9 @@ use std::io::Read;
 
 use harness::data::Dataset;
 use harness::model::{Factors, ModelParams, Observer, Replay, State};
-use harness::protocol::{PhaseMode, Presentation, Protocol, Sampling, run_phase};
+use harness::protocol::{
+    Labels, PhaseMode, Presentation, Protocol, Readout, Responses, Sampling, TeacherTo, run_phase,
+};
 use ndarray::Array2;
 use serde::Deserialize;
 
@@ -31,6 +33,9 @@ struct Fixture {
     w_trajectory: WTrajectory,
     predictions: Split,
     labels: Split,
+    /// The class index each output stood for in the test (the readout fixture only).
+    #[serde(default)]
+    assigned_owner: Option<Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +65,28 @@ struct Params {
     weight_sum: Option<f64>,
     #[serde(default)]
     soft_bounds: bool,
+    /// The protocol's readout options; absent: the notebook's (one output per class, the teacher
+    /// on it, fixed labels).
+    #[serde(default = "one")]
+    neurons_per_class: usize,
+    #[serde(default = "class")]
+    teacher_to: TeacherTo,
+    #[serde(default = "fixed")]
+    labels: Labels,
+    #[serde(default)]
+    assign_presentations: Option<usize>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn class() -> TeacherTo {
+    TeacherTo::Class
+}
+
+fn fixed() -> Labels {
+    Labels::Fixed
 }
 
 #[derive(Deserialize)]
@@ -201,9 +228,12 @@ fn replay(name: &str) {
         teacher: p.teacher,
         plastic_train: true,
         plastic_test: true,
-        neurons_per_class: 1,
+        neurons_per_class: p.neurons_per_class,
+        teacher_to: p.teacher_to,
         prediction: harness::protocol::Prediction::Trace,
         on_off: p.on_off,
+        labels: p.labels,
+        assign_presentations: p.assign_presentations.unwrap_or(fx.train_presentations),
         sampling: Sampling::Notebook { lo: 0, hi: 0, train: 0, test: 0 },
         checkpoints: Vec::new(),
     };
@@ -244,8 +274,29 @@ fn replay(name: &str) {
         fx.presentations.iter().enumerate().map(|(row, s)| Presentation { row, class_index: s.label }).collect();
     let (train, test) = shown.split_at(fx.train_presentations);
     let (teach, free) = (PhaseMode { teacher: true, plastic: true }, PhaseMode { teacher: false, plastic: true });
-    let tr = run_phase(&mut state, &f, &protocol, &images, train, teach, &mut input, &mut snaps);
-    let te = run_phase(&mut state, &f, &protocol, &images, test, free, &mut input, &mut snaps);
+    let k = p.neurons_per_class;
+    let fixed = Readout::fixed(fx.n_out, k);
+    let mut responses = Responses::new(fx.n_out, protocol.assign_presentations);
+    let tr = run_phase(
+        &mut state,
+        &f,
+        &protocol,
+        &images,
+        train,
+        teach,
+        &fixed,
+        Some(&mut responses),
+        &mut input,
+        &mut snaps,
+    );
+    let readout = match p.labels {
+        Labels::Fixed => fixed,
+        Labels::Assigned => Readout::assigned(&responses, protocol.prediction, fx.n_out / k, k),
+    };
+    if let Some(owner) = &fx.assigned_owner {
+        assert_eq!(readout.owners(), owner, "{name}: the labels assigned");
+    }
+    let te = run_phase(&mut state, &f, &protocol, &images, test, free, &readout, None, &mut input, &mut snaps);
     assert_eq!(state.step, fx.n_steps);
 
     // Spikes: exactly the same steps.
@@ -328,4 +379,12 @@ fn golden_soft_bounds_match_brian2() {
 #[test]
 fn golden_options_together_match_brian2() {
     replay("golden_options_4out.json.gz");
+}
+
+/// The protocol's readout options: two outputs per class (classes 3, 8, 5), the teacher on each
+/// class's best-matching output, labels assigned by the last six training presentations, with
+/// on/off coding and normalisation.
+#[test]
+fn golden_best_match_teacher_and_assigned_labels_match_brian2() {
+    replay("golden_best_6out.json.gz");
 }

@@ -188,3 +188,55 @@ fn soft_bounds_keep_weights_inside_and_still_learn() {
     assert_ne!(soft.test.output_spikes, hard.test.output_spikes, "the option changes the run");
     assert!(test_accuracy(&e) > 0.85);
 }
+
+/// Assigned labels read the network differently and change nothing of it: the same spikes and
+/// weights as fixed labels, bit for bit; the owners are the classes each output responded to
+/// most, which differ from the fixed ones when the teacher is off (training is then
+/// unsupervised), and every test prediction is a class that owns an output.
+#[test]
+fn assigned_labels_change_only_the_readout() {
+    use harness::protocol::Labels;
+    use harness::run::run_with_weights;
+    let base = ProtocolParams {
+        classes: vec![3, 8, 5],
+        neurons_per_class: 3,
+        train_presentations: 60,
+        prediction: Prediction::Spikes,
+        ..Default::default()
+    };
+    for teacher in [100.0, 0.0] {
+        let fixed = experiment(ProtocolParams { teacher, ..base.clone() });
+        let assigned = experiment(ProtocolParams { teacher, labels: Labels::Assigned, ..base.clone() });
+        let (a, wa) = run_with_weights(&fixed, 5, None).unwrap();
+        let (b, wb) = run_with_weights(&assigned, 5, None).unwrap();
+        assert_eq!(wa, wb, "teacher {teacher}: the weights");
+        assert_eq!((&a.train, &a.test.output_spikes), (&b.train, &b.test.output_spikes), "teacher {teacher}");
+        assert_eq!(a.owners, [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+        assert!(b.test.predictions.iter().all(|c| b.owners.contains(c)), "teacher {teacher}");
+        if teacher == 0.0 {
+            assert_ne!(b.owners, a.owners, "unsupervised, the outputs find classes of their own");
+        }
+    }
+}
+
+/// The teacher on the best-matching output: with one output per class it is the class's only
+/// output, so the run is the notebook's bit for bit; with several, only one of them is taught
+/// per presentation, and the run differs.
+#[test]
+fn the_best_match_teacher_is_the_class_teacher_for_one_output_per_class() {
+    use harness::protocol::TeacherTo;
+    use harness::run::run_with_weights;
+    for (k, same) in [(1, true), (3, false)] {
+        let p = ProtocolParams {
+            classes: vec![3, 8, 5],
+            neurons_per_class: k,
+            train_presentations: 60,
+            ..Default::default()
+        };
+        let class = experiment(p.clone());
+        let best = experiment(ProtocolParams { teacher_to: TeacherTo::Best, ..p });
+        let (a, wa) = run_with_weights(&class, 2, None).unwrap();
+        let (b, wb) = run_with_weights(&best, 2, None).unwrap();
+        assert_eq!((a == b && wa == wb), same, "{k} outputs per class");
+    }
+}

@@ -13,17 +13,24 @@
 //! Options (off in the notebook): with on/off coding, input `n_pixels + k` is pixel `k`'s "off"
 //! input, at rate `(16 - pixel)/16 * f_max` while the image is shown; with weight normalisation
 //! (`[model] weight_sum`), each output's forward weights are rescaled at the start of every rest
-//! of a plastic phase, after the prediction ([`crate::model::normalise`]).
+//! of a plastic phase, after the prediction ([`crate::model::normalise`]); with `teacher_to =
+//! "best"`, the teacher drives only the presented class's best-matching output ([`taught`]); with
+//! `labels = "assigned"`, the test phase reads each output as the class it responded to most in
+//! training ([`Readout`]).
 
 mod phase;
+mod readout;
 pub mod sampling;
+mod teacher;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use phase::{PhaseMode, PhaseOutcome, Presentation, predict, run_phase};
+pub use phase::{PhaseMode, PhaseOutcome, Presentation, run_phase};
+pub use readout::{Labels, Readout, Responses};
 pub use sampling::Sampling;
-pub use validate::{Invalid, MAX_CHECKPOINTS, MAX_PRESENTATIONS};
+pub use teacher::{TeacherTo, taught};
+pub use validate::{Invalid, MAX_CHECKPOINTS, MAX_PRESENTATIONS, MAX_RESPONSES};
 
 /// How presentations are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +84,10 @@ pub struct ProtocolParams {
     pub f_max_hz: f64,
     /// Teacher current into the labelled output while an image is shown in training. Notebook: 100.
     pub teacher: f64,
+    /// `"class"` (the notebook's: the teacher drives all of the presented class's outputs) or
+    /// `"best"` (only the class's output whose forward weights best match the image); see
+    /// [`TeacherTo`]. Default `"class"`.
+    pub teacher_to: TeacherTo,
     /// Plasticity during the training phase. Notebook: on.
     pub plasticity_train: bool,
     /// Plasticity during the test phase. Notebook: on (it never stops).
@@ -90,6 +101,13 @@ pub struct ProtocolParams {
     /// (inputs `n_pixels .. 2 n_pixels`, in pixel order), so that the network also sees where the
     /// image is dark. Notebook: off.
     pub on_off: bool,
+    /// `"fixed"` (the notebook's: outputs `c k .. (c+1) k` stand for class `c`) or `"assigned"`
+    /// (Diehl & Cook: after training, each output stands for the class it responded to most); see
+    /// [`Readout`]. Default `"fixed"`.
+    pub labels: Labels,
+    /// Assigned labels: the last training presentations whose responses assign them. Default:
+    /// the last half of the training phase (rounded up).
+    pub assign_presentations: Option<usize>,
     /// Learning curve: after each of these numbers of training presentations (increasing, each
     /// below `train_presentations`), the test phase is run on a copy of the network with its own
     /// input stream, and its accuracy recorded. The training and the final result are those of a
@@ -112,11 +130,14 @@ impl Default for ProtocolParams {
             predict_steps: 50,
             f_max_hz: 250.0,
             teacher: 100.0,
+            teacher_to: TeacherTo::Class,
             plasticity_train: true,
             plasticity_test: true,
             neurons_per_class: 1,
             prediction: Prediction::Trace,
             on_off: false,
+            labels: Labels::Fixed,
+            assign_presentations: None,
             checkpoints: Vec::new(),
         }
     }
@@ -129,12 +150,18 @@ pub struct Protocol {
     pub predict_steps: usize,
     pub f_max_hz: f64,
     pub teacher: f64,
+    /// The outputs the teacher drives ([`ProtocolParams::teacher_to`]).
+    pub teacher_to: TeacherTo,
     pub plastic_train: bool,
     pub plastic_test: bool,
     pub neurons_per_class: usize,
     pub prediction: Prediction,
     /// Off inputs after the pixels' own (see [`ProtocolParams::on_off`]).
     pub on_off: bool,
+    /// Fixed or assigned labels ([`ProtocolParams::labels`]).
+    pub labels: Labels,
+    /// Assigned labels: training presentations whose responses assign them (the last ones).
+    pub assign_presentations: usize,
     pub sampling: Sampling,
     /// Training presentations after which the test phase is measured on a copy (increasing).
     pub checkpoints: Vec<usize>,

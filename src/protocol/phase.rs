@@ -3,7 +3,9 @@
 use crate::data::{Dataset, MAX_PIXEL};
 use crate::model::{Factors, InputSource, Observer, State, Tally, advance, normalise};
 
-use super::{Prediction, Protocol, argmax};
+use super::Protocol;
+use super::readout::{Readout, Responses};
+use super::teacher::taught;
 
 /// One presentation: the image on data row `row`, of the class at `class_index` in the
 /// experiment's class list (whose outputs the teacher drives in training).
@@ -52,7 +54,8 @@ pub struct PhaseMode {
 }
 
 /// Run one phase from the current state: `2 * shown.len()` windows, a presentation then a rest for
-/// each image (read from `data`).
+/// each image (read from `data`), each presentation's class read off the outputs by `readout`
+/// and, with `record`, each output's response to it recorded there.
 #[allow(clippy::too_many_arguments)]
 pub fn run_phase(
     s: &mut State,
@@ -61,6 +64,8 @@ pub fn run_phase(
     data: &Dataset,
     shown: &[Presentation],
     mode: PhaseMode,
+    readout: &Readout,
+    mut record: Option<&mut Responses>,
     input: &mut impl InputSource,
     obs: &mut impl Observer,
 ) -> PhaseOutcome {
@@ -95,13 +100,17 @@ pub fn run_phase(
             let label = shown.class_index;
             if mode.teacher {
                 s.i_teacher.fill(0.0);
-                s.i_teacher[label * k..(label + 1) * k].fill(p.teacher);
+                let outputs = taught(p.teacher_to, s, label, k);
+                s.i_teacher[outputs].fill(p.teacher);
             }
             out.labels.push(label);
         } else {
             s.rates_hz.fill(0.0);
             s.i_teacher.fill(0.0);
-            out.predictions.push(predict(p.prediction, k, &recent, &window_spikes, &mut scores));
+            out.predictions.push(readout.predict(p.prediction, &recent, &window_spikes, &mut scores));
+            if let Some(record) = record.as_deref_mut() {
+                record.push(shown[window / 2].class_index, &window_spikes, &recent);
+            }
             if let (true, Some(target)) = (mode.plastic, f.weight_sum) {
                 normalise(s, f, target);
             }
@@ -122,54 +131,4 @@ pub fn run_phase(
         }
     }
     out
-}
-
-/// The class predicted at the end of a presentation: outputs `c*k .. (c+1)*k` stand for class `c`.
-/// - [`Prediction::Trace`] (the notebook's): the class whose outputs' summed monitor samples of
-///   `G.a` (over the last `predict_steps` steps) are largest; with one output per class, the
-///   notebook's argmax of mean traces exactly.
-/// - [`Prediction::Spikes`]: the class whose outputs fired most during the presentation; when no
-///   output fired, the trace rule decides.
-///
-/// The first class wins a tie. `scores` is scratch space, one entry per class.
-pub fn predict(rule: Prediction, k: usize, recent: &[f64], spikes: &[u64], scores: &mut [f64]) -> usize {
-    let by_class = |values: &mut dyn Iterator<Item = f64>, scores: &mut [f64]| {
-        scores.fill(0.0);
-        for (j, v) in values.enumerate() {
-            scores[j / k] += v;
-        }
-    };
-    if rule == Prediction::Spikes && spikes.iter().any(|&n| n > 0) {
-        by_class(&mut spikes.iter().map(|&n| n as f64), scores);
-    } else {
-        by_class(&mut recent.iter().copied(), scores);
-    }
-    argmax(scores)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trace_rule_with_one_output_per_class_is_the_notebooks_argmax() {
-        let mut scores = [0.0; 3];
-        assert_eq!(predict(Prediction::Trace, 1, &[0.2, 0.7, 0.7], &[9, 0, 0], &mut scores), 1);
-    }
-
-    #[test]
-    fn population_scores_sum_each_class_s_outputs() {
-        // classes of two outputs each: class 0 = 0.5 + 0.1, class 1 = 0.3 + 0.4
-        let mut scores = [0.0; 2];
-        assert_eq!(predict(Prediction::Trace, 2, &[0.5, 0.1, 0.3, 0.4], &[0; 4], &mut scores), 1);
-        assert_eq!(predict(Prediction::Spikes, 2, &[0.5, 0.1, 0.3, 0.4], &[3, 2, 4, 0], &mut scores), 0);
-    }
-
-    #[test]
-    fn spike_rule_counts_spikes_and_falls_back_to_traces_when_silent() {
-        let mut scores = [0.0; 2];
-        assert_eq!(predict(Prediction::Spikes, 1, &[0.9, 0.1], &[1, 2], &mut scores), 1);
-        assert_eq!(predict(Prediction::Spikes, 1, &[0.1, 0.9], &[0, 0], &mut scores), 1);
-        assert_eq!(predict(Prediction::Spikes, 1, &[0.9, 0.1], &[2, 2], &mut scores), 0, "ties: first class");
-    }
 }

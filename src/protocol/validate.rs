@@ -4,7 +4,7 @@
 //! the table (`classes[2]`, `window_ms`).
 
 use super::sampling::{Sampling, holdout_sizes};
-use super::{Protocol, ProtocolParams, SamplingMode};
+use super::{Labels, Protocol, ProtocolParams, SamplingMode};
 use crate::data::Subset;
 use crate::model::params::whole_steps;
 
@@ -14,6 +14,10 @@ pub const MAX_PRESENTATIONS: usize = 1_000_000;
 
 /// The most checkpoints a run may have (each costs a whole test phase).
 pub const MAX_CHECKPOINTS: usize = 100;
+
+/// The most responses (presentations x outputs) that assigned labels may keep: 16 bytes each,
+/// 160 MB at the limit.
+pub const MAX_RESPONSES: usize = 10_000_000;
 
 /// A protocol value that failed validation: the key (within `[protocol]`) and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,11 +64,14 @@ impl ProtocolParams {
                 predict_steps: self.predict_steps,
                 f_max_hz: self.f_max_hz,
                 teacher: self.teacher,
+                teacher_to: self.teacher_to,
                 plastic_train: self.plasticity_train,
                 plastic_test: self.plasticity_test,
                 neurons_per_class: self.neurons_per_class,
                 prediction: self.prediction,
                 on_off: self.on_off,
+                labels: self.labels,
+                assign_presentations: self.assign_presentations(),
                 sampling,
                 checkpoints: self.checkpoints.clone(),
             }),
@@ -153,6 +160,36 @@ impl ProtocolParams {
         }
         if self.neurons_per_class == 0 {
             bad.push(invalid("neurons_per_class", "must be at least 1"));
+        }
+        self.check_assignment(bad);
+    }
+
+    /// Training presentations whose responses assign the labels: as given, else the last half.
+    fn assign_presentations(&self) -> usize {
+        self.assign_presentations.unwrap_or(self.train_presentations.div_ceil(2))
+    }
+
+    /// Assigned labels keep each output's response to every presentation they read (16 bytes an
+    /// output): at most [`MAX_RESPONSES`] of them.
+    fn check_assignment(&self, bad: &mut Vec<Invalid>) {
+        if let Some(n) = self.assign_presentations
+            && (n == 0 || n > self.train_presentations)
+        {
+            let message =
+                format!("{n} presentations: must be between 1 and train_presentations ({})", self.train_presentations);
+            bad.push(invalid("assign_presentations", message));
+            return;
+        }
+        let n_out = self.classes.len().saturating_mul(self.neurons_per_class);
+        let responses = self.assign_presentations().saturating_mul(n_out);
+        if self.labels == Labels::Assigned && responses > MAX_RESPONSES {
+            let message = format!(
+                "{} presentations x {n_out} outputs = {responses} responses kept to assign the labels: at most \
+                 {MAX_RESPONSES}; give fewer (e.g. assign_presentations = {})",
+                self.assign_presentations(),
+                MAX_RESPONSES / n_out.max(1)
+            );
+            bad.push(invalid("assign_presentations", message));
         }
     }
 
@@ -265,6 +302,30 @@ mod tests {
             ["checkpoints[0]", "checkpoints[2]", "checkpoints[3]", "checkpoints[4]"]
         );
         assert_eq!(keys(vec![1; MAX_CHECKPOINTS + 1]), ["checkpoints"]);
+    }
+
+    /// The labels' window within training, and the memory its responses take, each named.
+    #[test]
+    fn assigned_labels_read_a_bounded_window_of_training() {
+        let keys = |p: ProtocolParams| -> Vec<String> {
+            p.protocol(0.1, None).err().unwrap_or_default().into_iter().map(|b| b.key).collect()
+        };
+        let p = ProtocolParams { labels: Labels::Assigned, train_presentations: 100, ..Default::default() };
+        assert!(keys(p.clone()).is_empty());
+        assert_eq!(p.protocol(0.1, None).unwrap().assign_presentations, 50, "the last half by default");
+        for n in [0, 101] {
+            assert_eq!(keys(ProtocolParams { assign_presentations: Some(n), ..p.clone() }), ["assign_presentations"]);
+        }
+        let huge = ProtocolParams {
+            classes: (0..10).collect(),
+            neurons_per_class: 100,
+            train_presentations: MAX_PRESENTATIONS,
+            ..p.clone()
+        };
+        assert_eq!(keys(huge.clone()), ["assign_presentations"]);
+        let message = &huge.protocol(0.1, None).unwrap_err()[0].message;
+        assert!(message.contains("assign_presentations = 10000"), "{message}");
+        assert!(keys(ProtocolParams { labels: Labels::Fixed, ..huge }).is_empty(), "fixed labels keep nothing");
     }
 
     #[test]

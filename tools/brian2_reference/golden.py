@@ -8,7 +8,9 @@ spikes replayed from a precomputed, seeded table (2D TimedArray) instead of rand
 Writes tests/fixtures/golden_2out.json.gz and golden_3out.json.gz (the notebook's model and
 parameters) and golden_onoff_3out.json.gz, golden_norm_3out.json.gz, golden_soft_3out.json.gz,
 golden_options_4out.json.gz (the model options of docs/model.md, each with parameters of its own:
-on/off input coding, weight normalisation, soft bounds, and the three together), relative to the
+on/off input coding, weight normalisation, soft bounds, and the three together) and
+golden_best_6out.json.gz (the protocol's options: two outputs per class, the teacher on each
+class's best-matching output, labels assigned by the responses), relative to the
 repository root, resolved from this file's location. FIXTURES below lists them.
 
 After each brian2 run the script checks the fixture against an independent numpy loop
@@ -17,7 +19,7 @@ protocol before monitor), and checks brian2's schedule (sorted objects) explicit
 
 Usage (from the repository root):
     /work/venv-brian2/bin/python tools/brian2_reference/golden.py
-Options: --target cython|numpy (default cython), --only 2|3|onoff|norm|soft|options, --out DIR,
+Options: --target cython|numpy (default cython), --only 2|3|onoff|norm|soft|options|best, --out DIR,
 --no-verify, --dump-code DIR (write brian2's generated code and exit)
 """
 import argparse
@@ -94,6 +96,12 @@ FIXTURES = [
     dict(name="options", file="golden_options_4out.json.gz", classes=[3, 8, 5, 9], seed=7000,
          params=dict(tau_ms=12.0, alpha_ms=8.0, hold_inc=0.35, lr=0.06),
          options=dict(on_off=True, weight_sum=40.0, soft_bounds=True)),
+    # The readout options (protocol, not model): two outputs per class, the teacher on the
+    # class's best-matching output, labels assigned by the responses (see readout below).
+    dict(name="best", file="golden_best_6out.json.gz", classes=[3, 8, 5], seed=8000,
+         params=dict(lr=0.08, hold_inc=0.3, c_inp=0.15),
+         options=dict(on_off=True, weight_sum=30.0, soft_bounds=False, neurons_per_class=2,
+                      teacher_to="best", labels="assigned", assign_presentations=6)),
 ]
 NO_OPTIONS = dict(on_off=False, weight_sum=None, soft_bounds=False)
 
@@ -129,6 +137,67 @@ def input_levels(pixels, opt):
     return pixels / 16.0
 
 
+def per_class(opt):
+    """Outputs per class (`neurons_per_class`; the notebook: 1)."""
+    return opt.get("neurons_per_class", 1)
+
+
+def taught(opt, label, W, levels, f_max):
+    """The outputs the teacher drives for class index `label` (docs/model.md, "Options"): all of
+    the class's k outputs, or ("best") the one whose forward weights W (n_in x n_out) have the
+    largest sum of products with the input rates in Hz, summed in input order (first of ties)."""
+    k = per_class(opt)
+    outs = list(range(label * k, (label + 1) * k))
+    if opt.get("teacher_to", "class") != "best":
+        return outs
+    r = levels * f_max
+    best, best_drive = outs[0], -np.inf
+    for j in outs:
+        d = 0.0
+        for i in range(len(r)):
+            d = d + float(W[i, j]) * float(r[i])
+        if d > best_drive:
+            best, best_drive = j, d
+    return [best]
+
+
+def trace_sums(a_last):
+    """Each output's sum of its last PREDICT_ENTRIES samples of G.a (rows: outputs), in time order."""
+    sums = np.zeros(a_last.shape[0])
+    for t in range(a_last.shape[1]):
+        sums = sums + a_last[:, t]
+    return sums
+
+
+def readout_predict(sums, owner, sizes):
+    """The class whose outputs' trace sums score highest: the sum over its outputs (in output
+    order), divided by their number for assigned labels (sizes not None; no outputs: never)."""
+    n_classes = max(owner) + 1 if sizes is None else len(sizes)
+    score = [0.0] * n_classes
+    for j, c in enumerate(owner):
+        score[c] = score[c] + float(sums[j])
+    if sizes is not None:
+        score = [-np.inf if n == 0 else sc / n for sc, n in zip(score, sizes)]
+    return int(np.argmax(score))
+
+
+def assign_labels(responses, n_classes):
+    """Assigned labels (Diehl & Cook): each output to the class with its highest mean trace sum
+    over the recorded presentations (a list of (class index, sums), summed in that order)."""
+    n_out = len(responses[0][1])
+    tot = np.zeros((n_classes, n_out))
+    count = [0] * n_classes
+    for c, sums in responses:
+        count[c] += 1
+        tot[c] = tot[c] + sums
+    owner = []
+    for j in range(n_out):
+        means = [-np.inf if count[c] == 0 else tot[c, j] / count[c] for c in range(n_classes)]
+        owner.append(int(np.argmax(means)))
+    sizes = [owner.count(c) for c in range(n_classes)]
+    return owner, sizes
+
+
 def make_inputs(seed, classes, pixels_all, labels_all, p, opt, with_options):
     """Schedule, initial state and input spike table, all from one seeded RandomState.
 
@@ -136,14 +205,14 @@ def make_inputs(seed, classes, pixels_all, labels_all, p, opt, with_options):
     P.a, P.theta, G.a, G.theta (U(0,0.5)), S.w (U(0,1), times wmax with options), then the
     spike table uniforms (steps x n_in).
     """
-    n_out = len(classes)
+    n_out = len(classes) * per_class(opt)
     n_in = n_inputs(opt)
     rng = np.random.RandomState(seed)
     subset = np.flatnonzero(np.isin(labels_all, classes))  # file order
     pos = rng.randint(0, len(subset), size=TRAIN_PRES + TEST_PRES)
     rows = subset[pos]
     lab = np.array([classes.index(int(labels_all[r])) for r in rows])
-    if set(lab[:TRAIN_PRES].tolist()) != set(range(n_out)):
+    if set(lab[:TRAIN_PRES].tolist()) != set(range(len(classes))):
         return None
     init = dict(
         p_a=rng.rand(n_in) * 0.5,
@@ -195,9 +264,11 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
     classes = cfg["classes"]
     p, params = fixture_params(cfg)
     opt = cfg["options"] or NO_OPTIONS
-    n_out = len(classes)
+    k_out = per_class(opt)
+    n_out = len(classes) * k_out
     n_in = n_inputs(opt)
     rows, lab = inp["rows"], inp["labels"]
+    readout = "neurons_per_class" in opt  # the readout fixture: harness's class sums, assignment
 
     # --- the notebook's network (notebook_model.py), with every parameter the fixture's ---
     dt = p["dt_ms"] * ms
@@ -254,6 +325,9 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
 
     state = dict(counter=0, train=1, pres=0)
     predictions, labels = [], []
+    fixed_owner = [j // k_out for j in range(n_out)]
+    responses = []  # (class index, trace sums) of each training presentation (readout fixture)
+    assigned = {}  # owner and sizes, once training is over
 
     plastic = True  # plasticity on in both phases (the notebook's train = 1 throughout)
 
@@ -265,12 +339,22 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
             P.rates = rates(rows[k])
             if state["train"]:
                 G.I_teacher = np.zeros_like(G.I_teacher)
-                G.I_teacher[int(lab[k])] = p["teacher"]
+                W = np.array(S.w[:], dtype=np.float64).reshape(n_in, n_out)
+                levels = input_levels(pixels_all[rows[k]], opt)
+                G.I_teacher[taught(opt, int(lab[k]), W, levels, p["f_max_hz"])] = p["teacher"]
             labels.append(int(lab[k]))
         else:
             P.rates = np.zeros_like(P.rates)
             G.I_teacher = np.zeros_like(G.I_teacher)
-            predictions.append(int(np.argmax(np.mean(mon_pred.a[:, -PREDICT_ENTRIES:], axis=1))))
+            if readout:
+                sums = trace_sums(np.asarray(mon_pred.a[:, -PREDICT_ENTRIES:]))
+                if state["train"]:
+                    predictions.append(readout_predict(sums, fixed_owner, None))
+                    responses.append((labels[-1], sums))
+                else:
+                    predictions.append(readout_predict(sums, assigned["owner"], assigned["sizes"]))
+            else:
+                predictions.append(int(np.argmax(np.mean(mon_pred.a[:, -PREDICT_ENTRIES:], axis=1))))
             if opt["weight_sum"] is not None and plastic:  # option: weight normalisation
                 normalise_weights(S, n_in, n_out, opt["weight_sum"])
         state["counter"] += 1
@@ -301,6 +385,10 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
     predictions.clear(); labels.clear()
     state["counter"] = 0
     state["train"] = 0
+    if readout:
+        recent = responses[-opt["assign_presentations"]:] if opt.get("labels") == "assigned" else None
+        owner, sizes = assign_labels(recent, len(classes)) if recent else (fixed_owner, None)
+        assigned.update(owner=owner, sizes=sizes)
     net.run(TEST_WINDOWS * p["window_ms"] * ms)
     wall = time.time() - t0
     test_pred, test_lab = list(predictions), list(labels)
@@ -355,6 +443,8 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
         "predictions": {"train": train_pred, "test": test_pred},
         "labels": {"train": train_lab, "test": test_lab},
     }
+    if readout:
+        fx["assigned_owner"] = assigned["owner"]
     return fx, sched, wall
 
 
@@ -397,6 +487,13 @@ def reference_loop(fx):
     on_off = p.get("on_off", False)
     weight_sum = p.get("weight_sum")
     soft_bounds = p.get("soft_bounds", False)
+    opt = dict(neurons_per_class=p["neurons_per_class"], teacher_to=p["teacher_to"]) \
+        if "neurons_per_class" in p else {}
+    readout = bool(opt)
+    k_out = per_class(opt)
+    n_classes = n_out // k_out
+    fixed_owner = [j // k_out for j in range(n_out)]
+    responses, owner, sizes = [], fixed_owner, None
     assert n_in == (2 * N_PIXELS if on_off else N_PIXELS), n_in
     plastic = True  # both phases
     dt = p["dt_ms"]
@@ -428,23 +525,32 @@ def reference_loop(fx):
         # 1. start: protocol, then monitors
         if n == TRAIN_WINDOWS * STEPS_PER_WINDOW:
             counter, train = 0, 0
+            if readout and p.get("labels") == "assigned":
+                owner, sizes = assign_labels(responses[-p["assign_presentations"]:], n_classes)
         if n % STEPS_PER_WINDOW == 0:
             if counter % 2 == 0:
                 It[:] = 0.0
                 if train:
-                    It[pres[pk]["label"]] = p["teacher"]
+                    levels = input_levels(np.array(pres[pk]["pixels"]), dict(on_off=on_off))
+                    It[taught(opt, pres[pk]["label"], W, levels, p["f_max_hz"])] = p["teacher"]
                 pk += 1
+            elif readout:
+                It[:] = 0.0
+                sums = trace_sums(a_hist[n - PREDICT_ENTRIES:n].T)
+                preds["train" if train else "test"].append(readout_predict(sums, owner, sizes))
+                if train:
+                    responses.append((pres[pk - 1]["label"], sums))
             else:
                 It[:] = 0.0
                 preds["train" if train else "test"].append(
                     int(np.argmax(a_hist[n - PREDICT_ENTRIES:n].mean(axis=0))))
-                if weight_sum is not None and plastic:
-                    # each output's weights to sum weight_sum; sequential sum over k, no clip
-                    col_sum = np.cumsum(W, axis=0)[-1]
-                    for j in range(n_out):
-                        if col_sum[j] > 0:
-                            factor = weight_sum / col_sum[j]
-                            W[:, j] = W[:, j] * factor
+            if counter % 2 == 1 and weight_sum is not None and plastic:
+                # each output's weights to sum weight_sum; sequential sum over k, no clip
+                col_sum = np.cumsum(W, axis=0)[-1]
+                for j in range(n_out):
+                    if col_sum[j] > 0:
+                        factor = weight_sum / col_sum[j]
+                        W[:, j] = W[:, j] * factor
             counter += 1
         a_hist[n] = Ga
         if n % G_EVERY == 0:
@@ -623,7 +729,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="cython", choices=["cython", "numpy"])
     ap.add_argument("--only", choices=[c["name"] for c in FIXTURES],
-                    help="one fixture: 2, 3 (the notebook's model), onoff, norm, soft, options")
+                    help="one fixture: 2, 3 (the notebook's model), onoff, norm, soft, options, best")
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--dump-code", metavar="DIR",
@@ -635,10 +741,10 @@ def main():
         if args.only and cfg["name"] != args.only:
             continue
         classes = cfg["classes"]
-        n_out = len(classes)
-        tag = f"{n_out}out" if cfg["options"] is None else f"{cfg['name']}_{n_out}out"
         p, _ = fixture_params(cfg)
         opt = cfg["options"] or NO_OPTIONS
+        n_out = len(classes) * per_class(opt)
+        tag = f"{n_out}out" if cfg["options"] is None else f"{cfg['name']}_{n_out}out"
         with_options = cfg["options"] is not None
 
         def inputs(seed):
