@@ -208,8 +208,11 @@ class Run:
     #: The digits learnt, in output order.
     classes: List[int]
     neurons_per_class: int
-    #: The digit each output stands for.
+    #: The digit each output stands for (the teacher's: ``neurons_per_class`` outputs a digit).
     output_digits: List[int]
+    #: The digit each output stood for in the test phase: ``output_digits`` with fixed labels,
+    #: the class it responded to most in training with ``labels = "assigned"``.
+    assigned_digits: List[int]
     n_in: int
     n_out: int
     train: Phase
@@ -300,6 +303,7 @@ def run(experiment: ExperimentLike, seed: Optional[int] = None, record_every: Op
         classes=list(d["classes"]),
         neurons_per_class=d["neurons_per_class"],
         output_digits=list(d["output_digits"]),
+        assigned_digits=list(d["assigned_digits"]),
         n_in=n_in,
         n_out=n_out,
         train=_phase(d["train"]),

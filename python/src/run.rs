@@ -96,6 +96,7 @@ pub(crate) fn py_run<'py>(py: Python<'py>, args: &[Bound<'py, PyAny>; 3]) -> PyR
     d.set_item("n_out", exp.factors.n_out)?;
     let k = exp.protocol.neurons_per_class;
     d.set_item("output_digits", (0..exp.factors.n_out).map(|j| u32::from(exp.classes[j / k])).collect::<Vec<_>>())?;
+    d.set_item("assigned_digits", o.owners.iter().map(|&c| u32::from(exp.classes[c])).collect::<Vec<_>>())?;
     d.set_item("train", phase_dict(py, &o.train, &exp.classes)?)?;
     d.set_item("test", phase_dict(py, &o.test, &exp.classes)?)?;
     d.set_item("steps", o.steps)?;

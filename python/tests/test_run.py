@@ -148,3 +148,18 @@ def test_the_curve_is_the_command_s_checkpoints_and_the_run_is_unchanged(cli):
     assert shown == [round(a, 4) for _, a in curved.curve[:2]]
     with pytest.raises(harness.ConfigError, match=r"checkpoints\[0\]"):
         harness.run({**exp, "protocol": {**exp["protocol"], "checkpoints": [200]}}, seed=4)
+
+
+def test_assigned_labels_say_which_digit_each_output_stood_for():
+    """With fixed labels each output stands for its teacher's digit; unsupervised (no teacher)
+    with assigned labels, the outputs take digits of their own, and the test predicts only
+    digits that some output stands for."""
+    base = {"name": "labels", "protocol": {"classes": [3, 8, 5], "neurons_per_class": 3,
+                                           "train_presentations": 60, "prediction": "spikes"}}
+    fixed = harness.run(base, seed=5)
+    assert fixed.assigned_digits == fixed.output_digits == [3, 3, 3, 8, 8, 8, 5, 5, 5]
+    free = dict(base, protocol=dict(base["protocol"], teacher=0.0, labels="assigned"))
+    run = harness.run(free, seed=5)
+    assert run.output_digits == fixed.output_digits
+    assert run.assigned_digits != run.output_digits
+    assert set(run.test.predictions) <= set(run.assigned_digits), (run.test.predictions, run.assigned_digits)
