@@ -67,6 +67,10 @@ fn rerun(src: &Source, config_id: &str, seed: u64) -> Result<(Vec<Png>, f64, u64
     let every = Trace::fitting_every(exp, &schedule, RECORD_EVERY);
     let mut trace = Trace::new(exp, &schedule, every).map_err(|e| ReportError::BestRun(e.to_string()))?;
     let outcome = crate::run::run_instance(exp, seed, &mut trace).map_err(|e| ReportError::BestRun(e.to_string()))?;
+    if exp.protocol.labels == crate::protocol::Labels::Assigned {
+        // The figures name each output by the class it stood for in the test.
+        trace.owners = Some(outcome.owners.clone());
+    }
     let out = src.dir.join(BEST_RUN_DIR);
     crate::plot::write_all(&out, &trace, &exp.data).map_err(|e| ReportError::BestRun(format!("{e:#}")))?;
     let mut images = Vec::new();

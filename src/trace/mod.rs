@@ -100,6 +100,9 @@ pub struct Trace {
     /// The classes (digits), in output order (`neurons_per_class` outputs each).
     pub classes: Vec<u8>,
     pub neurons_per_class: usize,
+    /// With assigned labels, the class index each output stood for in the test phase
+    /// ([`crate::run::RunOutcome::owners`], known once the run is over); `None`: the fixed ones.
+    pub owners: Option<Vec<usize>>,
     /// Every presentation of the run, in order (training first; presentation `i` starts at step
     /// `i * 2 * window_steps`).
     pub presentations: Vec<Presentation>,
@@ -177,6 +180,7 @@ impl Trace {
             window_steps,
             classes: exp.classes.clone(),
             neurons_per_class: exp.protocol.neurons_per_class,
+            owners: None,
             presentations,
             steps: Vec::with_capacity(samples),
             rates_hz: cap(n_in),
@@ -208,9 +212,13 @@ impl Trace {
         step as f64 * self.dt_ms
     }
 
-    /// The digit output `j` stands for.
+    /// The digit output `j` stands for: the one assigned to it when labels were assigned, else
+    /// its teacher's.
     pub fn digit_of_output(&self, j: usize) -> u8 {
-        self.classes[j / self.neurons_per_class.max(1)]
+        match &self.owners {
+            Some(owners) => self.classes[owners[j]],
+            None => self.classes[j / self.neurons_per_class.max(1)],
+        }
     }
 
     /// The digit of a presentation.
@@ -313,5 +321,21 @@ mod tests {
         let (steps, per_sample) = footprint(&large, &schedule);
         assert!(every > 10 && (steps / every) * per_sample <= MAX_BYTES, "{every}");
         assert!(matches!(Trace::new(&large, &schedule, every / 2), Err(TraceError::TooLarge { .. })));
+    }
+
+    /// Outputs are named by their teacher's digit, or by the class assigned to them.
+    #[test]
+    fn an_output_stands_for_its_teacher_s_digit_or_its_assigned_one() {
+        let exp = experiment(
+            "[protocol]
+classes = [3, 8, 5]
+neurons_per_class = 2
+train_presentations = 5
+",
+        );
+        let mut trace = Trace::new(&exp, &crate::run::schedule(&exp, 1), 10).unwrap();
+        assert_eq!((0..6).map(|j| trace.digit_of_output(j)).collect::<Vec<_>>(), [3, 3, 8, 8, 5, 5]);
+        trace.owners = Some(vec![2, 0, 1, 2, 2, 2]);
+        assert_eq!((0..6).map(|j| trace.digit_of_output(j)).collect::<Vec<_>>(), [5, 3, 8, 5, 5, 5]);
     }
 }
