@@ -174,15 +174,6 @@ impl Responses {
         self.next = (slot + 1) % self.capacity;
         self.len = (self.len + 1).min(self.capacity);
     }
-
-    /// Presentations held.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 #[cfg(test)]
@@ -242,7 +233,7 @@ mod tests {
         r.push(1, &[1], &[0.0]);
         assert_eq!(Readout::assigned(&r, Prediction::Spikes, 2, 1).owners(), [0]);
         r.push(1, &[1], &[0.0]); // the class 0 presentation drops out
-        assert_eq!(r.len(), 2);
+        assert_eq!(r.len, 2);
         assert_eq!(Readout::assigned(&r, Prediction::Spikes, 2, 1).owners(), [1]);
     }
 

@@ -12,9 +12,11 @@
 //!   quantisation's rule (Kohonen 1990, "The self-organizing map", Proc. IEEE 78(9), LVQ1: only the
 //!   nearest prototype of the right class is moved toward the example) in the network's terms:
 //!   driven alike, a class's outputs learn one template, so the class is one prototype (a nearest
-//!   centroid); taught one at a time, the output already closest to an image learns it, and a class
-//!   can hold as many templates as it has outputs. The predictions are unchanged (a class's score
-//!   sums its outputs).
+//!   centroid); taught one at a time, the output already closest to an image learns it, so that a
+//!   class could hold as many templates as it has outputs. The predictions are unchanged (a class's
+//!   score sums its outputs). In the study it does not work out (docs/study.md, section 8): the
+//!   first output taught an image of a class then matches every later one best and is taught all
+//!   of them, with or without weight normalisation.
 
 use std::ops::Range;
 
