@@ -15,7 +15,7 @@
 use super::input::InputSource;
 use super::params::Factors;
 use super::state::State;
-use super::step::{Observer, Parts, output_group, step};
+use super::step::{Observer, Parts, list_crossings, output_group, step};
 
 /// What a run of steps adds up for the protocol.
 #[derive(Debug)]
@@ -248,12 +248,7 @@ fn quiet_fixed<const N: usize>(p: &mut Parts<'_>, f: &Factors, mut n: u64, end: 
     p.hold[..N].copy_from_slice(&hold);
     tally.g_a_sum[..N].copy_from_slice(&sum);
     if fired {
-        for j in 0..N {
-            if n >= g_ready[j] && v[j] > hold[j] {
-                p.out_spikes.push(j as u32);
-                p.g_ready[j] = n + f.ref_steps;
-            }
-        }
+        list_crossings(n, &v, &hold, p.g_ready, f.ref_steps, p.out_spikes);
     }
     n
 }

@@ -27,8 +27,10 @@ pub(super) const ROWS_FROM: usize = 8;
 /// (kept from [`ROWS_FROM`] outputs on): a strided store per input.
 #[inline(always)]
 pub(super) fn store_column(w_rows: &mut [f64], column: &[f64], j: usize, n_out: usize) {
-    for (k, &w) in column.iter().enumerate() {
-        w_rows[k * n_out + j] = w;
+    // An iterator over the strided slots, not `w_rows[k * n_out + j]`: inlined into `advance`'s
+    // large loop, the indexed form kept its index on the stack, a second store per weight.
+    for (row, &w) in w_rows[j..].iter_mut().step_by(n_out).zip(column) {
+        *row = w;
     }
 }
 

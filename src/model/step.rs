@@ -82,6 +82,32 @@ pub(super) fn output_group(
     ready & (*v > *hold)
 }
 
+/// Phase 2's list of the outputs that fire at step `n`: those not refractory (`n >= g_ready`) with
+/// `v > hold`, ascending, each made refractory until `n + ref_steps`. The test is computed for 64
+/// outputs at a time into a bit mask without a branch (vector compares; a scalar loop with a
+/// branch per output cost 8% of a run of 80 outputs), then the set bits are listed.
+#[inline(always)]
+pub(super) fn list_crossings(n: u64, v: &[f64], hold: &[f64], g_ready: &mut [u64], ref_steps: u64, out: &mut Vec<u32>) {
+    let m = v.len();
+    let (hold, g_ready) = (&hold[..m], &mut g_ready[..m]);
+    let mut base = 0;
+    while base < m {
+        let len = (m - base).min(64);
+        let (v, hold, ready) = (&v[base..base + len], &hold[base..base + len], &g_ready[base..base + len]);
+        let mut bits = 0u64;
+        for l in 0..len {
+            bits |= (((n >= ready[l]) & (v[l] > hold[l])) as u64) << l;
+        }
+        while bits != 0 {
+            let j = base + bits.trailing_zeros() as usize;
+            out.push(j as u32);
+            g_ready[j] = n + ref_steps;
+            bits &= bits - 1;
+        }
+        base += len;
+    }
+}
+
 /// Input `k`'s traces after the decay of every step up to `upto - 1`, stored as such.
 #[inline(always)]
 fn settle(p_a: &mut [f64], p_theta: &mut [f64], p_since: &mut [u64], f: &Factors, k: usize, upto: u64) -> (f64, f64) {
@@ -316,12 +342,7 @@ impl<'s> Parts<'s> {
             if fired {
                 // The crossings again, from the values just stored: the same test on the same
                 // numbers (a refractory output's `v` was kept), only on the rare step that has one.
-                for j in 0..m {
-                    if n >= g_ready[j] && v[j] > hold[j] {
-                        out_spikes.push(j as u32);
-                        g_ready[j] = n + f.ref_steps;
-                    }
-                }
+                list_crossings(n, v, hold, g_ready, f.ref_steps, out_spikes);
                 return n;
             }
             n += 1;

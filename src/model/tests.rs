@@ -339,3 +339,38 @@ fn advance_is_stepping_bit_for_bit_with_replayed_and_bernoulli_input() {
         assert!(quick == stepped, "bernoulli, {n_out} outputs: states differ");
     }
 }
+
+/// The branch-free listing of a step's crossings (bit masks of 64 outputs) lists what the plain
+/// test per output lists, in the same order, and makes the same outputs refractory: across the
+/// 64-output boundary, with refractory outputs whose `v` is over the threshold, and ties.
+#[test]
+fn crossings_listed_by_bit_masks_are_the_plain_loops() {
+    use super::step::list_crossings;
+    let n = 1_000u64;
+    for m in [7usize, 63, 64, 65, 130] {
+        let v: Vec<f64> = (0..m).map(|j| ((j * 37) % 11) as f64 / 10.0).collect();
+        let hold: Vec<f64> = (0..m).map(|j| ((j * 13) % 7) as f64 / 7.0).collect();
+        let ready: Vec<u64> = (0..m)
+            .map(|j| {
+                if j % 5 == 0 {
+                    n + 1
+                } else if j % 3 == 0 {
+                    n
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let (mut plain_ready, mut plain) = (ready.clone(), Vec::new());
+        for j in 0..m {
+            if n >= plain_ready[j] && v[j] > hold[j] {
+                plain.push(j as u32);
+                plain_ready[j] = n + 20;
+            }
+        }
+        let (mut listed_ready, mut listed) = (ready.clone(), Vec::new());
+        list_crossings(n, &v, &hold, &mut listed_ready, 20, &mut listed);
+        assert!(!plain.is_empty() && plain.len() < m, "{m} outputs: the case tests nothing");
+        assert_eq!((listed, listed_ready), (plain, plain_ready), "{m} outputs");
+    }
+}
