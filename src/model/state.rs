@@ -27,10 +27,16 @@ pub(super) const ROWS_FROM: usize = 8;
 /// (kept from [`ROWS_FROM`] outputs on): a strided store per input.
 #[inline(always)]
 pub(super) fn store_column(w_rows: &mut [f64], column: &[f64], j: usize, n_out: usize) {
-    // An iterator over the strided slots, not `w_rows[k * n_out + j]`: inlined into `advance`'s
-    // large loop, the indexed form kept its index on the stack, a second store per weight.
-    for (row, &w) in w_rows[j..].iter_mut().step_by(n_out).zip(column) {
-        *row = w;
+    // Without a bounds check per weight: inlined into `advance`'s large loop, the checked form
+    // kept its index on the stack, a second store per weight.
+    let n_in = column.len();
+    if n_in == 0 {
+        return;
+    }
+    let slots = &mut w_rows[j..j + (n_in - 1) * n_out + 1];
+    for (k, &w) in column.iter().enumerate() {
+        // SAFETY: k < n_in, so k n_out <= (n_in - 1) n_out < slots.len().
+        unsafe { *slots.get_unchecked_mut(k * n_out) = w };
     }
 }
 
