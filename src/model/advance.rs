@@ -12,10 +12,11 @@
 //! prediction reads), which would otherwise need an observer call per step. Observers that want
 //! every step ([`Observer::EVERY_STEP`]) get one [`step`] per step.
 
+use super::crossings::list_crossings;
 use super::input::InputSource;
 use super::params::Factors;
 use super::state::State;
-use super::step::{Observer, Parts, list_crossings, output_group, step};
+use super::step::{Observer, Parts, output_group, step};
 
 /// What a run of steps adds up for the protocol.
 #[derive(Debug)]

@@ -20,6 +20,7 @@
 
 mod advance;
 mod climb;
+mod crossings;
 pub mod decay;
 pub mod input;
 mod normalise;

@@ -25,6 +25,7 @@
 //! increments always do (the notebook's `train` variable gates only the weights). Arithmetic is
 //! written in brian2's order (e.g. `w + (-decay + lr * diff)`) so that results agree to rounding.
 
+use super::crossings::list_crossings;
 use super::decay::flush;
 use super::input::InputSource;
 use super::params::Factors;
@@ -80,32 +81,6 @@ pub(super) fn output_group(
     *g_theta *= f.decay_theta;
     *hold *= f.decay_hold;
     ready & (*v > *hold)
-}
-
-/// Phase 2's list of the outputs that fire at step `n`: those not refractory (`n >= g_ready`) with
-/// `v > hold`, ascending, each made refractory until `n + ref_steps`. The test is computed for 64
-/// outputs at a time into a bit mask without a branch (vector compares; a scalar loop with a
-/// branch per output cost 8% of a run of 80 outputs), then the set bits are listed.
-#[inline(always)]
-pub(super) fn list_crossings(n: u64, v: &[f64], hold: &[f64], g_ready: &mut [u64], ref_steps: u64, out: &mut Vec<u32>) {
-    let m = v.len();
-    let (hold, g_ready) = (&hold[..m], &mut g_ready[..m]);
-    let mut base = 0;
-    while base < m {
-        let len = (m - base).min(64);
-        let (v, hold, ready) = (&v[base..base + len], &hold[base..base + len], &g_ready[base..base + len]);
-        let mut bits = 0u64;
-        for l in 0..len {
-            bits |= (((n >= ready[l]) & (v[l] > hold[l])) as u64) << l;
-        }
-        while bits != 0 {
-            let j = base + bits.trailing_zeros() as usize;
-            out.push(j as u32);
-            g_ready[j] = n + ref_steps;
-            bits &= bits - 1;
-        }
-        base += len;
-    }
 }
 
 /// Input `k`'s traces after the decay of every step up to `upto - 1`, stored as such.

@@ -345,7 +345,7 @@ fn advance_is_stepping_bit_for_bit_with_replayed_and_bernoulli_input() {
 /// 64-output boundary, with refractory outputs whose `v` is over the threshold, and ties.
 #[test]
 fn crossings_listed_by_bit_masks_are_the_plain_loops() {
-    use super::step::list_crossings;
+    use super::crossings::list_crossings;
     let n = 1_000u64;
     for m in [7usize, 63, 64, 65, 130] {
         let v: Vec<f64> = (0..m).map(|j| ((j * 37) % 11) as f64 / 10.0).collect();
