@@ -4,6 +4,8 @@ same run budget, every winner validated on the same fresh seeds.
 
     python benches/search/search.py                 # the full benchmark (about an hour on 2 cores)
     python benches/search/search.py --small         # the small version .ci/run runs (a minute)
+    python benches/search/search.py --methods race-tpe --budget 512 --seeds 1,2,3,4,5,6,7,8,9,10 \
+        --out results/search-512 --against docs/study/search   # the race at half the peers' budget
 
 Methods (each spends `--budget` runs of `harness run` semantics on one problem, then names one
 winning configuration):
@@ -377,6 +379,33 @@ def table(rows, problems, methods, budget, seeds, validation) -> str:
     return "\n".join(out) + "\n"
 
 
+def against(rows, problems, methods, budget, other: Path) -> str:
+    """This run's searches against another run's (`--against DIR`: its `results.csv`, typically the
+    peers at a larger budget), paired by problem and search seed: the issue's second form of the
+    target, the best peer's accuracy at a fraction of its budget."""
+    with open(other / "results.csv", newline="") as f:
+        theirs = list(csv.DictReader(f))
+    if not theirs:
+        return f"`--against {other}`: no rows\n"
+    out = [f"This run ({budget} runs a search) against {other} (its budget: {max(int(r['runs']) for r in theirs)} runs at most), "
+           "paired by search seed: mean of the per-seed differences (seeds ahead / seeds).", ""]
+    them = sorted({r["method"] for r in theirs}, key=lambda m: METHODS.index(m) if m in METHODS else len(METHODS))
+    out.append("| problem | this run's method | its mean | " + " | ".join(f"- {m}" for m in them) + " |")
+    out.append("|" + "---|" * (3 + len(them)))
+    for p in problems:
+        for m in methods:
+            mine = {r["seed"]: r["validated_mean"] for r in rows if r["problem"] == p and r["method"] == m}
+            if not mine:
+                continue
+            cells = [f"{statistics.fmean(mine.values()):.3f}"]
+            for t in them:
+                other_vals = {int(r["seed"]): float(r["validated_mean"]) for r in theirs if r["problem"] == p and r["method"] == t}
+                d = [mine[s] - other_vals[s] for s in sorted(set(mine) & set(other_vals))]
+                cells.append(f"{statistics.fmean(d):+.3f} ({sum(x > 0 for x in d)}/{len(d)})" if d else "-")
+            out.append(f"| {p} | {m} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--target-runner":
         sys.exit(target_runner(sys.argv[2:]))
@@ -389,7 +418,12 @@ def main():
     ap.add_argument("--validation", type=int, default=None, help="fresh seeds per winner (default 64; --small 8)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default="results/search", help="where results go (default results/search)")
+    ap.add_argument("--against", default=None, metavar="DIR",
+                    help="also compare this run's searches, paired by seed, with another run's results.csv in DIR "
+                         "(e.g. the peers at twice this budget: docs/study/search); written to against.md")
     a = ap.parse_args()
+    if a.against and not (Path(a.against) / "results.csv").is_file():
+        ap.error(f"--against: {Path(a.against) / 'results.csv'} does not exist (give the --out directory of an earlier run)")
     problems = (a.problems or ("pair" if a.small else ",".join(PROBLEMS))).split(",")
     methods = a.methods.split(",")
     for p in problems:
@@ -444,6 +478,11 @@ def main():
     figure(rows, problems, methods, out / "search.svg")
     print(text)
     print(f"written: {out / 'results.csv'}, {out / 'table.md'}, {out / 'search.svg'}")
+    if a.against:
+        text = against(rows, problems, methods, budget, Path(a.against))
+        (out / "against.md").write_text(text)
+        print(text)
+        print(f"written: {out / 'against.md'}")
     # The run checks itself: every method ran every search and spent at most its budget (the race
     # and the sweep may stop a little short of it; Optuna and irace exactly at it or below).
     bad = [r for r in rows if not (0 < r["runs"] <= budget) or not (0.0 <= r["validated_mean"] <= 1.0)]
