@@ -386,12 +386,13 @@ def against(rows, problems, methods, budget, other: Path) -> str:
     with open(other / "results.csv", newline="") as f:
         theirs = list(csv.DictReader(f))
     if not theirs:
-        return f"`--against {other}`: no rows\n"
+        return f"`--against {other}`: no rows\n", 0
     out = [f"This run ({budget} runs a search) against {other} (its budget: {max(int(r['runs']) for r in theirs)} runs at most), "
            "paired by search seed: mean of the per-seed differences (seeds ahead / seeds).", ""]
     them = sorted({r["method"] for r in theirs}, key=lambda m: METHODS.index(m) if m in METHODS else len(METHODS))
     out.append("| problem | this run's method | its mean | " + " | ".join(f"- {m}" for m in them) + " |")
     out.append("|" + "---|" * (3 + len(them)))
+    paired = 0
     for p in problems:
         for m in methods:
             mine = {r["seed"]: r["validated_mean"] for r in rows if r["problem"] == p and r["method"] == m}
@@ -402,8 +403,9 @@ def against(rows, problems, methods, budget, other: Path) -> str:
                 other_vals = {int(r["seed"]): float(r["validated_mean"]) for r in theirs if r["problem"] == p and r["method"] == t}
                 d = [mine[s] - other_vals[s] for s in sorted(set(mine) & set(other_vals))]
                 cells.append(f"{statistics.fmean(d):+.3f} ({sum(x > 0 for x in d)}/{len(d)})" if d else "-")
+                paired += bool(d)
             out.append(f"| {p} | {m} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n", paired
 
 
 def main():
@@ -479,10 +481,13 @@ def main():
     print(text)
     print(f"written: {out / 'results.csv'}, {out / 'table.md'}, {out / 'search.svg'}")
     if a.against:
-        text = against(rows, problems, methods, budget, Path(a.against))
+        text, paired = against(rows, problems, methods, budget, Path(a.against))
         (out / "against.md").write_text(text)
         print(text)
         print(f"written: {out / 'against.md'}")
+        if paired == 0:
+            print(f"error: --against {a.against}: no search of this run shares a problem and a seed with it", file=sys.stderr)
+            sys.exit(1)
     # The run checks itself: every method ran every search and spent at most its budget (the race
     # and the sweep may stop a little short of it; Optuna and irace exactly at it or below).
     bad = [r for r in rows if not (0 < r["runs"] <= budget) or not (0.0 <= r["validated_mean"] <= 1.0)]
