@@ -17,6 +17,9 @@ winning configuration):
   mean over the seeds the race gave it (the same race, bit for bit: only the pick differs).
 - `race-tpe`: `sampler = "tpe"` (each new candidate the best of 16 draws of irace's model by the
   density ratio of the good and the other candidates evaluated so far) and `pick = "mean"`.
+- `race-fid`: fidelity in two stages, both `race-tpe`: half the budget's runs over the space with
+  training lengths a quarter as long, the other half at full length from the first stage's
+  winner (not in the default list: a search benchmark's `--methods race-fid`).
 - `random`: `harness sweep` with `[random]` draws, 8 replicates each on common seeds,
   `budget / 8` draws; the winner has the best mean.
 - `optuna`: Optuna's TPE sampler with its WilcoxonPruner, the recipe of Optuna's documentation:
@@ -77,7 +80,8 @@ PROBLEMS = {
     "five": [3, 5, 7, 8, 9],  # five digits that are often confused
     "pair": [8, 9],  # a hard pair
 }
-METHODS = ["race", "race-mean", "race-tpe", "random", "optuna", "irace"]
+METHODS = ["race", "race-mean", "race-tpe", "race-fid", "random", "optuna", "irace"]
+FIDELITY = 4  # race-fid: the first stage's training lengths are this many times shorter
 VALIDATION_SEED = 777777
 INSTANCES = 16  # Optuna: seeds per trial at most (the docs' recipe)
 
@@ -134,6 +138,48 @@ def by_race_mean(harness, problem, seed, budget, sp, work: Path, threads):
 
 def by_race_tpe(harness, problem, seed, budget, sp, work: Path, threads):
     return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe")
+
+
+def by_race_fid(harness, problem, seed, budget, sp, work: Path, threads):
+    """Fidelity in two stages: half the runs race the space with a quarter of its training lengths
+    (`race-tpe`), the other half race at full length from the first stage's winner (its length
+    times four) as the initial candidate. Half the runs are short, so the search costs less than
+    `budget` full runs (the test phase, the same in every run, keeps a short run above a quarter of
+    a full one)."""
+    short = dict(sp)
+    kind, lo, hi, section = sp["train_presentations"]
+    short["train_presentations"] = (kind, max(1, lo // FIDELITY), max(1, hi // FIDELITY), section)
+    first, used_a = by_race(harness, problem, seed, budget // 2, short, work / "short", threads, pick="mean", sampler="tpe")
+    first["train_presentations"] = min(hi, max(lo, first["train_presentations"] * FIDELITY))
+    exp = base(problem, f"search-race-fid-{problem}")
+    exp["random"] = random_axes(sp)
+    exp["grid"] = {k: [int(v) if sp[k][0] == "int" else float(v)] for k, v in first.items()}
+    exp["race"] = {"budget": budget - used_a, "validation_replicates": 1, "pick": "mean", "sampler": "tpe"}
+    res = harness.race(exp, out=work / "full", threads=threads, progress=False, seed=seed)
+    best = next(r for r in res.race.to_dicts() if r["elite_rank"] == 1)
+    return params_of(best, sp), used_a + res.runs.filter(res.runs["phase"] == "race").height
+
+
+def fidelity_cost(out: Path, problems, seeds) -> str:
+    """What race-fid's searches cost: presentations shown (training and test, race runs of both
+    stages) over those of as many runs at its full stage's mean length, per problem."""
+    lines = ["race-fid's compute against as many full-length runs (presentations, training and test, of the "
+             "race runs of both stages, over the same number of runs at the full stage's mean length):", ""]
+    for p in problems:
+        ratios = []
+        for seed in seeds:
+            stages = [out / "work" / f"{p}-race-fid-{seed}" / st / "runs.csv" for st in ("short", "full")]
+            if not all(f.is_file() for f in stages):
+                continue
+            shown = []
+            for f in stages:
+                with open(f, newline="") as fh:
+                    shown.append([int(r["presentations_train"]) + int(r["presentations_test"])
+                                  for r in csv.DictReader(fh) if r["phase"] == "race"])
+            ratios.append(sum(map(sum, shown)) / (sum(map(len, shown)) * statistics.fmean(shown[1])))
+        if ratios:
+            lines.append(f"- {p}: {statistics.fmean(ratios):.2f} (searches {len(ratios)}, {min(ratios):.2f} to {max(ratios):.2f})")
+    return "\n".join(lines) + "\n"
 
 
 def by_random(harness, problem, seed, budget, sp, work: Path, threads):
@@ -414,7 +460,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="the CI version: one hard pair, one seed, short runs, a small budget")
     ap.add_argument("--problems", default=None, help=f"comma-separated, of {','.join(PROBLEMS)} (default all)")
-    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated (default all)")
+    ap.add_argument("--methods", default=",".join(m for m in METHODS if m != "race-fid"),
+                    help=f"comma-separated, of {','.join(METHODS)} (default all but race-fid)")
     ap.add_argument("--budget", type=int, default=None, help="runs per search (default 1024; --small 300, the least irace takes for ten parameters)")
     ap.add_argument("--seeds", default=None, help="search seeds, comma-separated (default 1,2,3,4,5; --small 1)")
     ap.add_argument("--validation", type=int, default=None, help="fresh seeds per winner (default 64; --small 8)")
@@ -445,7 +492,8 @@ def main():
     methods = [m for m in methods if m not in skipped]
     import harness
 
-    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "random": by_random, "optuna": by_optuna, "irace": by_irace}
+    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-fid": by_race_fid, "random": by_random,
+           "optuna": by_optuna, "irace": by_irace}
     rows = []
     for p in problems:
         for seed in seeds:
@@ -480,6 +528,10 @@ def main():
     figure(rows, problems, methods, out / "search.svg")
     print(text)
     print(f"written: {out / 'results.csv'}, {out / 'table.md'}, {out / 'search.svg'}")
+    if "race-fid" in methods:
+        text = fidelity_cost(out, problems, seeds)
+        (out / "fidelity.md").write_text(text)
+        print(text)
     if a.against:
         text, paired = against(rows, problems, methods, budget, Path(a.against))
         (out / "against.md").write_text(text)
