@@ -403,6 +403,12 @@ def figure(rows, problems, methods, path: Path):
     path.write_text("\n".join(out) + "\n")
 
 
+def paired(d: list) -> str:
+    """Per-seed differences as the tables show them: their mean, and on how many seeds the first
+    method was ahead."""
+    return f"{statistics.fmean(d):+.3f} ({sum(x > 0 for x in d)}/{len(d)})" if d else "-"
+
+
 def table(rows, problems, methods, budget, seeds, validation) -> str:
     out = [f"Budget {budget} runs per search, search seeds {seeds}, each winner validated on the same "
            f"{validation} fresh seeds. Mean (sd) of the validated means over search seeds; "
@@ -420,15 +426,16 @@ def table(rows, problems, methods, budget, seeds, validation) -> str:
         for r, m in pairs:
             common = sorted(set(per[r]) & set(per[m]))
             d = [per[r][s] - per[m][s] for s in common]
-            cells.append(f"{statistics.fmean(d):+.3f} ({sum(x > 0 for x in d)}/{len(d)})" if d else "-")
+            cells.append(paired(d))
         out.append(f"| {p} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 
-def against(rows, problems, methods, budget, other: Path) -> str:
+def against(rows, problems, methods, budget, other: Path) -> tuple:
     """This run's searches against another run's (`--against DIR`: its `results.csv`, typically the
     peers at a larger budget), paired by problem and search seed: the issue's second form of the
-    target, the best peer's accuracy at a fraction of its budget."""
+    target, the best peer's accuracy at a fraction of its budget. Also returns how many pairs of
+    methods had seeds in common."""
     with open(other / "results.csv", newline="") as f:
         theirs = list(csv.DictReader(f))
     if not theirs:
@@ -438,7 +445,7 @@ def against(rows, problems, methods, budget, other: Path) -> str:
     them = sorted({r["method"] for r in theirs}, key=lambda m: METHODS.index(m) if m in METHODS else len(METHODS))
     out.append("| problem | this run's method | its mean | " + " | ".join(f"- {m}" for m in them) + " |")
     out.append("|" + "---|" * (3 + len(them)))
-    paired = 0
+    compared = 0
     for p in problems:
         for m in methods:
             mine = {r["seed"]: r["validated_mean"] for r in rows if r["problem"] == p and r["method"] == m}
@@ -448,10 +455,10 @@ def against(rows, problems, methods, budget, other: Path) -> str:
             for t in them:
                 other_vals = {int(r["seed"]): float(r["validated_mean"]) for r in theirs if r["problem"] == p and r["method"] == t}
                 d = [mine[s] - other_vals[s] for s in sorted(set(mine) & set(other_vals))]
-                cells.append(f"{statistics.fmean(d):+.3f} ({sum(x > 0 for x in d)}/{len(d)})" if d else "-")
-                paired += bool(d)
+                cells.append(paired(d))
+                compared += bool(d)
             out.append(f"| {p} | {m} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n", paired
+    return "\n".join(out) + "\n", compared
 
 
 def main():
@@ -533,11 +540,11 @@ def main():
         (out / "fidelity.md").write_text(text)
         print(text)
     if a.against:
-        text, paired = against(rows, problems, methods, budget, Path(a.against))
+        text, compared = against(rows, problems, methods, budget, Path(a.against))
         (out / "against.md").write_text(text)
         print(text)
         print(f"written: {out / 'against.md'}")
-        if paired == 0:
+        if compared == 0:
             print(f"error: --against {a.against}: no search of this run shares a problem and a seed with it", file=sys.stderr)
             sys.exit(1)
     # The run checks itself: every method ran every search and spent at most its budget (the race
