@@ -100,12 +100,16 @@ def base(problem: str, name: str) -> dict:
     }
 
 
+def value(k: str, v):
+    """A parameter's value as its experiment file takes it."""
+    return int(v) if SPACE[k][0] == "int" else float(v)
+
+
 def config(problem: str, params: dict, name: str) -> dict:
     """A run's experiment: the problem with `params` set in their sections."""
     exp = base(problem, name)
     for k, v in params.items():
-        section = SPACE[k][3]
-        exp.setdefault(section, {})[k] = int(v) if SPACE[k][0] == "int" else float(v)
+        exp.setdefault(SPACE[k][3], {})[k] = value(k, v)
     return exp
 
 
@@ -121,9 +125,12 @@ def params_of(row: dict, sp: dict) -> dict:
 # -- the methods -------------------------------------------------------------------------------
 
 
-def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace"):
-    exp = base(problem, f"search-race-{problem}")
+def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace", start=None, name="race"):
+    """`harness race` over `sp`; `start`: parameters of an initial candidate (its `[grid]`)."""
+    exp = base(problem, f"search-{name}-{problem}")
     exp["random"] = random_axes(sp)
+    if start is not None:
+        exp["grid"] = {k: [value(k, v)] for k, v in start.items()}
     exp["race"] = {"budget": budget, "validation_replicates": 1, "pick": pick, "sampler": sampler}
     res = harness.race(exp, out=work, threads=threads, progress=False, seed=seed)
     race = res.race.to_dicts()
@@ -151,13 +158,9 @@ def by_race_fid(harness, problem, seed, budget, sp, work: Path, threads):
     short["train_presentations"] = (kind, max(1, lo // FIDELITY), max(1, hi // FIDELITY), section)
     first, used_a = by_race(harness, problem, seed, budget // 2, short, work / "short", threads, pick="mean", sampler="tpe")
     first["train_presentations"] = min(hi, max(lo, first["train_presentations"] * FIDELITY))
-    exp = base(problem, f"search-race-fid-{problem}")
-    exp["random"] = random_axes(sp)
-    exp["grid"] = {k: [int(v) if sp[k][0] == "int" else float(v)] for k, v in first.items()}
-    exp["race"] = {"budget": budget - used_a, "validation_replicates": 1, "pick": "mean", "sampler": "tpe"}
-    res = harness.race(exp, out=work / "full", threads=threads, progress=False, seed=seed)
-    best = next(r for r in res.race.to_dicts() if r["elite_rank"] == 1)
-    return params_of(best, sp), used_a + res.runs.filter(res.runs["phase"] == "race").height
+    best, used_b = by_race(harness, problem, seed, budget - used_a, sp, work / "full", threads, pick="mean", sampler="tpe",
+                           start=first, name="race-fid")
+    return best, used_a + used_b
 
 
 def fidelity_cost(out: Path, problems, seeds) -> str:
