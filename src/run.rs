@@ -153,8 +153,7 @@ fn run_phases(
     // allocated after training, as before checkpoints existed: where the state's arrays land on
     // the heap moved the elite's time by 13% (README, "Speed").
     let mut test_shown = if p.checkpoints.is_empty() { Vec::new() } else { shown(&schedule.test) };
-    let train_mode = PhaseMode { teacher: true, plastic: p.plastic_train };
-    let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
+    let (train_mode, test_mode) = (p.train_mode(), p.test_mode());
     let (n_classes, k) = (exp.classes.len(), p.neurons_per_class);
     let fixed = Readout::fixed(f.n_out, k);
     // Assigned labels: the outputs' responses to the last training presentations, read after
@@ -213,21 +212,21 @@ pub fn describe(exp: &Experiment, o: &RunOutcome, wall_s: f64) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let dt = exp.factors.dt_ms;
-    let phase_s = |n: usize| n as f64 * 2.0 * exp.protocol.window_steps as f64 * dt / 1000.0;
+    let phase_s = |n: usize, window_steps: u64| n as f64 * 2.0 * window_steps as f64 * dt / 1000.0;
     let _ = writeln!(s, "experiment      {} (classes {:?}, seed {})", exp.name, exp.classes, o.seed);
     let _ = writeln!(
         s,
         "train accuracy  {:.4}  ({} presentations, {:.1} s simulated)",
         o.train_accuracy(),
         o.train.labels.len(),
-        phase_s(o.train.labels.len())
+        phase_s(o.train.labels.len(), exp.protocol.window_steps)
     );
     let _ = writeln!(
         s,
         "test accuracy   {:.4}  ({} presentations, {:.1} s simulated)",
         o.test_accuracy(),
         o.test.labels.len(),
-        phase_s(o.test.labels.len())
+        phase_s(o.test.labels.len(), exp.protocol.test_window_steps)
     );
     for c in &o.checkpoints {
         let _ = writeln!(
@@ -337,13 +336,13 @@ mod tests {
                 let sched = schedule(&curved, seed);
                 let (train, test) = (shown(&sched.train), shown(&sched.test));
                 let p = &curved.protocol;
-                let test_mode = PhaseMode { teacher: false, plastic: p.plastic_test };
+                let test_mode = p.test_mode();
                 let accuracies: Vec<f64> = [1, 10, 29]
                     .into_iter()
                     .map(|n| {
                         let mut s = initial_state(&curved, seed);
                         let mut input = Poisson::new(stream(seed, Stream::Input), f.n_in, f.ref_steps);
-                        let mode = PhaseMode { teacher: true, plastic: p.plastic_train };
+                        let mode = p.train_mode();
                         let fixed = Readout::fixed(f.n_out, p.neurons_per_class);
                         run_phase(&mut s, f, p, &curved.data, &train[..n], mode, &fixed, None, &mut input, &mut ());
                         let mut input = Poisson::new(checkpoint_stream(seed, n), f.n_in, f.ref_steps);

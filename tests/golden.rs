@@ -7,9 +7,7 @@ use std::io::Read;
 
 use harness::data::Dataset;
 use harness::model::{Factors, ModelParams, Observer, Replay, State};
-use harness::protocol::{
-    Labels, PhaseMode, Presentation, Protocol, Readout, Responses, Sampling, TeacherTo, run_phase,
-};
+use harness::protocol::{Labels, Presentation, Protocol, Readout, Responses, Sampling, TeacherTo, run_phase};
 use ndarray::Array2;
 use serde::Deserialize;
 
@@ -58,6 +56,9 @@ struct Params {
     decay: f64,
     teacher: f64,
     window_ms: f64,
+    /// The test phase's window; absent: `window_ms`.
+    #[serde(default)]
+    test_window_ms: Option<f64>,
     /// The model options (docs/model.md, "Options"); absent in the notebook's fixtures: off.
     #[serde(default)]
     on_off: bool,
@@ -223,6 +224,7 @@ fn replay(name: &str) {
     let f = model.factors(fx.n_in, fx.n_out).expect("fixture parameters are valid");
     let protocol = Protocol {
         window_steps: (p.window_ms / p.dt_ms).round() as u64,
+        test_window_steps: (p.test_window_ms.unwrap_or(p.window_ms) / p.dt_ms).round() as u64,
         predict_steps: 50,
         f_max_hz: p.f_max_hz,
         teacher: p.teacher,
@@ -273,7 +275,7 @@ fn replay(name: &str) {
     let shown: Vec<Presentation> =
         fx.presentations.iter().enumerate().map(|(row, s)| Presentation { row, class_index: s.label }).collect();
     let (train, test) = shown.split_at(fx.train_presentations);
-    let (teach, free) = (PhaseMode { teacher: true, plastic: true }, PhaseMode { teacher: false, plastic: true });
+    let (teach, free) = (protocol.train_mode(), protocol.test_mode());
     let k = p.neurons_per_class;
     let fixed = Readout::fixed(fx.n_out, k);
     let mut responses = Responses::new(fx.n_out, protocol.assign_presentations);
@@ -387,4 +389,11 @@ fn golden_options_together_match_brian2() {
 #[test]
 fn golden_best_match_teacher_and_assigned_labels_match_brian2() {
     replay("golden_best_6out.json.gz");
+}
+
+/// The test phase's own window: test presentations and rests of 100 ms after training's 50 ms
+/// (three outputs, plasticity on in both phases).
+#[test]
+fn golden_test_window_matches_brian2() {
+    replay("golden_testwindow_3out.json.gz");
 }

@@ -240,3 +240,44 @@ fn the_best_match_teacher_is_the_class_teacher_for_one_output_per_class() {
         assert_eq!((a == b && wa == wb), same, "{k} outputs per class");
     }
 }
+
+/// A test window changes the test phase only: training (its spikes, predictions and weights) is
+/// that of the run without it, the test phase has as many presentations, each (with its rest)
+/// of the test window's steps, and they see more spikes; a test window equal to `window_ms` is
+/// the run without one, bit for bit. A trace's schedule places the test presentations alike.
+#[test]
+fn a_test_window_lengthens_the_test_phase_only() {
+    use harness::run::{run_with_weights, schedule};
+    use harness::trace::Trace;
+    let base = ProtocolParams {
+        classes: vec![3, 8, 5],
+        train_presentations: 40,
+        neurons_per_class: 2,
+        prediction: Prediction::Spikes,
+        plasticity_test: false,
+        ..Default::default()
+    };
+    let plain = experiment(base.clone());
+    let same = experiment(ProtocolParams { test_window_ms: Some(50.0), ..base.clone() });
+    let long = experiment(ProtocolParams { test_window_ms: Some(120.0), ..base });
+    assert_eq!(long.protocol.test_window_steps, 1200);
+    for seed in [2, 5] {
+        let (a, wa) = run_with_weights(&plain, seed, None).unwrap();
+        assert_eq!(run_with_weights(&same, seed, None).unwrap(), (a.clone(), wa.clone()), "seed {seed}");
+        let (b, wb) = run_with_weights(&long, seed, None).unwrap();
+        assert_eq!(b.train, a.train, "seed {seed}: training is untouched");
+        assert_eq!(wb.after_train, wa.after_train);
+        let (n_train, n_test) = (a.train.labels.len() as u64, a.test.labels.len() as u64);
+        assert_eq!((a.steps, b.steps), (2 * 500 * (n_train + n_test), 2 * (500 * n_train + 1200 * n_test)));
+        assert_eq!(b.test.labels, a.test.labels, "the same test images in the same order");
+        let (sa, sb): (u64, u64) = (a.test.output_spikes.iter().sum(), b.test.output_spikes.iter().sum());
+        assert!(sb > 2 * sa, "seed {seed}: {sb} test spikes in windows of 120 ms against {sa} in 50 ms");
+
+        let trace = Trace::new(&long, &schedule(&long, seed), 1000).unwrap();
+        let first_test = n_train as usize;
+        assert_eq!(trace.presentation_step(first_test), 2 * 500 * n_train);
+        assert_eq!(trace.presentation_step(first_test + 1), 2 * 500 * n_train + 2 * 1200);
+        assert_eq!((trace.presentation_steps(first_test - 1), trace.presentation_steps(first_test)), (500, 1200));
+        assert_eq!(trace.total_steps, b.steps);
+    }
+}

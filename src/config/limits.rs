@@ -36,20 +36,21 @@ pub fn check_network(n_in: usize, n_out: usize) -> Vec<Problem> {
     bad
 }
 
-/// The steps of a run of `train` and `test` presentations, each followed by a rest, windows of
-/// `window_steps`; a problem when above [`MAX_STEPS`].
-pub fn steps_per_run(window_steps: u64, train: usize, test: usize) -> Result<u64, Problem> {
-    let steps = (train as u64)
-        .checked_add(test as u64)
-        .and_then(|n| n.checked_mul(2))
-        .and_then(|n| n.checked_mul(window_steps))
+/// The steps of a run of `train` presentations of `window_steps` and `test` presentations of
+/// `test_window_steps`, each followed by a rest as long; a problem when above [`MAX_STEPS`].
+pub fn steps_per_run(window_steps: u64, test_window_steps: u64, train: usize, test: usize) -> Result<u64, Problem> {
+    let phase = |n: usize, w: u64| (n as u64).checked_mul(2).and_then(|n| n.checked_mul(w));
+    let steps = phase(train, window_steps)
+        .zip(phase(test, test_window_steps))
+        .and_then(|(a, b)| a.checked_add(b))
         .filter(|&s| s <= MAX_STEPS);
     steps.ok_or_else(|| {
+        let key = if test_window_steps > window_steps { "protocol.test_window_ms" } else { "protocol.window_ms" };
         Problem::new(
-            "protocol.window_ms",
+            key,
             format!(
-                "{train} + {test} presentations of {window_steps} steps, each with a rest as long, are more than \
-                 {MAX_STEPS} steps in one run"
+                "{train} presentations of {window_steps} steps and {test} of {test_window_steps}, each with a rest \
+                 as long, are more than {MAX_STEPS} steps in one run"
             ),
         )
     })
@@ -64,8 +65,10 @@ mod tests {
         assert!(check_network(64, MAX_OUTPUTS).is_empty());
         assert_eq!(check_network(64, MAX_OUTPUTS + 1)[0].key, "protocol.neurons_per_class");
         assert_eq!(check_network(MAX_SYNAPSES, 2)[0].key, "data");
-        assert_eq!(steps_per_run(500, 200, 100), Ok(300_000));
-        assert!(steps_per_run(u64::MAX / 2, 2, 2).is_err(), "overflow is a problem, not a wrap");
-        assert!(steps_per_run(500, 10_000_000, 1).is_err());
+        assert_eq!(steps_per_run(500, 500, 200, 100), Ok(300_000));
+        assert_eq!(steps_per_run(500, 1500, 200, 100), Ok(500_000));
+        assert!(steps_per_run(u64::MAX / 2, 500, 2, 2).is_err(), "overflow is a problem, not a wrap");
+        assert!(steps_per_run(500, 500, 10_000_000, 1).is_err());
+        assert_eq!(steps_per_run(500, u64::MAX / 4, 1, 4).unwrap_err().key, "protocol.test_window_ms");
     }
 }

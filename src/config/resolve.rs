@@ -70,7 +70,7 @@ pub fn resolve(
     let steps = match (&protocol, &subset) {
         (Ok(p), Some(s)) => {
             let (train, test) = p.presentations(s, raw.protocol.classes.len());
-            limits::steps_per_run(p.window_steps, train, test).map_err(|p| problems.push(p)).ok()
+            limits::steps_per_run(p.window_steps, p.test_window_steps, train, test).map_err(|p| problems.push(p)).ok()
         }
         _ => None,
     };

@@ -78,7 +78,13 @@ pub struct ProtocolParams {
     pub test_presentations: Option<usize>,
     /// Length of a presentation and of a rest, in ms; a whole number of steps. Notebook: 50.
     pub window_ms: f64,
-    /// Monitor samples (of `G.a`, one per step) averaged for a prediction. Notebook: 50.
+    /// Length of a test-phase presentation and of the rest after it, in ms; a whole number of
+    /// steps. Absent (the notebook's): `window_ms`. A longer test presentation gives the readout
+    /// more spikes to count without changing training (Diehl & Cook 2015 show each image for 350
+    /// ms); checkpoints' test phases take it too.
+    pub test_window_ms: Option<f64>,
+    /// Monitor samples (of `G.a`, one per step) averaged for a prediction (the last ones of a
+    /// presentation); at most the steps of either window. Notebook: 50.
     pub predict_steps: usize,
     /// Input rate of a white (16) pixel, in Hz. Notebook: 250.
     pub f_max_hz: f64,
@@ -127,6 +133,7 @@ impl Default for ProtocolParams {
             train_presentations: 200,
             test_presentations: None,
             window_ms: 50.0,
+            test_window_ms: None,
             predict_steps: 50,
             f_max_hz: 250.0,
             teacher: 100.0,
@@ -146,7 +153,10 @@ impl Default for ProtocolParams {
 /// The validated protocol that a run follows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Protocol {
+    /// Steps of a training presentation and of its rest.
     pub window_steps: u64,
+    /// Steps of a test presentation and of its rest ([`ProtocolParams::test_window_ms`]).
+    pub test_window_steps: u64,
     pub predict_steps: usize,
     pub f_max_hz: f64,
     pub teacher: f64,

@@ -51,6 +51,20 @@ pub struct PhaseMode {
     pub teacher: bool,
     /// Weight updates on.
     pub plastic: bool,
+    /// Steps of a presentation and of its rest.
+    pub window_steps: u64,
+}
+
+impl Protocol {
+    /// The training phase: the teacher on, `plasticity_train`, the training window.
+    pub fn train_mode(&self) -> PhaseMode {
+        PhaseMode { teacher: true, plastic: self.plastic_train, window_steps: self.window_steps }
+    }
+
+    /// The test phase (and a checkpoint's): no teacher, `plasticity_test`, the test window.
+    pub fn test_mode(&self) -> PhaseMode {
+        PhaseMode { teacher: false, plastic: self.plastic_test, window_steps: self.test_window_steps }
+    }
 }
 
 /// Run one phase from the current state: `2 * shown.len()` windows, a presentation then a rest for
@@ -76,7 +90,7 @@ pub fn run_phase(
         input_spikes: 0,
         output_spikes: vec![0; n_out],
     };
-    let w = p.window_steps;
+    let w = mode.window_steps;
     let k = p.neurons_per_class;
     let sample_from = w - p.predict_steps as u64;
     // Sum of the monitor's samples of G.a over the last `predict_steps` steps of the window.

@@ -55,12 +55,17 @@ impl ProtocolParams {
     /// images are then skipped, the others still run).
     pub fn protocol(&self, dt_ms: f64, subset: Option<&Subset>) -> Result<Protocol, Vec<Invalid>> {
         let mut bad = self.check_classes();
-        let window_steps = self.window_steps(dt_ms, &mut bad);
-        self.check_values(window_steps, &mut bad);
+        let window_steps = self.window_steps("window_ms", self.window_ms, dt_ms, &mut bad);
+        let test_window_steps = match self.test_window_ms {
+            Some(ms) => self.window_steps("test_window_ms", ms, dt_ms, &mut bad),
+            None => window_steps,
+        };
+        self.check_values(window_steps.zip(test_window_steps).map(|(w, t)| w.min(t)), &mut bad);
         let sampling = self.sampling(subset, &mut bad);
-        match window_steps {
-            Some(window_steps) if bad.is_empty() => Ok(Protocol {
+        match window_steps.zip(test_window_steps) {
+            Some((window_steps, test_window_steps)) if bad.is_empty() => Ok(Protocol {
                 window_steps,
+                test_window_steps,
                 predict_steps: self.predict_steps,
                 f_max_hz: self.f_max_hz,
                 teacher: self.teacher,
@@ -106,28 +111,32 @@ impl ProtocolParams {
         }
     }
 
-    fn window_steps(&self, dt_ms: f64, bad: &mut Vec<Invalid>) -> Option<u64> {
-        let steps = if dt_ms > 0.0 && dt_ms.is_finite() { whole_steps(self.window_ms, dt_ms) } else { None };
+    /// The steps of a window of `ms` (key `key`): a positive whole number of steps of `dt_ms`.
+    fn window_steps(&self, key: &str, ms: f64, dt_ms: f64, bad: &mut Vec<Invalid>) -> Option<u64> {
+        let steps = if dt_ms > 0.0 && dt_ms.is_finite() { whole_steps(ms, dt_ms) } else { None };
         let steps = steps.filter(|&w| w > 0);
         if steps.is_none() {
             bad.push(invalid(
-                "window_ms",
+                key,
                 format!(
                     "must be a positive whole number of steps of dt_ms = {} (got {})",
                     crate::text::value(dt_ms),
-                    crate::text::value(self.window_ms)
+                    crate::text::value(ms)
                 ),
             ));
         }
         steps
     }
 
+    /// `window_steps`: the steps of the shorter window, which a prediction's samples must fit.
     fn check_values(&self, window_steps: Option<u64>, bad: &mut Vec<Invalid>) {
         if self.predict_steps == 0 || window_steps.is_some_and(|w| self.predict_steps as u64 > w) {
+            let which =
+                if self.test_window_ms.is_some() { "; the shorter of window_ms and test_window_ms" } else { "" };
             bad.push(invalid(
                 "predict_steps",
                 format!(
-                    "must be between 1 and the steps in a window ({}), got {}",
+                    "must be between 1 and the steps in a window ({}{which}), got {}",
                     window_steps.unwrap_or(0),
                     self.predict_steps
                 ),
@@ -328,12 +337,30 @@ mod tests {
         assert!(keys(ProtocolParams { labels: Labels::Fixed, ..huge }).is_empty(), "fixed labels keep nothing");
     }
 
+    /// The test window: absent, the training window's steps; given, its own whole number of
+    /// steps, checked as the training window is, and the prediction's samples fit the shorter one.
+    #[test]
+    fn the_test_window_defaults_to_the_window_and_is_checked_alike() {
+        let keys = |p: ProtocolParams| -> Vec<String> {
+            p.protocol(0.1, None).err().unwrap_or_default().into_iter().map(|b| b.key).collect()
+        };
+        let p = ProtocolParams { test_window_ms: Some(150.0), ..Default::default() };
+        let proto = p.protocol(0.1, None).unwrap();
+        assert_eq!((proto.window_steps, proto.test_window_steps), (500, 1500));
+        for bad in [0.0, -50.0, 0.05, f64::NAN, f64::INFINITY] {
+            assert_eq!(keys(ProtocolParams { test_window_ms: Some(bad), ..p.clone() }), ["test_window_ms"], "{bad}");
+        }
+        let short = ProtocolParams { test_window_ms: Some(4.0), ..p.clone() };
+        assert_eq!(keys(short), ["predict_steps"], "50 samples do not fit a test window of 40 steps");
+        assert!(keys(ProtocolParams { test_window_ms: Some(5.0), ..p }).is_empty());
+    }
+
     #[test]
     fn the_notebook_protocol_derives_as_documented() {
         let subset = Dataset::bundled().select(&[0, 1]).unwrap();
         let p = ProtocolParams { sampling: SamplingMode::Notebook, ..Default::default() };
         let proto = p.protocol(0.1, Some(&subset)).unwrap();
-        assert_eq!((proto.window_steps, proto.predict_steps), (500, 50));
+        assert_eq!((proto.window_steps, proto.test_window_steps, proto.predict_steps), (500, 500, 50));
         assert_eq!(proto.presentations(&subset, 2), (200, 100));
         let held = ProtocolParams::default().protocol(0.1, Some(&subset)).unwrap();
         assert_eq!(held.presentations(&subset, 2), (200, 91), "round(0.25 * 178) + round(0.25 * 182)");

@@ -95,16 +95,21 @@ pub struct Trace {
     pub train_end: u64,
     /// Steps of the whole run.
     pub total_steps: u64,
-    /// Steps of the presentations and rests (each presentation is followed by a rest as long).
+    /// Steps of the training phase's presentations and rests (each presentation is followed by a
+    /// rest as long).
     pub window_steps: u64,
+    /// Steps of the test phase's presentations and rests.
+    pub test_window_steps: u64,
+    /// Presentations of the training phase.
+    pub train_presentations: usize,
     /// The classes (digits), in output order (`neurons_per_class` outputs each).
     pub classes: Vec<u8>,
     pub neurons_per_class: usize,
     /// With assigned labels, the class index each output stood for in the test phase
     /// ([`crate::run::RunOutcome::owners`], known once the run is over); `None`: the fixed ones.
     pub owners: Option<Vec<usize>>,
-    /// Every presentation of the run, in order (training first; presentation `i` starts at step
-    /// `i * 2 * window_steps`).
+    /// Every presentation of the run, in order (training first; presentation `i` starts at
+    /// [`Trace::presentation_step`]).
     pub presentations: Vec<Presentation>,
     /// The sample steps.
     pub steps: Vec<u64>,
@@ -133,8 +138,9 @@ pub struct Trace {
 /// The steps of a run of `exp` with `schedule`, and the bytes one sample of its state takes.
 fn footprint(exp: &Experiment, schedule: &Schedule) -> (u64, u64) {
     let (n_in, n_out) = (exp.factors.n_in, exp.factors.n_out);
-    let presentations = (schedule.train.len() + schedule.test.len()) as u64;
-    let total_steps = presentations * 2 * exp.protocol.window_steps;
+    let p = &exp.protocol;
+    let total_steps =
+        2 * (schedule.train.len() as u64 * p.window_steps + schedule.test.len() as u64 * p.test_window_steps);
     (total_steps, (2 * n_in + 8 * n_out + n_in * n_out + n_out * n_out + 1) as u64 * 8)
 }
 
@@ -157,7 +163,7 @@ impl Trace {
     pub fn new(exp: &Experiment, schedule: &Schedule, every: u64) -> Result<Trace, TraceError> {
         let every = every.max(1);
         let (n_in, n_out) = (exp.factors.n_in, exp.factors.n_out);
-        let window_steps = exp.protocol.window_steps;
+        let (window_steps, test_window_steps) = (exp.protocol.window_steps, exp.protocol.test_window_steps);
         let train_end = schedule.train.len() as u64 * 2 * window_steps;
         let (total_steps, per_sample) = footprint(exp, schedule);
         let samples = total_steps / every;
@@ -178,6 +184,8 @@ impl Trace {
             train_end,
             total_steps,
             window_steps,
+            test_window_steps,
+            train_presentations: schedule.train.len(),
             classes: exp.classes.clone(),
             neurons_per_class: exp.protocol.neurons_per_class,
             owners: None,
@@ -228,7 +236,15 @@ impl Trace {
 
     /// First step of presentation `index`.
     pub fn presentation_step(&self, index: usize) -> u64 {
-        index as u64 * 2 * self.window_steps
+        match index.checked_sub(self.train_presentations) {
+            None => index as u64 * 2 * self.window_steps,
+            Some(i) => self.train_end + i as u64 * 2 * self.test_window_steps,
+        }
+    }
+
+    /// Steps of presentation `index` (and of the rest after it): its phase's window.
+    pub fn presentation_steps(&self, index: usize) -> u64 {
+        if index < self.train_presentations { self.window_steps } else { self.test_window_steps }
     }
 
     fn snapshot(s: &State) -> Snapshot {

@@ -133,7 +133,10 @@ impl Trace {
             Column::new("phase".into(), (0..sc.len()).map(phase).collect::<Vec<_>>()),
             Column::new("step".into(), steps.clone()),
             Column::new("t_ms".into(), steps.iter().map(|&s| self.t_ms(s)).collect::<Vec<_>>()),
-            Column::new("end_step".into(), steps.iter().map(|&s| s + self.window_steps).collect::<Vec<_>>()),
+            Column::new(
+                "end_step".into(),
+                steps.iter().enumerate().map(|(i, &s)| s + self.presentation_steps(i)).collect::<Vec<_>>(),
+            ),
             Column::new("label".into(), sc.iter().map(|p| u32::from(self.digit(p))).collect::<Vec<_>>()),
             Column::new("class_index".into(), sc.iter().map(|p| p.class_index as u32).collect::<Vec<_>>()),
             Column::new("row".into(), sc.iter().map(|p| p.row as u64).collect::<Vec<_>>()),

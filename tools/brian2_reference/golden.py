@@ -10,7 +10,8 @@ parameters) and golden_onoff_3out.json.gz, golden_norm_3out.json.gz, golden_soft
 golden_options_4out.json.gz (the model options of docs/model.md, each with parameters of its own:
 on/off input coding, weight normalisation, soft bounds, and the three together) and
 golden_best_6out.json.gz (the protocol's options: two outputs per class, the teacher on each
-class's best-matching output, labels assigned by the responses), relative to the
+class's best-matching output, labels assigned by the responses) and golden_testwindow_3out.json.gz
+(test presentations of their own length, 100 ms after training's 50), relative to the
 repository root, resolved from this file's location. FIXTURES below lists them.
 
 After each brian2 run the script checks the fixture against an independent numpy loop
@@ -19,7 +20,7 @@ protocol before monitor), and checks brian2's schedule (sorted objects) explicit
 
 Usage (from the repository root):
     /work/venv-brian2/bin/python tools/brian2_reference/golden.py
-Options: --target cython|numpy (default cython), --only 2|3|onoff|norm|soft|options|best, --out DIR,
+Options: --target cython|numpy (default cython), --only 2|3|onoff|norm|soft|options|best|testwindow, --out DIR,
 --no-verify, --dump-code DIR (write brian2's generated code and exit)
 """
 import argparse
@@ -64,7 +65,7 @@ TRAIN_PRES = 12
 TEST_PRES = 8
 TRAIN_WINDOWS = 2 * TRAIN_PRES
 TEST_WINDOWS = 2 * TEST_PRES
-N_STEPS = (TRAIN_WINDOWS + TEST_WINDOWS) * STEPS_PER_WINDOW  # 20000
+N_STEPS = (TRAIN_WINDOWS + TEST_WINDOWS) * STEPS_PER_WINDOW  # 20000 (a longer test window: more)
 PREDICT_ENTRIES = 50  # the prediction: mean of the monitor's last 50 entries of G.a
 G_EVERY, P_EVERY, W_EVERY = 10, 200, 200
 
@@ -102,6 +103,11 @@ FIXTURES = [
          params=dict(lr=0.08, hold_inc=0.3, c_inp=0.15),
          options=dict(on_off=True, weight_sum=30.0, soft_bounds=False, neurons_per_class=2,
                       teacher_to="best", labels="assigned", assign_presentations=6)),
+    # The test phase's own window (protocol): test presentations and rests of 100 ms after
+    # training's 50 ms ones, with plasticity on in both phases as in every fixture.
+    dict(name="testwindow", file="golden_testwindow_3out.json.gz", classes=[0, 1, 2], seed=9000,
+         params=dict(lr=0.06, hold_inc=0.3),
+         options=dict(on_off=False, weight_sum=None, soft_bounds=False, test_window_ms=100.0)),
 ]
 NO_OPTIONS = dict(on_off=False, weight_sum=None, soft_bounds=False)
 
@@ -123,6 +129,24 @@ def fixture_params(cfg):
         rec["classes"] = list(cfg["classes"])
         rec["w_init_scale"] = p["wmax"]  # initial w = U(0,1) * wmax
     return p, rec
+
+
+def test_window_ms(opt):
+    """The test phase's window, ms: the option's, else the training window."""
+    return opt.get("test_window_ms") or WINDOW_MS
+
+
+def windows(test_ms):
+    """(first step of every window, both phases in order; the run's steps) with training windows
+    of WINDOW_MS and test windows of `test_ms` (a whole number of training windows, so that the
+    protocol's network_operation, ticking every WINDOW_MS, meets every window's start)."""
+    ratio = test_ms / WINDOW_MS
+    assert ratio == int(ratio) >= 1, test_ms
+    tw = STEPS_PER_WINDOW * int(ratio)
+    train_end = TRAIN_WINDOWS * STEPS_PER_WINDOW
+    starts = [i * STEPS_PER_WINDOW for i in range(TRAIN_WINDOWS)]
+    starts += [train_end + i * tw for i in range(TEST_WINDOWS)]
+    return starts, train_end + TEST_WINDOWS * tw
 
 
 def n_inputs(opt):
@@ -226,15 +250,16 @@ def make_inputs(seed, classes, pixels_all, labels_all, p, opt, with_options):
         init["w"] = init["w"] * p["wmax"]
     # spike table: p = level * f_max * dt while shown, 0 in rests; refractory t_ref
     t_ref_steps = int(round(p["t_ref_ms"] / p["dt_ms"]))
-    u = rng.random_sample((N_STEPS, n_in))
-    table = np.zeros((N_STEPS, n_in), dtype=np.float64)
+    starts, n_steps = windows(test_window_ms(opt))
+    u = rng.random_sample((n_steps, n_in))
+    table = np.zeros((n_steps, n_in), dtype=np.float64)
     last = np.full(n_in, -10 ** 9)
-    for w_idx in range(TRAIN_WINDOWS + TEST_WINDOWS):
-        s0 = w_idx * STEPS_PER_WINDOW
+    for w_idx, s0 in enumerate(starts):
         if w_idx % 2 == 1:
             continue
         prob = input_levels(pixels_all[rows[w_idx // 2]], opt) * p["f_max_hz"] * (p["dt_ms"] * 1e-3)
-        for n in range(s0, s0 + STEPS_PER_WINDOW):
+        s1 = starts[w_idx + 1]  # a presentation is followed by its rest
+        for n in range(s0, s1):
             sp = (u[n] < prob) & (n - last >= t_ref_steps)
             table[n, sp] = 1.0
             last[sp] = n
@@ -323,7 +348,10 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
     spk_p = SpikeMonitor(P, name='spikemonitor_p')
     spk_g = SpikeMonitor(G, name='spikemonitor_g')
 
-    state = dict(counter=0, train=1, pres=0)
+    state = dict(counter=0, train=1, pres=0, tick=0)
+    test_ms = test_window_ms(opt)
+    _, n_steps = windows(test_ms)
+    ticks_per_test_window = int(test_ms / p["window_ms"])
     predictions, labels = [], []
     fixed_owner = [j // k_out for j in range(n_out)]
     responses = []  # (class index, trace sums) of each training presentation (readout fixture)
@@ -333,6 +361,11 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
 
     @network_operation(dt=p["window_ms"] * ms)
     def update_input():
+        # The test phase's windows span several ticks: act on the first of each.
+        tick = state["tick"]
+        state["tick"] += 1
+        if not state["train"] and tick % ticks_per_test_window:
+            return
         if state["counter"] % 2 == 0:
             k = state["pres"]  # pre-fixed schedule instead of np.random.randint
             state["pres"] += 1
@@ -385,17 +418,18 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
     predictions.clear(); labels.clear()
     state["counter"] = 0
     state["train"] = 0
+    state["tick"] = 0
     if readout:
         recent = responses[-opt["assign_presentations"]:] if opt.get("labels") == "assigned" else None
         owner, sizes = assign_labels(recent, len(classes)) if recent else (fixed_owner, None)
         assigned.update(owner=owner, sizes=sizes)
-    net.run(TEST_WINDOWS * p["window_ms"] * ms)
+    net.run(TEST_WINDOWS * test_ms * ms)
     wall = time.time() - t0
     test_pred, test_lab = list(predictions), list(labels)
 
     def steps_of(tq, every):
         s = np.round(np.asarray(tq) / (p["dt_ms"] * 1e-3)).astype(np.int64)
-        assert np.array_equal(s, np.arange(0, N_STEPS, every)), (s[:5], s[-5:], len(s))
+        assert np.array_equal(s, np.arange(0, n_steps, every)), (s[:5], s[-5:], len(s))
         return s.tolist()
 
     def spikes(mon):
@@ -429,7 +463,7 @@ def run_brian2(inp, cfg, pixels_all, target, dump_code=None):
         "n_in": n_in, "n_out": n_out, "classes": list(classes),
         "params": params,
         "train_presentations": TRAIN_PRES, "test_presentations": TEST_PRES,
-        "n_steps": N_STEPS,
+        "n_steps": n_steps,
         "presentations": [{"row": int(r), "label": int(l),
                            "pixels": [int(x) for x in pixels_all[r]]}
                           for r, l in zip(rows, lab)],
@@ -516,18 +550,21 @@ def reference_loop(fx):
         in_by_step.setdefault(s, []).append(k)
     pres = fx["presentations"]
     counter, train, pk = 0, 1, 0
-    a_hist = np.zeros((N_STEPS, n_out))
+    starts, n_steps = windows(test_window_ms(p))
+    starts = set(starts)
+    assert n_steps == fx["n_steps"], (n_steps, fx["n_steps"])
+    a_hist = np.zeros((n_steps, n_out))
     out_s, out_n = [], []
     preds = {"train": [], "test": []}
     rec = {"g": [], "p": [], "w": []}
     inc_a, inc_t = 1.0 / p["alpha_ms"], 1.0 / p["beta_ms"]
-    for n in range(N_STEPS):
+    for n in range(n_steps):
         # 1. start: protocol, then monitors
         if n == TRAIN_WINDOWS * STEPS_PER_WINDOW:
             counter, train = 0, 0
             if readout and p.get("labels") == "assigned":
                 owner, sizes = assign_labels(responses[-p["assign_presentations"]:], n_classes)
-        if n % STEPS_PER_WINDOW == 0:
+        if n in starts:
             if counter % 2 == 0:
                 It[:] = 0.0
                 if train:
@@ -729,7 +766,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="cython", choices=["cython", "numpy"])
     ap.add_argument("--only", choices=[c["name"] for c in FIXTURES],
-                    help="one fixture: 2, 3 (the notebook's model), onoff, norm, soft, options, best")
+                    help="one fixture: 2, 3 (the notebook's model), onoff, norm, soft, options, best, "
+                         "testwindow")
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--dump-code", metavar="DIR",
