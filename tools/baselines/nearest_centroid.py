@@ -20,18 +20,31 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "data", "digits.csv.gz")
 
 
+def load():
+    """The bundled digits: pixels (one row per image) and labels."""
+    with gzip.open(DATA, "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    return data[:, :-1], data[:, -1].astype(int)
+
+
+def stratified_split(y, classes, frac, rng):
+    """(train, test) indices: per class, a share `frac` of its images held out (rounded), drawn
+    by shuffling with `rng`."""
+    train, test = [], []
+    for c in classes:
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        n = int(round(len(idx) * frac))
+        test += list(idx[:n])
+        train += list(idx[n:])
+    return np.array(train), np.array(test)
+
+
 def accuracy(x, y, splits, frac, rng):
     classes = np.unique(y)
     accs = []
     for _ in range(splits):
-        train, test = [], []
-        for c in classes:
-            idx = np.flatnonzero(y == c)
-            rng.shuffle(idx)
-            n = int(round(len(idx) * frac))
-            test += list(idx[:n])
-            train += list(idx[n:])
-        train, test = np.array(train), np.array(test)
+        train, test = stratified_split(y, classes, frac, rng)
         centroids = np.array([x[train][y[train] == c].mean(axis=0) for c in classes])
         d = ((x[test][:, None, :] - centroids[None]) ** 2).sum(axis=-1)
         accs.append(float((classes[d.argmin(axis=1)] == y[test]).mean()))
@@ -45,9 +58,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pairs", nargs="*", default=["1,8", "3,9", "5,9", "8,9"])
     args = ap.parse_args()
-    with gzip.open(DATA, "rt") as f:
-        data = np.loadtxt(f, delimiter=",")
-    x, y = data[:, :-1], data[:, -1].astype(int)
+    x, y = load()
     rng = np.random.default_rng(args.seed)
     problems = [("ten classes", list(range(10)))]
     problems += [(f"{p.replace(',', ' vs ')}", [int(c) for c in p.split(",")]) for p in args.pairs]

@@ -13,13 +13,10 @@ Usage (numpy only):
     python3 tools/baselines/nearest_prototype.py [--splits 20] [--k 1 2 4 8 16 32] [--pairs 3,9]
 """
 import argparse
-import gzip
-import os
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "data", "digits.csv.gz")
+from nearest_centroid import load, stratified_split  # the protocol's split, one home
 
 
 def kmeans(x, k, rng, starts=3, iters=100):
@@ -49,14 +46,7 @@ def accuracy(x, y, ks, splits, frac, rng):
     classes = np.unique(y)
     accs = {k: [] for k in ks}
     for _ in range(splits):
-        train, test = [], []
-        for c in classes:
-            idx = np.flatnonzero(y == c)
-            rng.shuffle(idx)
-            n = int(round(len(idx) * frac))
-            test += list(idx[:n])
-            train += list(idx[n:])
-        train, test = np.array(train), np.array(test)
+        train, test = stratified_split(y, classes, frac, rng)
         for k in ks:
             protos = [kmeans(x[train][y[train] == c], k, rng) for c in classes]
             owner = np.concatenate([[c] * len(p) for c, p in zip(classes, protos)])
@@ -73,9 +63,7 @@ def main():
     ap.add_argument("--k", type=int, nargs="*", default=[1, 2, 4, 8, 16, 32])
     ap.add_argument("--pairs", nargs="*", default=["3,9"])
     args = ap.parse_args()
-    with gzip.open(DATA, "rt") as f:
-        data = np.loadtxt(f, delimiter=",")
-    x, y = data[:, :-1], data[:, -1].astype(int)
+    x, y = load()
     rng = np.random.default_rng(args.seed)
     problems = [("ten classes", list(range(10)))]
     problems += [(f"{p.replace(',', ' vs ')}", [int(c) for c in p.split(",")]) for p in args.pairs]
