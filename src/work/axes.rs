@@ -116,12 +116,20 @@ fn range(kind: &str, arg: &toml::Value) -> Result<Dist, String> {
     Ok(Dist::Uniform(lo, hi))
 }
 
+/// Parameters that must be a whole number of steps of `dt_ms` (docs: README, "Experiment
+/// files"): a continuous draw is almost never one, so every run of such an axis would fail.
+pub const WHOLE_STEPS: [&str; 3] = ["window_ms", "test_window_ms", "t_ref_ms"];
+
 /// Parse one `[random]` entry.
 pub fn parse_dist(name: &str, v: &toml::Value) -> Result<Dist, Problem> {
     let bad = |message: String| Problem { key: format!("random.{name}"), message };
     let t = v.as_table().filter(|t| t.len() == 1).ok_or_else(|| bad(FORMS.to_string()))?;
     let (kind, arg) = t.iter().next().expect("one entry");
     match kind.as_str() {
+        "uniform" | "log_uniform" if WHOLE_STEPS.contains(&name) => Err(bad(format!(
+            "`{name}` must be a whole number of steps of dt_ms, which a continuous `{kind}` almost never draws: give \
+             the values as a choice, e.g. `{name} = {{ choice = [50.0, 100.0, 150.0] }}`"
+        ))),
         "uniform" | "log_uniform" => range(kind, arg).map_err(bad),
         "int" => match arg.as_array().map(|a| a.iter().map(|x| x.as_integer()).collect::<Option<Vec<i64>>>()) {
             Some(Some(xs)) if xs.len() == 2 && xs[0] <= xs[1] => Ok(Dist::Int(xs[0], xs[1])),
@@ -217,6 +225,22 @@ mod tests {
         assert_eq!((0..6).map(|p| axes.picks(p)).collect::<Vec<_>>(), [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]);
         let huge = Axes { grid: vec![axis(256); 8], random: vec![], trials: 1 };
         assert_eq!(huge.points(), None, "256^8 = 2^64 does not fit");
+    }
+
+    /// A continuous distribution over a parameter counted in whole steps is refused up front,
+    /// naming the key and the fix; a choice of such values is not.
+    #[test]
+    fn whole_step_parameters_take_choices_not_ranges() {
+        let v = |text: &str| text.parse::<toml::Table>().unwrap()["x"].clone();
+        for name in WHOLE_STEPS {
+            for dist in ["x = { uniform = [50.0, 250.0] }", "x = { log_uniform = [50.0, 250.0] }"] {
+                let p = parse_dist(name, &v(dist)).unwrap_err();
+                assert_eq!(p.key, format!("random.{name}"));
+                assert!(p.message.contains("whole number of steps") && p.message.contains("choice"), "{}", p.message);
+            }
+            assert!(parse_dist(name, &v("x = { choice = [50.0, 100.0] }")).is_ok());
+        }
+        assert!(parse_dist("tau_ms", &v("x = { uniform = [5.0, 30.0] }")).is_ok(), "a time constant is continuous");
     }
 
     #[test]
