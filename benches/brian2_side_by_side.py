@@ -61,7 +61,8 @@ refused with its name. Model options: `[protocol] on_off` (on/off input coding: 
 inputs, the off ones at (16 - pixel)/16 * f_max) and `[model] soft_bounds` (the forward rule with
 soft bounds, notebook_model.FORWARD_ON_POST_SOFT) run in standalone mode; `[model] weight_sum`
 (weight normalisation) is refused: it is a network_operation (golden.py), which cpp_standalone
-does not have.
+does not have. The protocol's `teacher_to`, `labels`, `assign_presentations` and `test_window_ms`
+run at their defaults only (PROTOCOL_DEFAULT_ONLY below; golden.py checks each against brian2).
 
 Usage (from the repository root, after `CARGO_TARGET_DIR=/work/target cargo build --release`):
 
@@ -121,8 +122,10 @@ PROTOCOL_KEYS = ("classes", "sampling", "notebook_positions", "test_fraction", "
 # readout.rs): the teacher on the best-matching output is chosen in a network_operation at every
 # presentation (golden.py does it in runtime mode), which cpp_standalone does not have; assigned
 # labels are read off the outputs after training, which this bench does not do (it times the
-# simulation; golden.py checks the assignment)
-PROTOCOL_DEFAULT_ONLY = {"teacher_to": "class", "labels": "fixed", "assign_presentations": None}
+# simulation; golden.py checks the assignment); the test phase's own window (test_window_ms) would
+# need test windows of several schedule slots in the TimedArrays below (golden.py checks it)
+PROTOCOL_DEFAULT_ONLY = {"teacher_to": "class", "labels": "fixed", "assign_presentations": None,
+                         "test_window_ms": None}
 TOP_KEYS = ("name", "seed", "data", "replicates", "common_seeds", "model", "protocol")
 REFUSED = {
     "input_spikes": "replays a table of input spikes; brian2 mode draws Poisson input "
