@@ -40,6 +40,13 @@ def stratified_split(y, classes, frac, rng):
     return np.array(train), np.array(test)
 
 
+def problems(pairs):
+    """(name, classes) of ten classes and of each pair given as "a,b"."""
+    return [("ten classes", list(range(10)))] + [
+        (p.replace(",", " vs "), [int(c) for c in p.split(",")]) for p in pairs
+    ]
+
+
 def accuracy(x, y, splits, frac, rng):
     classes = np.unique(y)
     accs = []
@@ -60,10 +67,8 @@ def main():
     args = ap.parse_args()
     x, y = load()
     rng = np.random.default_rng(args.seed)
-    problems = [("ten classes", list(range(10)))]
-    problems += [(f"{p.replace(',', ' vs ')}", [int(c) for c in p.split(",")]) for p in args.pairs]
     print(f"nearest centroid, held-out share {args.test_fraction}, {args.splits} stratified splits")
-    for name, classes in problems:
+    for name, classes in problems(args.pairs):
         keep = np.isin(y, classes)
         mean, sd = accuracy(x[keep], y[keep], args.splits, args.test_fraction, rng)
         print(f"{name:12s} {mean:.3f} (sd {sd:.3f})")

@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 
-from nearest_centroid import load, stratified_split  # the protocol's split, one home
+from nearest_centroid import load, problems, stratified_split  # the protocol's split, one home
 
 
 def kmeans(x, k, rng, starts=3, iters=100):
@@ -65,11 +65,9 @@ def main():
     args = ap.parse_args()
     x, y = load()
     rng = np.random.default_rng(args.seed)
-    problems = [("ten classes", list(range(10)))]
-    problems += [(f"{p.replace(',', ' vs ')}", [int(c) for c in p.split(",")]) for p in args.pairs]
     print(f"nearest prototype (k-means per class), held-out share {args.test_fraction}, {args.splits} splits")
     print(f"{'problem':12s} " + " ".join(f"k={k:<6d}" for k in args.k))
-    for name, classes in problems:
+    for name, classes in problems(args.pairs):
         keep = np.isin(y, classes)
         acc = accuracy(x[keep], y[keep], args.k, args.splits, args.test_fraction, rng)
         print(f"{name:12s} " + " ".join(f"{acc[k]:.3f}  " for k in args.k))
