@@ -6,12 +6,15 @@
 //! spike and runs the steps before it through those two phases alone, until one of them has an
 //! output spike; that step, and every step with input spikes, goes through the whole step. The
 //! arithmetic is the step's own, so the result is the same, bit for bit, as one [`step`] per step
-//! (`tests::advance_is_stepping_bit_for_bit`).
+//! (`tests::advance_is_stepping_bit_for_bit`). Up to four outputs keep their state in registers
+//! through a stretch; more run a long stretch block by block ([`super::block`]) and a short one
+//! step by step through memory.
 //!
 //! [`advance`] also keeps the protocol's tallies (spike counts, the sum of `G.a` that the
 //! prediction reads), which would otherwise need an observer call per step. Observers that want
 //! every step ([`Observer::EVERY_STEP`]) get one [`step`] per step.
 
+use super::block::{LONG, outputs_blocked};
 use super::crossings::list_crossings;
 use super::input::InputSource;
 use super::params::Factors;
@@ -207,10 +210,14 @@ fn advance_body<I: InputSource, O: Observer>(
 }
 
 /// Quiet steps from `n` until `end` or the first step at which an output fires (its phases 1-2
-/// done, `out_spikes` set); returns that step or `end`.
+/// done, `out_spikes` set); returns that step or `end`. A long stretch runs block by block.
 #[inline(always)]
 fn quiet(p: &mut Parts<'_>, f: &Factors, n: u64, end: u64, tally: &mut Tally<'_>) -> u64 {
-    p.outputs_until(f, n, end, tally.g_a_sum, tally.sum_from)
+    if end - n >= LONG {
+        outputs_blocked(p, f, n, end, tally.g_a_sum, tally.sum_from)
+    } else {
+        p.outputs_until(f, n, end, tally.g_a_sum, tally.sum_from)
+    }
 }
 
 /// [`quiet`] for `N` outputs, with the state in local arrays the compiler keeps in registers (the

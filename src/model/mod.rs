@@ -6,8 +6,8 @@
 //! `docs/model.md` (the project's spec of the notebook's network) is the authority; [`step`] says the order
 //! of operations, [`params`] the integration scheme.
 //!
-//! [`step`] is one step; [`advance`] runs many, the quiet ones (no spike) in a tight loop, with the
-//! same result bit for bit. The per-step update of the outputs is one branch-free pass that the
+//! [`step`] is one step; [`advance`] runs many, the quiet ones (no spike) in a tight loop, a long
+//! stretch of them a block of outputs at a time (`block.rs`), with the same result bit for bit. The per-step update of the outputs is one branch-free pass that the
 //! compiler runs as vectors, one output a lane, each lane doing a scalar's operations in its order;
 //! [`advance`] is compiled for the baseline, AVX2 and AVX-512 ([`Isa`]), chosen at run time, all
 //! with the same bits. Forward weights are stored column-major (and, from 8 outputs, row-major
@@ -19,6 +19,7 @@
 //! parameters, the input source and an [`Observer`].
 
 mod advance;
+mod block;
 mod climb;
 mod crossings;
 pub mod decay;

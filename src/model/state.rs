@@ -17,6 +17,7 @@
 use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, RngExt};
 
+use super::block;
 use super::params::Factors;
 
 /// Outputs from which the forward weights are also kept row-major ([`State`]'s `w_rows`): below,
@@ -85,6 +86,20 @@ pub struct State {
     pub in_spikes: Vec<u32>,
     /// Outputs that spiked in the last executed step (ascending).
     pub out_spikes: Vec<u32>,
+    /// Working memory of the blocked quiet loop ([`super::block`]), no part of the network.
+    pub(super) backup: Scratch,
+}
+
+/// Working memory that belongs to no state: what it holds is left over from a computation and
+/// never read before being written, so two states are equal whatever their scratch holds (a state
+/// stepped one step at a time, which never writes it, equals one advanced in blocks).
+#[derive(Debug, Clone)]
+pub(super) struct Scratch(pub(super) Vec<f64>);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
+        true
+    }
 }
 
 impl State {
@@ -147,6 +162,7 @@ impl State {
             },
             in_spikes: Vec::with_capacity(n_in),
             out_spikes: Vec::with_capacity(n_out),
+            backup: Scratch(vec![0.0; block::backup_len(n_out)]),
         }
     }
 

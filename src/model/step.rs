@@ -203,6 +203,8 @@ pub(super) struct Parts<'s> {
     pub w_neg: &'s mut [f64],
     pub in_spikes: &'s mut Vec<u32>,
     pub out_spikes: &'s mut Vec<u32>,
+    /// The blocked quiet loop's copies ([`super::block`]).
+    pub backup: &'s mut [f64],
 }
 
 impl<'s> Parts<'s> {
@@ -232,6 +234,7 @@ impl<'s> Parts<'s> {
             w_neg,
             in_spikes,
             out_spikes,
+            backup,
         } = s;
         Parts {
             step,
@@ -268,6 +271,7 @@ impl<'s> Parts<'s> {
             },
             in_spikes,
             out_spikes,
+            backup: &mut backup.0,
         }
     }
 

@@ -374,3 +374,54 @@ fn crossings_listed_by_bit_masks_are_the_plain_loops() {
         assert_eq!((listed, listed_ready), (plain, plain_ready), "{m} outputs");
     }
 }
+
+/// The blocked quiet loop against the per-step pass from the same states, stretch after stretch
+/// (each ended by `end` or a spike, whose outputs are then reset as phase 4 does), for one partial
+/// block, one whole block, whole blocks with a remainder and whole blocks only: the same stop, the
+/// same spikes, the same bits of every value and tally. With more than one block, stretches where
+/// a later block fires first (the earlier ones rerun from their copy) must be among them.
+#[test]
+fn blocks_are_stepping_bit_for_bit() {
+    use super::block::{LANES, LONG, outputs_blocked};
+    use super::step::Parts;
+    use rand::{RngExt, SeedableRng};
+    for (n_out, seed) in [(5, 31), (16, 32), (37, 33), (80, 34)] {
+        let f = factors(64, n_out, ModelParams::default());
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+        let mut blocked = State::initial(&f, &mut rng);
+        for j in 0..n_out {
+            blocked.v[j] = rng.random::<f64>() * f.hold0;
+            blocked.i_inp[j] = rng.random::<f64>() * 2.0;
+            blocked.i_teacher[j] = if rng.random::<f64>() < 0.3 { rng.random::<f64>() * 40.0 } else { 0.0 };
+            blocked.g_ready[j] = rng.random_range(0..40);
+        }
+        let mut stepped = blocked.clone();
+        let (mut sums_blocked, mut sums_stepped) = (vec![0.0; n_out], vec![0.0; n_out]);
+        let (mut n, mut fires, mut reruns) = (0, 0, 0);
+        while n < 20_000 {
+            let end = n + rng.random_range(LONG..300);
+            let sum_from = n + rng.random_range(0..300);
+            let at = outputs_blocked(&mut Parts::of(&mut blocked, &f), &f, n, end, &mut sums_blocked, sum_from);
+            let at_stepped = Parts::of(&mut stepped, &f).outputs_until(&f, n, end, &mut sums_stepped, sum_from);
+            assert_eq!(at, at_stepped, "{n_out} outputs, stretch from {n}: stops differ");
+            assert!(blocked == stepped, "{n_out} outputs, stretch from {n}: states differ");
+            let bits = |x: &[f64]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&sums_blocked), bits(&sums_stepped), "{n_out} outputs: sums differ");
+            if at < end {
+                fires += 1;
+                // A first spike past the first block before the stretch's last step: the blocks
+                // before it had run further and went again.
+                reruns += usize::from(at + 1 < end && blocked.out_spikes[0] as usize >= LANES);
+                for s in [&mut blocked, &mut stepped] {
+                    for &j in &s.out_spikes {
+                        s.v[j as usize] = 0.0;
+                        s.hold[j as usize] += f.hold_inc;
+                    }
+                }
+            }
+            n = at + 1;
+        }
+        assert!(fires > 50, "{n_out} outputs: only {fires} stretches ended by a spike");
+        assert!(n_out <= LANES || reruns > 10, "{n_out} outputs: only {reruns} reruns");
+    }
+}
