@@ -114,26 +114,46 @@ pub fn advance_on<I: InputSource, O: Observer>(
     until: u64,
     tally: &mut Tally<'_>,
 ) {
+    // Few outputs and many compiled apart: each function's registers go to its own loops.
+    if f.n_out <= FIXED {
+        advance_on_::<I, O, false>(isa, s, f, plastic, input, obs, until, tally)
+    } else {
+        advance_on_::<I, O, true>(isa, s, f, plastic, input, obs, until, tally)
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn advance_on_<I: InputSource, O: Observer, const MANY: bool>(
+    isa: Isa,
+    s: &mut State,
+    f: &Factors,
+    plastic: bool,
+    input: &mut I,
+    obs: &mut O,
+    until: u64,
+    tally: &mut Tally<'_>,
+) {
     #[cfg(target_arch = "x86_64")]
     match isa {
         // SAFETY: the CPU supports AVX-512F (checked here).
         Isa::Avx512 if std::arch::is_x86_feature_detected!("avx512f") => {
-            return unsafe { advance_avx512(s, f, plastic, input, obs, until, tally) };
+            return unsafe { advance_avx512::<I, O, MANY>(s, f, plastic, input, obs, until, tally) };
         }
         // SAFETY: the CPU supports AVX2 (checked here).
         Isa::Avx2 if std::arch::is_x86_feature_detected!("avx2") => {
-            return unsafe { advance_avx2(s, f, plastic, input, obs, until, tally) };
+            return unsafe { advance_avx2::<I, O, MANY>(s, f, plastic, input, obs, until, tally) };
         }
         _ => {}
     }
     let _ = isa;
-    advance_body(s, f, plastic, input, obs, until, tally)
+    advance_body::<I, O, MANY>(s, f, plastic, input, obs, until, tally)
 }
 
 /// [`advance`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn advance_avx2<I: InputSource, O: Observer>(
+fn advance_avx2<I: InputSource, O: Observer, const MANY: bool>(
     s: &mut State,
     f: &Factors,
     plastic: bool,
@@ -142,13 +162,13 @@ fn advance_avx2<I: InputSource, O: Observer>(
     until: u64,
     tally: &mut Tally<'_>,
 ) {
-    advance_body(s, f, plastic, input, obs, until, tally)
+    advance_body::<I, O, MANY>(s, f, plastic, input, obs, until, tally)
 }
 
 /// [`advance`] compiled for AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn advance_avx512<I: InputSource, O: Observer>(
+fn advance_avx512<I: InputSource, O: Observer, const MANY: bool>(
     s: &mut State,
     f: &Factors,
     plastic: bool,
@@ -157,11 +177,12 @@ fn advance_avx512<I: InputSource, O: Observer>(
     until: u64,
     tally: &mut Tally<'_>,
 ) {
-    advance_body(s, f, plastic, input, obs, until, tally)
+    advance_body::<I, O, MANY>(s, f, plastic, input, obs, until, tally)
 }
 
+/// The runs of steps, for more than [`FIXED`] outputs (`MANY`) or for at most that many.
 #[inline(always)]
-fn advance_body<I: InputSource, O: Observer>(
+fn advance_body<I: InputSource, O: Observer, const MANY: bool>(
     s: &mut State,
     f: &Factors,
     plastic: bool,
@@ -188,11 +209,12 @@ fn advance_body<I: InputSource, O: Observer>(
         p.in_spikes.clear();
         p.out_spikes.clear();
         let m = match f.n_out {
+            _ if MANY => quiet(&mut p, f, n, last, tally),
             1 => quiet_fixed::<1>(&mut p, f, n, last, tally),
             2 => quiet_fixed::<2>(&mut p, f, n, last, tally),
             3 => quiet_fixed::<3>(&mut p, f, n, last, tally),
-            4 => quiet_fixed::<4>(&mut p, f, n, last, tally),
-            _ => quiet(&mut p, f, n, last, tally),
+            // FIXED outputs
+            _ => quiet_fixed::<4>(&mut p, f, n, last, tally),
         };
         let fired = m < last;
         if !fired && candidate == until {
@@ -208,6 +230,9 @@ fn advance_body<I: InputSource, O: Observer>(
         tally.count(p.in_spikes, p.out_spikes);
     }
 }
+
+/// Outputs up to which a stretch keeps every output's state in registers ([`quiet_fixed`]).
+pub(super) const FIXED: usize = 4;
 
 /// Quiet steps from `n` until `end` or the first step at which an output fires (its phases 1-2
 /// done, `out_spikes` set); returns that step or `end`. A long stretch runs block by block.

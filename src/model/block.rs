@@ -15,6 +15,7 @@
 //! few hundred steps, outputs seldom firing). Shorter ones stay on the per-step pass, which was
 //! faster for them (measured on 10 and 80 outputs).
 
+use super::advance::FIXED;
 use super::crossings::list_crossings;
 use super::params::Factors;
 use super::step::{Parts, output_group};
@@ -32,9 +33,10 @@ pub(super) const LONG: u64 = 16;
 /// prediction's sum.
 const BACKED: usize = 7;
 
-/// The length of `Parts::backup` for `n_out` outputs.
+/// The length of `Parts::backup` for `n_out` outputs (none where [`super::advance`] keeps every
+/// output in registers and never runs blocks).
 pub(super) fn backup_len(n_out: usize) -> usize {
-    n_out.div_ceil(LANES) * LANES * BACKED
+    if n_out <= FIXED { 0 } else { n_out.div_ceil(LANES) * LANES * BACKED }
 }
 
 /// [`Parts::outputs_until`] by blocks of [`LANES`] outputs, for a stretch of at least [`LONG`]
