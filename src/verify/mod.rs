@@ -5,7 +5,7 @@
 //!    (an edited manifest, or a data file changed since, is named), a format 1 experiment hash;
 //! 2. the row set: `runs` holds exactly the work's runs, in order, once each (all of them when
 //!    the manifest says finished); a race's are the runs its decisions ask for, replayed from the
-//!    journal ([`race`]);
+//!    journal (`race`);
 //! 3. every cell of every row of `runs` against the table rebuilt from the journal, and every
 //!    cell of `summary` (and a race's `race` table) against its recomputation;
 //! 4. each CSV file against its Parquet twin;

@@ -6,7 +6,7 @@
 //! no new one starts.
 //!
 //! A run's result depends only on its configuration and seed, never on the thread that ran it or
-//! on when: [`tests::one_thread_and_two_agree_bit_for_bit`] holds the kernel to that.
+//! on when: `tests::one_thread_and_two_agree_bit_for_bit` holds the kernel to that.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
