@@ -10,12 +10,13 @@ checkpoint) and asks what dropping candidates on early checkpoints would have pi
   on from where it stopped, so a rung costs only the training it adds, plus one test phase)
   against plain full-length evaluation of as many configurations as the same compute buys,
   both picking on half the seeds and judged on the other half (no winner's curse in the score),
-  over many random subsets of the configurations.
+  over many random subsets of the configurations, for several numbers of configurations halving
+  starts from.
 
     python tools/fidelity/halving.py docs/study/fidelity/{ten,five,pair}-runs.csv
 
-(or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints one
-table row per problem. Needs numpy (the repository's Python tools' environment).
+(or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints two
+tables (markdown). Needs numpy (the repository's Python tools' environment).
 """
 
 import csv
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 DRAWS = 4000  # random subsets per comparison
-SUBSET = 32  # configurations successive halving starts from
+STARTS = (16, 32, 48, 64)  # configurations successive halving starts from
 
 
 def load(path: Path):
@@ -65,10 +66,7 @@ def halving(select, rungs, test, idx):
 
 def main(dirs):
     rng = np.random.default_rng(22)
-    print("| problem | configurations x seeds | rho(first checkpoint, full) | rho(second, full) | "
-          "halving: pick's accuracy | full length, same compute: pick's accuracy | "
-          "difference, mean [middle 95% of draws] | halving better / worse | best of all |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    rows = []
     for d in map(Path, dirs):
         acc, rungs, test = load(d)
         n, s, _ = acc.shape
@@ -76,23 +74,37 @@ def main(dirs):
         rho = [spearman(mean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
         half = s // 2
         select, judge = acc[:, :half].mean(axis=1), acc[:, half:].mean(axis=1)[:, -1]
-        diffs, sh_scores, full_scores = [], [], []
-        for _ in range(DRAWS):
-            idx = rng.choice(n, size=min(SUBSET, n), replace=False)
-            pick, cost = halving(select, rungs, test, idx)
-            # As many full-length evaluations as that compute buys, of other random configurations.
-            k = max(1, int(cost // (rungs[-1] + test)))
-            others = rng.choice(n, size=min(k, n), replace=False)
-            full_pick = max(others, key=lambda c: select[c, -1])
-            sh_scores.append(judge[pick])
-            full_scores.append(judge[full_pick])
-            diffs.append(judge[pick] - judge[full_pick])
-        diffs = np.array(diffs)
-        lo, hi = np.percentile(diffs, [2.5, 97.5])
         name = d.name if d.is_dir() else d.stem.removesuffix("-runs")
-        print(f"| {name} | {n} x {s} | {rho[0]:.2f} | {rho[-1]:.2f} | {np.mean(sh_scores):.3f} | "
-              f"{np.mean(full_scores):.3f} (k = {k}) | {diffs.mean():+.3f} [{lo:+.3f}, {hi:+.3f}] | "
-              f"{(diffs > 0).mean():.0%} / {(diffs < 0).mean():.0%} | {judge.max():.3f} |")
+        cells = []
+        for start in STARTS:
+            diffs, sh_scores, full_scores = [], [], []
+            for _ in range(DRAWS):
+                idx = rng.choice(n, size=min(start, n), replace=False)
+                pick, cost = halving(select, rungs, test, idx)
+                # As many full-length evaluations as that compute buys, of random configurations.
+                k = max(1, int(cost // (rungs[-1] + test)))
+                others = rng.choice(n, size=min(k, n), replace=False)
+                full_pick = max(others, key=lambda c: select[c, -1])
+                sh_scores.append(judge[pick])
+                full_scores.append(judge[full_pick])
+                diffs.append(judge[pick] - judge[full_pick])
+            diffs = np.array(diffs)
+            cells.append(f"{np.mean(sh_scores):.3f} / {np.mean(full_scores):.3f} ({k}): {diffs.mean():+.3f}, "
+                         f"{(diffs > 0).mean():.0%} / {(diffs < 0).mean():.0%}")
+        rows.append((name, n, s, rho, test, judge.max(), cells))
+    print("| problem | configurations x seeds | test phase | " + " | ".join(f"rho({r}, full)" for r in rungs[:-1])
+          + " | best of all |")
+    print("|---|---|---|" + "---|" * (len(rungs) - 1) + "---|")
+    for name, n, s, rho, test, best, _ in rows:
+        print(f"| {name} | {n} x {s} | {test} | " + " | ".join(f"{r:.2f}" for r in rho) + f" | {best:.3f} |")
+    print()
+    print("Halving's pick / full length's pick at the same compute (configurations it evaluates): mean "
+          "difference, halving better / worse, per number of configurations halving starts from:")
+    print()
+    print("| problem | " + " | ".join(f"from {start}" for start in STARTS) + " |")
+    print("|---|" + "---|" * len(STARTS))
+    for name, *_, cells in rows:
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
