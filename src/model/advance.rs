@@ -116,15 +116,16 @@ pub fn advance_on<I: InputSource, O: Observer>(
 ) {
     // Few outputs and many compiled apart: each function's registers go to its own loops.
     if f.n_out <= FIXED {
-        advance_on_::<I, O, false>(isa, s, f, plastic, input, obs, until, tally)
+        dispatch::<I, O, false>(isa, s, f, plastic, input, obs, until, tally)
     } else {
-        advance_on_::<I, O, true>(isa, s, f, plastic, input, obs, until, tally)
+        dispatch::<I, O, true>(isa, s, f, plastic, input, obs, until, tally)
     }
 }
 
+/// [`advance_on`] for few (`MANY` unset: at most [`FIXED`]) or many outputs: the build for `isa`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn advance_on_<I: InputSource, O: Observer, const MANY: bool>(
+fn dispatch<I: InputSource, O: Observer, const MANY: bool>(
     isa: Isa,
     s: &mut State,
     f: &Factors,
