@@ -11,12 +11,16 @@ checkpoint) and asks what dropping candidates on early checkpoints would have pi
   against plain full-length evaluation of as many configurations as the same compute buys,
   both picking on half the seeds and judged on the other half (no winner's curse in the score),
   over many random subsets of the configurations, for several numbers of configurations halving
-  starts from.
+  starts from;
+- with a second table of the same sweep run with a shorter test phase (`FULL:CHEAP`, e.g. the
+  `-quarter-test` files: the same configurations and training), the same halving with the early
+  rungs measured on the short test phase (and paying for it), the last on the whole one.
 
     python tools/fidelity/halving.py docs/study/fidelity/{ten,five,pair}-runs.csv
+    python tools/fidelity/halving.py docs/study/fidelity/ten-runs.csv:docs/study/fidelity/ten-quarter-test-runs.csv
 
-(or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints two
-tables (markdown). Needs numpy (the repository's Python tools' environment).
+(or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints markdown
+tables. Needs numpy (the repository's Python tools' environment).
 """
 
 import csv
@@ -27,24 +31,29 @@ import numpy as np
 
 DRAWS = 4000  # random subsets per comparison
 STARTS = (16, 32, 48, 64)  # configurations successive halving starts from
+# Columns of a run that are not its configuration (or that a shorter test phase changes).
+NOT_CONFIG = {"run_id", "config_id", "replicate", "seed", "test_presentations"}
 
 
 def load(path: Path):
-    """Per configuration, per seed: accuracy at each checkpoint and at full length; the rungs;
-    the test phase's length in presentations. `path`: a results directory or its runs.csv."""
+    """Per configuration (its parameters) and seed: accuracy at each checkpoint and at full
+    length; the rungs; the test phase's length. `path`: a results directory or its runs.csv."""
     with open(path / "runs.csv" if path.is_dir() else path, newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("status", "ok") in ("ok", "")]
-    marks = sorted(int(c[len("test_accuracy_at_"):]) for c in rows[0] if c.startswith("test_accuracy_at_"))
-    full = int(rows[0]["presentations_train"])
-    test = int(rows[0]["presentations_test"])
+        reader = csv.DictReader(fh)
+        columns = reader.fieldnames
+        rows = [r for r in reader if r.get("status", "ok") in ("ok", "")]
+    config = [c for c in columns[: columns.index("status")] if c not in NOT_CONFIG]
+    marks = sorted(int(c[len("test_accuracy_at_"):]) for c in columns if c.startswith("test_accuracy_at_"))
     by = {}
     for r in rows:
         acc = [float(r[f"test_accuracy_at_{m}"]) for m in marks] + [float(r["test_accuracy"])]
-        by.setdefault(r["config_id"], {})[int(r["seed"])] = acc
-    seeds = sorted(set.intersection(*(set(v) for v in by.values())))
-    configs = sorted(by)
-    acc = np.array([[by[c][s] for s in seeds] for c in configs])  # config x seed x rung
-    return acc, marks + [full], test
+        by.setdefault(tuple(r[c] for c in config), {})[int(r["seed"])] = acc
+    rungs = marks + [int(rows[0]["presentations_train"])]
+    return by, rungs, int(rows[0]["presentations_test"])
+
+
+def aligned(by, keys, seeds):
+    return np.array([[by[k][s] for s in seeds] for k in keys])  # config x seed x rung
 
 
 def spearman(x, y):
@@ -52,46 +61,77 @@ def spearman(x, y):
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def halving(select, rungs, test, idx):
-    """Successive halving on the configurations `idx`: the pick and its compute (presentations)."""
+def halving(early, final, rungs, tests, idx):
+    """Successive halving on the configurations `idx`, ranked at the early rungs by `early` and at
+    the last by `final` (mean accuracies, config x rung), each rung's test phase `tests[r]`
+    presentations long: the pick and its compute (presentations)."""
     alive, cost, trained = list(idx), 0, 0
     for r, length in enumerate(rungs):
-        cost += len(alive) * (length - trained + test)
+        cost += len(alive) * (length - trained + tests[r])
         trained = length
         if r + 1 < len(rungs):
-            order = sorted(alive, key=lambda c: -select[c, r])
+            order = sorted(alive, key=lambda c: -early[c, r])
             alive = order[: max(1, len(alive) // 2)]
-    return max(alive, key=lambda c: select[c, -1]), cost
+    return max(alive, key=lambda c: final[c, -1]), cost
 
 
-def main(dirs):
-    rng = np.random.default_rng(22)
-    rows = []
-    for d in map(Path, dirs):
-        acc, rungs, test = load(d)
+def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=None):
+    """Per starting size: halving's and full length's mean judged accuracy, the configurations
+    full length evaluates, the differences. Full length picks by `plain` (default `final`) at
+    `plain_cost` presentations a configuration (default a full run with the last rung's test)."""
+    plain = final if plain is None else plain
+    plain_cost = rungs[-1] + tests[-1] if plain_cost is None else plain_cost
+    cells = []
+    for start in STARTS:
+        diffs, sh_scores, full_scores = [], [], []
+        for _ in range(DRAWS):
+            idx = rng.choice(n, size=min(start, n), replace=False)
+            pick, cost = halving(early, final, rungs, tests, idx)
+            # As many full-length evaluations as that compute buys, of random configurations.
+            k = max(1, int(cost // plain_cost))
+            others = rng.choice(n, size=min(k, n), replace=False)
+            full_pick = max(others, key=lambda c: plain[c, -1])
+            sh_scores.append(judge[pick])
+            full_scores.append(judge[full_pick])
+            diffs.append(judge[pick] - judge[full_pick])
+        diffs = np.array(diffs)
+        cells.append(f"{np.mean(sh_scores):.3f} / {np.mean(full_scores):.3f} ({k}): {diffs.mean():+.3f}, "
+                     f"{(diffs > 0).mean():.0%} / {(diffs < 0).mean():.0%}")
+    return cells
+
+
+def main(args):
+    rows, cheap_rows = [], []
+    for i, arg in enumerate(args):
+        full_path, _, cheap_path = arg.partition(":")
+        by, rungs, test = load(Path(full_path))
+        cheap = load(Path(cheap_path)) if cheap_path else None
+        keys = sorted(by)
+        seeds = sorted(set.intersection(*(set(v) for v in by.values())))
+        acc = aligned(by, keys, seeds)
         n, s, _ = acc.shape
         mean = acc.mean(axis=1)
         rho = [spearman(mean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
         half = s // 2
         select, judge = acc[:, :half].mean(axis=1), acc[:, half:].mean(axis=1)[:, -1]
-        name = d.name if d.is_dir() else d.stem.removesuffix("-runs")
-        cells = []
-        for start in STARTS:
-            diffs, sh_scores, full_scores = [], [], []
-            for _ in range(DRAWS):
-                idx = rng.choice(n, size=min(start, n), replace=False)
-                pick, cost = halving(select, rungs, test, idx)
-                # As many full-length evaluations as that compute buys, of random configurations.
-                k = max(1, int(cost // (rungs[-1] + test)))
-                others = rng.choice(n, size=min(k, n), replace=False)
-                full_pick = max(others, key=lambda c: select[c, -1])
-                sh_scores.append(judge[pick])
-                full_scores.append(judge[full_pick])
-                diffs.append(judge[pick] - judge[full_pick])
-            diffs = np.array(diffs)
-            cells.append(f"{np.mean(sh_scores):.3f} / {np.mean(full_scores):.3f} ({k}): {diffs.mean():+.3f}, "
-                         f"{(diffs > 0).mean():.0%} / {(diffs < 0).mean():.0%}")
-        rows.append((name, n, s, rho, test, judge.max(), cells))
+        p = Path(full_path)
+        name = p.name if p.is_dir() else p.stem.removesuffix("-runs")
+        tests = [test] * len(rungs)
+        rows.append((name, n, s, rho, test, judge.max(), compare(np.random.default_rng([22, i, 0]), select, select, judge, rungs, tests, n)))
+        if cheap is not None:
+            cby, crungs, ctest = cheap
+            if crungs != rungs or sorted(cby) != keys:
+                sys.exit(f"{cheap_path}: not the configurations and checkpoints of {full_path}")
+            cacc = aligned(cby, keys, seeds)
+            cmean = cacc.mean(axis=1)
+            crho = [spearman(cmean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
+            early = cacc[:, :half].mean(axis=1)
+            ctests = [ctest] * (len(rungs) - 1) + [test]
+            cells = compare(np.random.default_rng([22, i, 1]), early, select, judge, rungs, ctests, n)
+            # Against full-length runs that also read the short test phase (and pick on it).
+            plain_cells = compare(np.random.default_rng([22, i, 2]), early, select, judge, rungs, ctests, n,
+                                  plain=early, plain_cost=rungs[-1] + ctest)
+            cheap_rows.append((name, ctest, test, crho, cells, plain_cells))
     print("| problem | configurations x seeds | test phase | " + " | ".join(f"rho({r}, full)" for r in rungs[:-1])
           + " | best of all |")
     print("|---|---|---|" + "---|" * (len(rungs) - 1) + "---|")
@@ -105,6 +145,25 @@ def main(dirs):
     print("|---|" + "---|" * len(STARTS))
     for name, *_, cells in rows:
         print(f"| {name} | " + " | ".join(cells) + " |")
+    if cheap_rows:
+        print()
+        print("The same with the early rungs measured on a shorter test phase (rho of its accuracy at each "
+              "checkpoint against the whole test phase's at full length):")
+        print()
+        print("| problem | early rungs' test phase | " + " | ".join(f"rho({r}, full)" for r in rungs[:-1]) + " | "
+              + " | ".join(f"from {start}" for start in STARTS) + " |")
+        print("|---|---|" + "---|" * (len(rungs) - 1 + len(STARTS)))
+        for name, ctest, test, crho, cells, _ in cheap_rows:
+            print(f"| {name} | {ctest} of {test} | " + " | ".join(f"{r:.2f}" for r in crho) + " | "
+                  + " | ".join(cells) + " |")
+        print()
+        print("The same halving against full-length runs that read the short test phase too (and pick on it), "
+              "as many as the same compute buys:")
+        print()
+        print("| problem | " + " | ".join(f"from {start}" for start in STARTS) + " |")
+        print("|---|" + "---|" * len(STARTS))
+        for name, *_, plain_cells in cheap_rows:
+            print(f"| {name} | " + " | ".join(plain_cells) + " |")
 
 
 if __name__ == "__main__":
