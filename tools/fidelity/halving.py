@@ -18,6 +18,7 @@ checkpoint) and asks what dropping candidates on early checkpoints would have pi
 
     python tools/fidelity/halving.py docs/study/fidelity/{ten,five,pair}-runs.csv
     python tools/fidelity/halving.py docs/study/fidelity/ten-runs.csv:docs/study/fidelity/ten-quarter-test-runs.csv
+    python tools/fidelity/halving.py --swap ...   # pick on the last half of the seeds, score on the first
 
 (or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints markdown
 tables. Needs numpy (the repository's Python tools' environment).
@@ -101,6 +102,9 @@ def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=No
 
 
 def main(args):
+    # --swap: pick on the last half of the seeds, score on the first (the other split).
+    swap = "--swap" in args
+    args = [a for a in args if a != "--swap"]
     rows, cheap_rows = [], []
     for i, arg in enumerate(args):
         full_path, _, cheap_path = arg.partition(":")
@@ -113,7 +117,8 @@ def main(args):
         mean = acc.mean(axis=1)
         rho = [spearman(mean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
         half = s // 2
-        select, judge = acc[:, :half].mean(axis=1), acc[:, half:].mean(axis=1)[:, -1]
+        pick_on, score_on = (slice(half, None), slice(None, half)) if swap else (slice(None, half), slice(half, None))
+        select, judge = acc[:, pick_on].mean(axis=1), acc[:, score_on].mean(axis=1)[:, -1]
         p = Path(full_path)
         name = p.name if p.is_dir() else p.stem.removesuffix("-runs")
         tests = [test] * len(rungs)
@@ -125,7 +130,7 @@ def main(args):
             cacc = aligned(cby, keys, seeds)
             cmean = cacc.mean(axis=1)
             crho = [spearman(cmean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
-            early = cacc[:, :half].mean(axis=1)
+            early = cacc[:, pick_on].mean(axis=1)
             ctests = [ctest] * (len(rungs) - 1) + [test]
             cells = compare(np.random.default_rng([22, i, 1]), early, select, judge, rungs, ctests, n)
             # Against full-length runs that also read the short test phase (and pick on it).
