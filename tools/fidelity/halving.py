@@ -19,6 +19,7 @@ checkpoint) and asks what dropping candidates on early checkpoints would have pi
     python tools/fidelity/halving.py docs/study/fidelity/{ten,five,pair}-runs.csv
     python tools/fidelity/halving.py docs/study/fidelity/ten-runs.csv:docs/study/fidelity/ten-quarter-test-runs.csv
     python tools/fidelity/halving.py --swap ...   # pick on the last half of the seeds, score on the first
+    python tools/fidelity/halving.py --rerun ...  # survivors run again from nothing at each rung
 
 (or the results directories of `harness sweep experiments/study/fidelity/*.toml`). Prints markdown
 tables. Needs numpy (the repository's Python tools' environment).
@@ -62,13 +63,17 @@ def spearman(x, y):
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+# --rerun: a survivor's run starts again from nothing at each rung instead of going on.
+RERUN = "--rerun" in sys.argv
+
+
 def halving(early, final, rungs, tests, idx):
     """Successive halving on the configurations `idx`, ranked at the early rungs by `early` and at
     the last by `final` (mean accuracies, config x rung), each rung's test phase `tests[r]`
     presentations long: the pick and its compute (presentations)."""
     alive, cost, trained = list(idx), 0, 0
     for r, length in enumerate(rungs):
-        cost += len(alive) * (length - trained + tests[r])
+        cost += len(alive) * (length - (0 if RERUN else trained) + tests[r])
         trained = length
         if r + 1 < len(rungs):
             order = sorted(alive, key=lambda c: -early[c, r])
@@ -104,7 +109,7 @@ def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=No
 def main(args):
     # --swap: pick on the last half of the seeds, score on the first (the other split).
     swap = "--swap" in args
-    args = [a for a in args if a != "--swap"]
+    args = [a for a in args if a not in ("--swap", "--rerun")]
     rows, cheap_rows = [], []
     for i, arg in enumerate(args):
         full_path, _, cheap_path = arg.partition(":")
