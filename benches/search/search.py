@@ -20,6 +20,10 @@ winning configuration):
 - `race-fid`: fidelity in two stages, both `race-tpe`: half the budget's runs over the space with
   training lengths a quarter as long, the other half at full length from the first stage's
   winner (not in the default list: a search benchmark's `--methods race-fid`).
+- `halving`: successive halving with cheap early rungs over random configurations (a quarter of
+  the training and of the test images, half the training, then full length on the whole test
+  phase; two common seeds a rung; survivors run again), as many as the budget's presentations buy;
+  the runs it reports are full runs' worth of presentations (not in the default list either).
 - `random`: `harness sweep` with `[random]` draws, 8 replicates each on common seeds,
   `budget / 8` draws; the winner has the best mean.
 - `optuna`: Optuna's TPE sampler with its WilcoxonPruner, the recipe of Optuna's documentation:
@@ -80,7 +84,7 @@ PROBLEMS = {
     "five": [3, 5, 7, 8, 9],  # five digits that are often confused
     "pair": [8, 9],  # a hard pair
 }
-METHODS = ["race", "race-mean", "race-tpe", "race-fid", "random", "optuna", "irace"]
+METHODS = ["race", "race-mean", "race-tpe", "race-fid", "halving", "random", "optuna", "irace"]
 FIDELITY = 4  # race-fid: the first stage's training lengths are this many times shorter
 VALIDATION_SEED = 777777
 INSTANCES = 16  # Optuna: seeds per trial at most (the docs' recipe)
@@ -161,6 +165,76 @@ def by_race_fid(harness, problem, seed, budget, sp, work: Path, threads):
     best, used_b = by_race(harness, problem, seed, budget - used_a, sp, work / "full", threads, pick="mean", sampler="tpe",
                            start=first, name="race-fid")
     return best, used_a + used_b
+
+
+# halving: (training divided by, test images divided by) at each rung, and the seeds of a rung.
+HALVING_RUNGS = ((4, 4), (2, 4), (1, 1))
+HALVING_SEEDS = 2
+
+
+def by_halving(harness, problem, seed, budget, sp, work: Path, threads):
+    """Successive halving with cheap early rungs, the simulation of docs/study.md section 6 as a
+    search (not a race): random configurations of the space; at each rung every one alive runs on
+    the same HALVING_SEEDS seeds with its training length and the test images divided as
+    HALVING_RUNGS says, and the better half by mean accuracy goes on; the last rung is full length
+    on the whole test phase, its best the pick. A survivor runs again from nothing at each rung
+    (`harness.run` cannot hand a network over). As many starting configurations as 97% of `budget`
+    full-length runs' presentations buy (at the space's mean training length); the runs it reports
+    are the presentations it showed over a full run's (the run checks they stay within the budget)."""
+    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng([seed, 7])
+    seeds = [int(x) for x in rng.integers(1, 2**62, size=HALVING_SEEDS)]
+    probe = dict(base(problem, f"search-halving-{problem}"))
+    probe["protocol"] = dict(probe["protocol"], train_presentations=1)
+    test = harness.run(probe, seed=1).steps // 1000 - 1  # the held-out images (100 ms a presentation)
+    kind, lo, hi, _ = sp["train_presentations"]
+    full = (lo + hi) / 2 + test  # a full run's presentations, on average over the space
+
+    def draw():
+        params = {}
+        for k, (kind, lo, hi, _) in sp.items():
+            if kind == "int":
+                params[k] = int(rng.integers(lo, hi + 1))
+            elif kind == "log":
+                params[k] = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+            else:
+                params[k] = float(rng.uniform(lo, hi))
+        return params
+
+    def cost_of(train_div, test_div):
+        return HALVING_SEEDS * ((lo + hi) / 2 / train_div + test // test_div)
+
+    per_start = sum(cost_of(*r) / 2**i for i, r in enumerate(HALVING_RUNGS))
+    # 3% short of the budget: the training lengths drawn vary about the space's mean.
+    starts = max(2 ** len(HALVING_RUNGS), int(0.97 * budget * full // per_start))
+    alive = [draw() for _ in range(starts)]
+    shown = 0
+
+    def evaluate(params, train_div, test_div, s):
+        exp = config(problem, params, f"search-halving-{problem}")
+        exp["protocol"]["train_presentations"] = max(1, params["train_presentations"] // train_div)
+        if test_div > 1:
+            exp["protocol"]["test_presentations"] = max(1, test // test_div)
+        r = harness.run(exp, seed=s)
+        return r.test_accuracy, r.steps // 1000
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for i, (train_div, test_div) in enumerate(HALVING_RUNGS):
+            jobs = [(c, s) for c in range(len(alive)) for s in seeds]
+            results = list(pool.map(lambda j: evaluate(alive[j[0]], train_div, test_div, j[1]), jobs))
+            shown += sum(n for _, n in results)
+            means = [np.mean([results[c * len(seeds) + k][0] for k in range(len(seeds))]) for c in range(len(alive))]
+            order = sorted(range(len(alive)), key=lambda c: -means[c])
+            if i + 1 < len(HALVING_RUNGS):
+                alive = [alive[c] for c in order[: max(1, len(alive) // 2)]]
+            else:
+                best = alive[order[0]]
+    used = shown / full
+    print(f"  halving: {len(jobs) // HALVING_SEEDS} at full length of {starts} started, {used:.0f} full runs' presentations",
+          flush=True)
+    return best, int(round(used))
 
 
 def fidelity_cost(out: Path, problems, seeds) -> str:
@@ -470,8 +544,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="the CI version: one hard pair, one seed, short runs, a small budget")
     ap.add_argument("--problems", default=None, help=f"comma-separated, of {','.join(PROBLEMS)} (default all)")
-    ap.add_argument("--methods", default=",".join(m for m in METHODS if m != "race-fid"),
-                    help=f"comma-separated, of {','.join(METHODS)} (default all but race-fid)")
+    ap.add_argument("--methods", default=",".join(m for m in METHODS if m not in ("race-fid", "halving")),
+                    help=f"comma-separated, of {','.join(METHODS)} (default all but race-fid and halving)")
     ap.add_argument("--budget", type=int, default=None, help="runs per search (default 1024; --small 300, the least irace takes for ten parameters)")
     ap.add_argument("--seeds", default=None, help="search seeds, comma-separated (default 1,2,3,4,5; --small 1)")
     ap.add_argument("--validation", type=int, default=None, help="fresh seeds per winner (default 64; --small 8)")
@@ -502,7 +576,8 @@ def main():
     methods = [m for m in methods if m not in skipped]
     import harness
 
-    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-fid": by_race_fid, "random": by_random,
+    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-fid": by_race_fid, "halving": by_halving,
+           "random": by_random,
            "optuna": by_optuna, "irace": by_irace}
     rows = []
     for p in problems:
