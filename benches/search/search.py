@@ -186,11 +186,12 @@ def by_halving(harness, problem, seed, budget, sp, work: Path, threads):
 
     rng = np.random.default_rng([seed, 7])
     seeds = [int(x) for x in rng.integers(1, 2**62, size=HALVING_SEEDS)]
-    probe = dict(base(problem, f"search-halving-{problem}"))
-    probe["protocol"] = dict(probe["protocol"], train_presentations=1)
+    probe = base(problem, f"search-halving-{problem}")
+    probe["protocol"]["train_presentations"] = 1
     test = harness.run(probe, seed=1).steps // 1000 - 1  # the held-out images (100 ms a presentation)
-    kind, lo, hi, _ = sp["train_presentations"]
-    full = (lo + hi) / 2 + test  # a full run's presentations, on average over the space
+    _, t_lo, t_hi, _ = sp["train_presentations"]
+    mean_train = (t_lo + t_hi) / 2
+    full = mean_train + test  # a full run's presentations, on average over the space
 
     def draw():
         params = {}
@@ -204,7 +205,7 @@ def by_halving(harness, problem, seed, budget, sp, work: Path, threads):
         return params
 
     def cost_of(train_div, test_div):
-        return HALVING_SEEDS * ((lo + hi) / 2 / train_div + test // test_div)
+        return HALVING_SEEDS * (mean_train / train_div + test // test_div)
 
     per_start = sum(cost_of(*r) / 2**i for i, r in enumerate(HALVING_RUNGS))
     # 3% short of the budget: the training lengths drawn vary about the space's mean.

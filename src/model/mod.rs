@@ -7,8 +7,9 @@
 //! of operations, [`params`] the integration scheme.
 //!
 //! [`step`] is one step; [`advance`] runs many, the quiet ones (no spike) in a tight loop, a long
-//! stretch of them a block of outputs at a time (`block.rs`), with the same result bit for bit. The per-step update of the outputs is one branch-free pass that the
-//! compiler runs as vectors, one output a lane, each lane doing a scalar's operations in its order;
+//! stretch of them a block of outputs at a time (`block.rs`), with the same result bit for bit.
+//! The per-step update of the outputs is one branch-free pass that the compiler runs as vectors,
+//! one output a lane, each lane doing a scalar's operations in its order;
 //! [`advance`] is compiled for the baseline, AVX2 and AVX-512 ([`Isa`]), chosen at run time, all
 //! with the same bits. Forward weights are stored column-major (and, from 8 outputs, row-major
 //! too), lateral weights column-major, so that every spike's synaptic update is a contiguous loop. The input traces are decayed when a spike reads them, from tables of

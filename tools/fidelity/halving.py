@@ -63,17 +63,14 @@ def spearman(x, y):
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-# --rerun: a survivor's run starts again from nothing at each rung instead of going on.
-RERUN = "--rerun" in sys.argv
-
-
-def halving(early, final, rungs, tests, idx):
+def halving(early, final, rungs, tests, idx, rerun):
     """Successive halving on the configurations `idx`, ranked at the early rungs by `early` and at
     the last by `final` (mean accuracies, config x rung), each rung's test phase `tests[r]`
-    presentations long: the pick and its compute (presentations)."""
+    presentations long, a survivor's run going on (or, `rerun`, starting again from nothing): the
+    pick and its compute (presentations)."""
     alive, cost, trained = list(idx), 0, 0
     for r, length in enumerate(rungs):
-        cost += len(alive) * (length - (0 if RERUN else trained) + tests[r])
+        cost += len(alive) * (length - (0 if rerun else trained) + tests[r])
         trained = length
         if r + 1 < len(rungs):
             order = sorted(alive, key=lambda c: -early[c, r])
@@ -81,7 +78,7 @@ def halving(early, final, rungs, tests, idx):
     return max(alive, key=lambda c: final[c, -1]), cost
 
 
-def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=None):
+def compare(rng, early, final, judge, rungs, tests, n, rerun, plain=None, plain_cost=None):
     """Per starting size: halving's and full length's mean judged accuracy, the configurations
     full length evaluates, the differences. Full length picks by `plain` (default `final`) at
     `plain_cost` presentations a configuration (default a full run with the last rung's test)."""
@@ -92,7 +89,7 @@ def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=No
         diffs, sh_scores, full_scores = [], [], []
         for _ in range(DRAWS):
             idx = rng.choice(n, size=min(start, n), replace=False)
-            pick, cost = halving(early, final, rungs, tests, idx)
+            pick, cost = halving(early, final, rungs, tests, idx, rerun)
             # As many full-length evaluations as that compute buys, of random configurations.
             k = max(1, int(cost // plain_cost))
             others = rng.choice(n, size=min(k, n), replace=False)
@@ -106,9 +103,18 @@ def compare(rng, early, final, judge, rungs, tests, n, plain=None, plain_cost=No
     return cells
 
 
+def by_start(named_cells):
+    """A table of one row of cells per problem, a column per number of starting configurations."""
+    print("| problem | " + " | ".join(f"from {start}" for start in STARTS) + " |")
+    print("|---|" + "---|" * len(STARTS))
+    for name, cells in named_cells:
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main(args):
-    # --swap: pick on the last half of the seeds, score on the first (the other split).
-    swap = "--swap" in args
+    # --swap: pick on the last half of the seeds, score on the first (the other split); --rerun:
+    # a survivor's run starts again from nothing at each rung instead of going on.
+    swap, rerun = "--swap" in args, "--rerun" in args
     args = [a for a in args if a not in ("--swap", "--rerun")]
     rows, cheap_rows = [], []
     for i, arg in enumerate(args):
@@ -127,7 +133,7 @@ def main(args):
         p = Path(full_path)
         name = p.name if p.is_dir() else p.stem.removesuffix("-runs")
         tests = [test] * len(rungs)
-        rows.append((name, n, s, rho, test, judge.max(), compare(np.random.default_rng([22, i, 0]), select, select, judge, rungs, tests, n)))
+        rows.append((name, n, s, rho, test, judge.max(), compare(np.random.default_rng([22, i, 0]), select, select, judge, rungs, tests, n, rerun)))
         if cheap is not None:
             cby, crungs, ctest = cheap
             if crungs != rungs or sorted(cby) != keys:
@@ -137,9 +143,9 @@ def main(args):
             crho = [spearman(cmean[:, r], mean[:, -1]) for r in range(len(rungs) - 1)]
             early = cacc[:, pick_on].mean(axis=1)
             ctests = [ctest] * (len(rungs) - 1) + [test]
-            cells = compare(np.random.default_rng([22, i, 1]), early, select, judge, rungs, ctests, n)
+            cells = compare(np.random.default_rng([22, i, 1]), early, select, judge, rungs, ctests, n, rerun)
             # Against full-length runs that also read the short test phase (and pick on it).
-            plain_cells = compare(np.random.default_rng([22, i, 2]), early, select, judge, rungs, ctests, n,
+            plain_cells = compare(np.random.default_rng([22, i, 2]), early, select, judge, rungs, ctests, n, rerun,
                                   plain=early, plain_cost=rungs[-1] + ctest)
             cheap_rows.append((name, ctest, test, crho, cells, plain_cells))
     print("| problem | configurations x seeds | test phase | " + " | ".join(f"rho({r}, full)" for r in rungs[:-1])
@@ -151,10 +157,7 @@ def main(args):
     print("Halving's pick / full length's pick at the same compute (configurations it evaluates): mean "
           "difference, halving better / worse, per number of configurations halving starts from:")
     print()
-    print("| problem | " + " | ".join(f"from {start}" for start in STARTS) + " |")
-    print("|---|" + "---|" * len(STARTS))
-    for name, *_, cells in rows:
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    by_start((name, cells) for name, *_, cells in rows)
     if cheap_rows:
         print()
         print("The same with the early rungs measured on a shorter test phase (rho of its accuracy at each "
@@ -170,10 +173,7 @@ def main(args):
         print("The same halving against full-length runs that read the short test phase too (and pick on it), "
               "as many as the same compute buys:")
         print()
-        print("| problem | " + " | ".join(f"from {start}" for start in STARTS) + " |")
-        print("|---|" + "---|" * len(STARTS))
-        for name, *_, plain_cells in cheap_rows:
-            print(f"| {name} | " + " | ".join(plain_cells) + " |")
+        by_start((name, plain_cells) for name, *_, plain_cells in cheap_rows)
 
 
 if __name__ == "__main__":
