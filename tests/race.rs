@@ -176,6 +176,8 @@ fn readme_race_example_and_keys_are_the_real_ones() {
         validation_replicates: Some(1),
         pick: Some(harness::race::settings::Pick::Mean),
         sampler: Some(harness::race::settings::Sampler::Tpe),
+        screen: Some(vec![vec![0.5, 0.5]]),
+        screen_seeds: Some(2),
     };
     let keys: Vec<String> =
         toml::to_string(&all).unwrap().lines().map(|l| l.split(" =").next().unwrap().to_string()).collect();

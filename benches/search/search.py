@@ -17,6 +17,10 @@ winning configuration):
   mean over the seeds the race gave it (the same race, bit for bit: only the pick differs).
 - `race-tpe`: `sampler = "tpe"` (each new candidate the best of 16 draws of irace's model by the
   density ratio of the good and the other candidates evaluated so far) and `pick = "mean"`.
+- `race-screen`: `race-tpe` with `[race] screen = [[0.25, 0.25], [0.5, 0.25]]`: each iteration
+  draws four times the new candidates it races and halves them twice on cheap runs (a quarter of
+  their training and of the test images, then half the training), two common seeds a rung; a
+  screening run counts as the larger of its two fractions of a run (not in the default list).
 - `race-fid`: fidelity in two stages, both `race-tpe`: half the budget's runs over the space with
   training lengths a quarter as long, the other half at full length from the first stage's
   winner (not in the default list: a search benchmark's `--methods race-fid`).
@@ -50,6 +54,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import statistics
@@ -84,7 +89,7 @@ PROBLEMS = {
     "five": [3, 5, 7, 8, 9],  # five digits that are often confused
     "pair": [8, 9],  # a hard pair
 }
-METHODS = ["race", "race-mean", "race-tpe", "race-fid", "halving", "random", "optuna", "irace"]
+METHODS = ["race", "race-mean", "race-tpe", "race-screen", "race-fid", "halving", "random", "optuna", "irace"]
 FIDELITY = 4  # race-fid: the first stage's training lengths are this many times shorter
 VALIDATION_SEED = 777777
 INSTANCES = 16  # Optuna: seeds per trial at most (the docs' recipe)
@@ -129,17 +134,28 @@ def params_of(row: dict, sp: dict) -> dict:
 # -- the methods -------------------------------------------------------------------------------
 
 
-def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace", start=None, name="race"):
-    """`harness race` over `sp`; `start`: parameters of an initial candidate (its `[grid]`)."""
+def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace", start=None, name="race",
+            screen=None):
+    """`harness race` over `sp`; `start`: parameters of an initial candidate (its `[grid]`);
+    `screen`: its `[race] screen` rungs. The runs it used are counted as the race counts them (a
+    screening run at rung r as the larger of its two fractions)."""
     exp = base(problem, f"search-{name}-{problem}")
     exp["random"] = random_axes(sp)
     if start is not None:
         exp["grid"] = {k: [value(k, v)] for k, v in start.items()}
     exp["race"] = {"budget": budget, "validation_replicates": 1, "pick": pick, "sampler": sampler}
+    if screen is not None:
+        exp["race"]["screen"] = [list(r) for r in screen]
     res = harness.race(exp, out=work, threads=threads, progress=False, seed=seed)
     race = res.race.to_dicts()
     best = next(r for r in race if r["elite_rank"] == 1)
     used = res.runs.filter(res.runs["phase"] == "race").height
+    if screen is not None:
+        # A screening run's id is `<config>-r<rung>-<seed index>`.
+        ids = res.runs.filter(res.runs["phase"] == "screening")["run_id"].to_list()
+        screened = sum(max(screen[int(i.split("-")[1][1:]) - 1]) for i in ids)
+        print(f"  {name}: {len(ids)} screening runs, {screened:.0f} runs' worth; {used} racing runs", flush=True)
+        used += math.ceil(screened - 1e-9)
     return params_of(best, sp), used
 
 
@@ -149,6 +165,15 @@ def by_race_mean(harness, problem, seed, budget, sp, work: Path, threads):
 
 def by_race_tpe(harness, problem, seed, budget, sp, work: Path, threads):
     return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe")
+
+
+# race-screen: the rungs of `[race] screen` (fractions of training and test presentations).
+SCREEN_RUNGS = ((0.25, 0.25), (0.5, 0.25))
+
+
+def by_race_screen(harness, problem, seed, budget, sp, work: Path, threads):
+    return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe", name="race-screen",
+                   screen=SCREEN_RUNGS)
 
 
 def by_race_fid(harness, problem, seed, budget, sp, work: Path, threads):
@@ -545,8 +570,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="the CI version: one hard pair, one seed, short runs, a small budget")
     ap.add_argument("--problems", default=None, help=f"comma-separated, of {','.join(PROBLEMS)} (default all)")
-    ap.add_argument("--methods", default=",".join(m for m in METHODS if m not in ("race-fid", "halving")),
-                    help=f"comma-separated, of {','.join(METHODS)} (default all but race-fid and halving)")
+    ap.add_argument("--methods", default=",".join(m for m in METHODS if m not in ("race-screen", "race-fid", "halving")),
+                    help=f"comma-separated, of {','.join(METHODS)} (default all but race-screen, race-fid and halving)")
     ap.add_argument("--budget", type=int, default=None, help="runs per search (default 1024; --small 300, the least irace takes for ten parameters)")
     ap.add_argument("--seeds", default=None, help="search seeds, comma-separated (default 1,2,3,4,5; --small 1)")
     ap.add_argument("--validation", type=int, default=None, help="fresh seeds per winner (default 64; --small 8)")
@@ -577,7 +602,7 @@ def main():
     methods = [m for m in methods if m not in skipped]
     import harness
 
-    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-fid": by_race_fid, "halving": by_halving,
+    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-screen": by_race_screen, "race-fid": by_race_fid, "halving": by_halving,
            "random": by_random,
            "optuna": by_optuna, "irace": by_irace}
     rows = []

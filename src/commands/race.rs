@@ -74,6 +74,9 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
     }
     println!("{} races, {} of {} runs ({}):", h.iterations.len(), h.used, s.budget, h.stop);
     print!("{}", crate::text::table(&table));
+    if let Some(line) = h.screening() {
+        println!("{line}");
+    }
     if !f.failures.is_empty() {
         eprintln!("failed runs:");
         for (msg, n) in &f.failures {
@@ -107,7 +110,7 @@ pub fn main(args: &RaceArgs) -> Result<ExitCode> {
     eprintln!(
         "ran {} runs ({} from the journal) in {:.1} s",
         f.ran,
-        h.used + elites.len() * s.validation_replicates - f.ran,
+        f.what.tables.runs.height().saturating_sub(f.ran),
         f.elapsed_s
     );
     if args.report {

@@ -79,4 +79,7 @@ pub struct RawRace {
     pub validation_replicates: Option<u64>,
     pub pick: Option<Pick>,
     pub sampler: Option<Sampler>,
+    /// Screening rungs: `[training fraction, test fraction]` each.
+    pub screen: Option<Vec<Vec<f64>>>,
+    pub screen_seeds: Option<u64>,
 }

@@ -65,6 +65,8 @@ pub enum Cause {
     FailedRun,
     /// Alive at the end of its race but ranked below `min_survival` (set by the iterations).
     NotAmongElites,
+    /// Dropped by screening before the race (`race/screen.rs`); its `task` is the rung.
+    Screened,
 }
 
 impl Cause {
@@ -76,6 +78,7 @@ impl Cause {
             Cause::THolm => "t-holm",
             Cause::FailedRun => "failed run",
             Cause::NotAmongElites => "not among the elites",
+            Cause::Screened => "screened",
         }
     }
 }

@@ -23,7 +23,8 @@ use rand_pcg::Pcg64Mcg;
 use super::density::{Ratio, best_of};
 use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
-use super::settings::{Sampler, Settings};
+use super::screen;
+use super::settings::{Rung, Sampler, Settings};
 use super::space::{Space, Value};
 use crate::rng::stream_seed;
 
@@ -74,6 +75,8 @@ pub struct History {
     pub stop: Stop,
     /// Every cost, by (candidate index, seed index).
     pub costs: HashMap<(usize, u32), f64>,
+    /// Runs' worth spent on screening (`race/screen.rs`; in `used`, rounded up).
+    pub screened: f64,
 }
 
 /// Where the whole race stands (for progress).
@@ -146,9 +149,21 @@ pub trait Evaluator {
     /// A candidate's configuration id, or `None` when the experiment cannot take these values.
     fn identify(&mut self, values: &[Value]) -> Option<u64>;
 
+    /// The configuration id of `values` with its training and test phases cut to `rung`'s
+    /// fractions (a screening run, `race/screen.rs`), or `None` when the experiment cannot take it.
+    fn identify_at(&mut self, _values: &[Value], _rung: Rung) -> Option<u64> {
+        None
+    }
+
     /// The costs of a batch of `(configuration id, seed index)` of iteration `iteration`, in order
     /// (lower is better; infinite: a failed run).
     fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Self::Error>;
+
+    /// The costs of a batch of screening runs at rung `rung` (from 1) of iteration `iteration`
+    /// (configuration ids from [`Evaluator::identify_at`]), in order.
+    fn screen(&mut self, iteration: usize, _rung: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Self::Error> {
+        self.evaluate(iteration, batch)
+    }
 
     /// What the race will ask for until its next test if no run fails (see [`engine::Evaluate::ahead`]).
     fn ahead(&mut self, _iteration: usize, _batch: &[(u64, u32)]) {}
@@ -190,6 +205,12 @@ fn size(s: &Settings, h: &History, it: usize, planned: &mut usize, seen: u32) ->
             n = n_configurations(&Settings { first_test: 1, ..s.clone() }, budget, 1, elites, seen as usize, 0);
         }
     }
+    // Screening is paid first, from the same share (`race/screen.rs`).
+    let mut budget = budget;
+    if let Some(sc) = &s.screen {
+        let race_size = |b: usize| n_configurations(s, b, it, elites, seen as usize, n_new_seeds);
+        (n, budget) = screen::sized(sc, budget, elites, n, race_size);
+    }
     if n <= s.min_survival {
         return Err(Stop::TooFewForSurvivors { remaining, min_survival: s.min_survival });
     }
@@ -202,15 +223,22 @@ fn size(s: &Settings, h: &History, it: usize, planned: &mut usize, seen: u32) ->
     Ok(Size { n, n_new_seeds, budget })
 }
 
-/// Step 3: the race of iteration `it` over `raced`: the new seed first, then the old ones in a
-/// shuffled order, then fresh ones; the elites carry their results on the old seeds.
-fn setup(s: &Settings, h: &History, seed: u64, it: usize, size: &Size, raced: &[usize], seen: u32) -> Setup {
+/// The seeds of iteration `it`'s race, in order: the new seed first, then the old ones in a
+/// shuffled order, then fresh ones (screening runs on the first few).
+fn order(s: &Settings, seed: u64, it: usize, size: &Size, seen: u32) -> Vec<u32> {
     let mut order: Vec<u32> = (0..seen).collect();
     order.shuffle(&mut Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, ORDER_TAG), it as u64)));
     let horizon = seen as usize + size.n_new_seeds + size.budget / (s.min_survival + 1) + 2;
     let mut instances: Vec<u32> = (seen..seen + size.n_new_seeds as u32).collect();
     instances.extend(order);
     instances.extend(seen + size.n_new_seeds as u32..horizon as u32);
+    instances
+}
+
+/// Step 3: the race of iteration `it` over `raced`: the new seed first, then the old ones in a
+/// shuffled order, then fresh ones; the elites carry their results on the old seeds.
+fn setup(s: &Settings, h: &History, seed: u64, it: usize, size: &Size, raced: &[usize], seen: u32) -> Setup {
+    let instances = order(s, seed, it, size, seen);
     let mut known: HashMap<(usize, u32), f64> = HashMap::new();
     for (j, &c) in raced.iter().enumerate() {
         for i in 0..seen {
@@ -310,6 +338,7 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
         used: 0,
         stop: Stop::BudgetSpent,
         costs: HashMap::new(),
+        screened: 0.0,
     };
     let mut model = Model::default();
     let mut planned = s.iterations;
@@ -322,7 +351,15 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
                 break;
             }
         };
-        let raced = draw(space, seed, (it, planned, s.sampler), size.n, &mut h, &mut model, v);
+        let widen = s.screen.as_ref().map_or(1, |sc| sc.widening());
+        let (mut raced, unscreened) =
+            draw(space, seed, (it, planned, s.sampler), (size.n, widen), &mut h, &mut model, v);
+        if let Some(sc) = &s.screen {
+            let from = h.elites.len() + unscreened;
+            let keep = size.n.saturating_sub(from);
+            let seeds: Vec<u32> = order(s, seed, it, &size, seen).into_iter().take(sc.seeds).collect();
+            screen::screen(sc, &mut h, it, &mut raced, from, keep, &seeds, v)?;
+        }
         let race = setup(s, &h, seed, it, &size, &raced, seen);
         let ids: Vec<u64> = raced.iter().map(|&c| h.candidates[c].id).collect();
         let mut in_race = InRace { v: &mut *v, it, ids, raced: &raced, used_before: h.used, budget: s.budget };
@@ -353,25 +390,30 @@ fn elite(c: &Candidate) -> Elite<'_> {
 }
 
 /// The candidates of iteration `it` (of `planned`): the elites, then new ones (grid, uniform, or
-/// around the elites, filtered by the density ratio with the TPE sampler), each valid and new.
+/// around the elites, filtered by the density ratio with the TPE sampler), each valid and new, so
+/// that `n` race; with screening, `widen` times as many as race of those not from the grid. Also
+/// how many came from the grid (the first new ones; never screened).
 fn draw<V: Evaluator>(
     space: &Space,
     seed: u64,
     (it, planned, sampler): (usize, usize, Sampler),
-    n: usize,
+    (n, widen): (usize, usize),
     h: &mut History,
     model: &mut Model,
     v: &mut V,
-) -> Vec<usize> {
+) -> (Vec<usize>, usize) {
     let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, SAMPLE_TAG), it as u64));
     let mut raced: Vec<usize> = h.elites.clone();
     let new = n - raced.len();
+    let from_grid = if it == 1 { space.initial.len().min(new) } else { 0 };
+    let drawn = from_grid + (new - from_grid) * widen;
     let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
     if it > 1 {
         *model = model.update(space, &es, it, planned, new);
     }
     let mut grid = if it == 1 { space.initial.clone().into_iter() } else { Vec::new().into_iter() };
     let mut fresh: Vec<Candidate> = Vec::new();
+    let mut unscreened = 0; // the grid's, first
     let known = |id: u64, h: &History, fresh: &[Candidate]| h.candidates.iter().chain(fresh).any(|c| c.id == id);
     let ratio = match sampler {
         Sampler::Tpe if it > 1 => {
@@ -380,23 +422,25 @@ fn draw<V: Evaluator>(
         }
         _ => None,
     };
-    'next: while fresh.len() < new {
+    'next: while fresh.len() < drawn {
         for _ in 0..MAX_DRAWS {
-            let (parent, values) = match grid.next() {
+            let (parent, values, gridded) = match grid.next() {
                 Some(partial) => (
                     None,
                     partial.iter().zip(&space.params).map(|(v, p)| v.unwrap_or_else(|| p.uniform(&mut rng))).collect(),
+                    true,
                 ),
-                None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>()),
+                None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>(), false),
                 None => {
                     let (p, v) = best_of(ratio.as_ref(), &space.params, || model.sample(space, &es, &mut rng));
-                    (Some(p), v)
+                    (Some(p), v, false)
                 }
             };
             if let Some(id) = v.identify(&values)
                 && !known(id, h, &fresh)
             {
                 fresh.push(Candidate { id, values, parent, born: it, left: None });
+                unscreened += usize::from(gridded);
                 continue 'next;
             }
         }
@@ -406,7 +450,7 @@ fn draw<V: Evaluator>(
         h.candidates.push(c);
         raced.push(h.candidates.len() - 1);
     }
-    raced
+    (raced, unscreened)
 }
 
 #[cfg(test)]

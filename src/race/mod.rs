@@ -16,6 +16,7 @@ pub mod iterate;
 pub mod model;
 pub mod pick;
 pub mod runner;
+pub mod screen;
 pub mod settings;
 pub mod source;
 pub mod space;
@@ -71,7 +72,18 @@ fn settings_lines(s: &Settings) -> Vec<String> {
     if s.sampler != settings::Sampler::Irace {
         lines.push(format!("race.sampler={}", s.sampler.word()));
     }
+    if let Some(sc) = &s.screen {
+        lines.push(format!("race.screen={}", screen_text(sc)));
+        lines.push(format!("race.screen_seeds={}", sc.seeds));
+    }
     lines
+}
+
+/// The screening rungs as written: `[[0.25, 0.25], [0.5, 0.25]]`.
+fn screen_text(sc: &settings::Screen) -> String {
+    let f = |x: f64| canonical_value(&toml::Value::Float(x));
+    let rungs: Vec<String> = sc.rungs.iter().map(|r| format!("[{}, {}]", f(r.train), f(r.test))).collect();
+    format!("[{}]", rungs.join(", "))
 }
 
 /// Check every value a parameter may take (each choice, both bounds) on the base experiment.
@@ -100,13 +112,35 @@ fn check_extremes(space: &Space, base: &RawExperiment, name: &str, dir: &Path, c
     problems
 }
 
+/// Check that the base experiment can run at every screening rung (a rung no candidate could run
+/// would screen nothing, silently).
+fn check_rungs(
+    s: &Settings,
+    exp: &config::Experiment,
+    name: &str,
+    dir: &Path,
+    cache: &mut DataCache,
+) -> Result<(), Vec<Problem>> {
+    let rungs = s.screen.as_ref().map_or(&[][..], |sc| &sc.rungs[..]);
+    for (i, r) in rungs.iter().enumerate() {
+        if let Err(ps) = resolve(&r.cut(exp), name, dir, cache) {
+            let why: Vec<String> = ps.into_iter().map(|p| format!("{}: {}", p.key, p.message)).collect();
+            return Err(vec![Problem::new(
+                "race.screen",
+                format!("rung {} cannot run the experiment with its presentations cut: {}", i + 1, why.join("; ")),
+            )]);
+        }
+    }
+    Ok(())
+}
+
 impl Plan {
     /// The race in a line, as the command and the Python binding announce it.
     pub fn describe(&self, threads: usize) -> String {
         let s = &self.settings;
         format!(
             "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
-             confidence {}, first test after {} seeds, {} iterations planned, {} survivors{}; on {threads} thread(s)",
+             confidence {}, first test after {} seeds, {} iterations planned, {} survivors{}{}; on {threads} thread(s)",
             self.name,
             self.space.params.len(),
             self.space.names().join(", "),
@@ -122,7 +156,12 @@ impl Plan {
                 (settings::Sampler::Tpe, _) => ", TPE sampler",
                 (_, settings::Pick::Mean) => ", the best race mean first",
                 _ => "",
-            }
+            },
+            s.screen.as_ref().map_or(String::new(), |sc| format!(
+                ", new candidates screened on {} seed(s) at rungs {} (training, test fractions)",
+                sc.seeds,
+                screen_text(sc)
+            ))
         )
     }
 }
@@ -160,6 +199,7 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
         return Err(problems);
     }
     let exp = resolve(&base, &name, dir, &mut cache)?;
+    check_rungs(&settings, &exp, &name, dir, &mut cache)?;
     let identity = identity::of_work("race", raw, &exp, settings_lines(&settings));
     Ok(Plan {
         name,

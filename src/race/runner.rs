@@ -13,6 +13,7 @@ use std::time::Instant;
 use super::Plan;
 pub use super::error::RaceError;
 use super::iterate::{self, History};
+use super::settings::Rung;
 use super::source::beyond;
 pub use super::source::{Journalled, Live, RunSource};
 use super::space::Value;
@@ -135,17 +136,22 @@ impl<S: RunSource> Evaluator<'_, S> {
     }
 }
 
-/// The request for candidate `id` on race seed index `i` of iteration `iteration`.
-fn race_request(seed: u64, iteration: usize, (id, i): (u64, u32)) -> Request {
-    let tag = RaceTag { iteration: iteration as u32, seed_index: i, validation: false };
-    (id, race_seed(seed, i), u64::from(i), format!("{id:016x}-{i}"), tag)
+/// The request for candidate `id` on race seed index `i` of iteration `iteration` (screening it at
+/// rung `screen`, from 1, or racing it).
+fn race_request(seed: u64, iteration: usize, screen: Option<u32>, (id, i): (u64, u32)) -> Request {
+    let tag = RaceTag { iteration: iteration as u32, seed_index: i, validation: false, screen };
+    let run_id = match screen {
+        Some(r) => format!("{id:016x}-r{r}-{i}"),
+        None => format!("{id:016x}-{i}"),
+    };
+    (id, race_seed(seed, i), u64::from(i), run_id, tag)
 }
 
 /// The validation requests of final elite `id` after `iterations` races.
 fn validation_requests(seed: u64, iterations: u32, id: u64, v: usize) -> Vec<Request> {
     (0..v as u64)
         .map(|j| {
-            let tag = RaceTag { iteration: iterations, seed_index: j as u32, validation: true };
+            let tag = RaceTag { iteration: iterations, seed_index: j as u32, validation: true, screen: None };
             (id, validation_seed(seed, j), j, format!("{id:016x}-v{j}"), tag)
         })
         .collect()
@@ -167,13 +173,42 @@ impl<S: RunSource> iterate::Evaluator for Evaluator<'_, S> {
         Some(id)
     }
 
+    fn identify_at(&mut self, values: &[Value], rung: Rung) -> Option<u64> {
+        let full_id = self.identify(values)?;
+        let full = &self.configs[self.by_id[&full_id]];
+        let raw = rung.cut(&full.exp);
+        let id = config_id(&raw);
+        if !self.by_id.contains_key(&id) {
+            let mut swept = full.swept.clone();
+            for (name, v) in &mut swept {
+                match name.as_str() {
+                    "train_presentations" => *v = toml::Value::Integer(raw.protocol.train_presentations as i64),
+                    "test_presentations" => {
+                        *v = toml::Value::Integer(raw.protocol.test_presentations.unwrap_or(0) as i64)
+                    }
+                    _ => {}
+                }
+            }
+            let exp = crate::config::resolve(&raw, &self.plan.name, &self.plan.base_dir, &mut self.cache).ok()?;
+            self.by_id.insert(id, self.configs.len());
+            self.configs.push(Config { index: self.configs.len(), id, swept, exp });
+        }
+        Some(id)
+    }
+
     fn evaluate(&mut self, iteration: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, RaceError> {
-        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, b)).collect();
+        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, None, b)).collect();
+        Ok(self.get(requests)?.iter().map(cost).collect())
+    }
+
+    fn screen(&mut self, iteration: usize, rung: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, RaceError> {
+        let rung = Some(rung as u32);
+        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, rung, b)).collect();
         Ok(self.get(requests)?.iter().map(cost).collect())
     }
 
     fn ahead(&mut self, iteration: usize, batch: &[(u64, u32)]) {
-        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, b)).collect();
+        let requests = batch.iter().map(|&b| race_request(self.plan.seed, iteration, None, b)).collect();
         Evaluator::ahead(self, requests);
     }
 
@@ -351,11 +386,16 @@ mod tests {
     use super::*;
     use crate::progress::Silent;
 
+    const TEXT: &str = "name = \"r\"\nseed = 5\n[protocol]\nclasses = [3, 8]\nsampling = \"holdout\"\n\
+                        train_presentations = 30\ntest_presentations = 10\n[random]\n\
+                        c_inp = { log_uniform = [0.05, 0.8] }\nlr = { log_uniform = [0.005, 0.2] }\n\
+                        [race]\nbudget = 120\nvalidation_replicates = 3\n";
+
     fn plan() -> Plan {
-        let text = "name = \"r\"\nseed = 5\n[protocol]\nclasses = [3, 8]\nsampling = \"holdout\"\n\
-                    train_presentations = 30\ntest_presentations = 10\n[random]\n\
-                    c_inp = { log_uniform = [0.05, 0.8] }\nlr = { log_uniform = [0.005, 0.2] }\n\
-                    [race]\nbudget = 120\nvalidation_replicates = 3\n";
+        plan_of(TEXT)
+    }
+
+    fn plan_of(text: &str) -> Plan {
         let raw = crate::config::parse_text("r.toml", text).unwrap();
         crate::race::plan(&raw, "r", Path::new("."), false).unwrap()
     }
@@ -418,5 +458,54 @@ mod tests {
         assert!(e.index == journal.len() + 5 && e.why.contains("asks for"), "{e:?}");
         // An unfinished journal (its last runs missing) is fine: the race goes on from there.
         assert_eq!(check_journal(&p, &journal[..journal.len() / 2]), Ok(()));
+    }
+
+    #[test]
+    fn a_screening_race_runs_cut_configurations_and_resumes_from_half_its_journal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = plan_of(&format!("{TEXT}screen = [[0.5, 0.5]]\n"));
+        let never = AtomicBool::new(false);
+        let Ok(Ended::Finished(whole)) = run(&p, Path::new("r.toml"), &options(&tmp.path().join("a")), &never, &Silent)
+        else {
+            panic!("not finished")
+        };
+        let h = &whole.what.history;
+        assert!(h.screened > 0.0 && h.used <= 120, "{} {}", h.screened, h.used);
+        let out = h
+            .candidates
+            .iter()
+            .filter(|c| c.left.as_ref().is_some_and(|(_, e)| e.by == super::super::engine::Cause::Screened));
+        assert!(out.count() > 0);
+        // Screening runs show half the training and test presentations, on the race's seeds.
+        let path = tmp.path().join("a").join(crate::results::journal::FILE);
+        let journal = crate::results::journal::read(&path).unwrap().results;
+        let cut = journal.iter().filter(|r| (r.train_presentations, r.test_presentations) == (15, 5)).count();
+        assert!(cut > 0 && cut < journal.len(), "{cut} of {}", journal.len());
+        let by_index: HashMap<usize, RunResult> = journal.iter().map(|r| (r.index, r.clone())).collect();
+        let (raced, asked) = replay(&p, &by_index).unwrap();
+        assert_eq!(&raced.history, h);
+        assert_eq!(asked.len(), journal.len());
+        // Half the journal in another directory: the race goes on from there to the same tables.
+        std::fs::create_dir_all(tmp.path().join("b")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let half = lines[..lines.len() / 2].join("\n") + "\n";
+        std::fs::write(tmp.path().join("half"), &half).unwrap();
+        let partial = crate::results::journal::read(&tmp.path().join("half")).unwrap().results;
+        assert!(!partial.is_empty() && partial.len() < journal.len());
+        assert_eq!(check_journal(&p, &partial), Ok(()));
+        assert!(run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &AtomicBool::new(true), &Silent).is_ok());
+        std::fs::write(tmp.path().join("b").join(crate::results::journal::FILE), half).unwrap();
+        let Ok(Ended::Finished(resumed)) =
+            run(&p, Path::new("r.toml"), &options(&tmp.path().join("b")), &never, &Silent)
+        else {
+            panic!("not finished")
+        };
+        assert_eq!(&resumed.what.history, h);
+        assert!(resumed.ran < whole.ran, "{} {}", resumed.ran, whole.ran);
+        for file in ["runs.parquet", "race.parquet", "summary.parquet"] {
+            let read = |d: &str| std::fs::read(tmp.path().join(d).join(file)).unwrap();
+            assert_eq!(read("a"), read("b"), "{file}");
+        }
     }
 }

@@ -16,6 +16,8 @@
 //! | `validation_replicates` | 64 | fresh seeds each final elite is re-run on |
 //! | `pick` | `"mean"` | the order of the final elites, the first being the answer: `"mean"`, by the mean test accuracy over every seed the race gave each (failed runs last); `"rank"`, irace's (more seeds first, then the test's ranking) |
 //! | `sampler` | `"tpe"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
+//! | `screen` | none | rungs of cheap runs before each race, `[training fraction, test fraction]` each, e.g. `[[0.25, 0.25], [0.5, 0.25]]`: each iteration draws `2^rungs` times the new candidates it races and keeps the better half at each rung (`race/screen.rs`) |
+//! | `screen_seeds` | 2 | common seeds of each screening rung |
 
 use crate::config::Problem;
 pub use crate::config::race::{Pick, RawRace, Sampler, TestKind};
@@ -46,6 +48,101 @@ pub struct Settings {
     pub validation_replicates: usize,
     pub pick: Pick,
     pub sampler: Sampler,
+    /// Screening before each race (`None`: none).
+    pub screen: Option<Screen>,
+}
+
+/// Screening: successive halving of the new candidates over cheap rungs, before they race.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screen {
+    pub rungs: Vec<Rung>,
+    /// Common seeds of each rung.
+    pub seeds: usize,
+}
+
+/// A screening rung: fractions of each candidate's training and test presentations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rung {
+    pub train: f64,
+    pub test: f64,
+}
+
+impl Rung {
+    /// What a run at this rung counts against the budget, in runs: the larger fraction, never less
+    /// than the presentations it shows.
+    pub fn cost(self) -> f64 {
+        self.train.max(self.test)
+    }
+
+    /// The experiment of a run of `exp` at this rung: its training and test presentations cut to
+    /// the fractions (rounded down, at least one each), without learning-curve checkpoints.
+    pub fn cut(self, exp: &crate::config::Experiment) -> crate::config::RawExperiment {
+        let (train, test) = exp.protocol.presentations(&exp.subset, exp.classes.len());
+        let cut = |n: usize, f: f64| ((n as f64 * f).floor() as usize).max(1);
+        let mut raw = exp.raw.clone();
+        raw.protocol.train_presentations = cut(train, self.train);
+        raw.protocol.test_presentations = Some(cut(test, self.test));
+        raw.protocol.checkpoints.clear();
+        raw
+    }
+}
+
+impl Screen {
+    /// The most the rungs can cost per new candidate that races (in runs): at rung `r` of `R`,
+    /// `2^(R - r)` candidates for each that races, `seeds` runs each.
+    pub fn cost_per_raced(&self) -> f64 {
+        let r = self.rungs.len();
+        self.rungs.iter().enumerate().map(|(i, g)| (1u64 << (r - i)) as f64 * self.seeds as f64 * g.cost()).sum()
+    }
+
+    /// How many candidates are drawn for each that races.
+    pub fn widening(&self) -> usize {
+        1 << self.rungs.len()
+    }
+}
+
+/// The most screening rungs (each doubles the candidates drawn).
+pub const MAX_RUNGS: usize = 4;
+
+/// Check `[race] screen` and `screen_seeds`.
+fn screen(raw: &RawRace, mut problem: impl FnMut(&str, String)) -> Option<Screen> {
+    let seeds = raw.screen_seeds.unwrap_or(2);
+    if !(1..=64).contains(&seeds) {
+        problem("screen_seeds", format!("must be between 1 and 64 (got {seeds})"));
+    }
+    let Some(rungs) = &raw.screen else {
+        if raw.screen_seeds.is_some() {
+            problem("screen_seeds", "has no effect without `screen` (its rungs): remove it or add rungs".into());
+        }
+        return None;
+    };
+    if rungs.is_empty() || rungs.len() > MAX_RUNGS {
+        problem(
+            "screen",
+            format!("needs 1 to {MAX_RUNGS} rungs, e.g. [[0.25, 0.25], [0.5, 0.25]] (got {})", rungs.len()),
+        );
+    }
+    let mut out = Vec::new();
+    for (i, r) in rungs.iter().enumerate() {
+        let ok = r.len() == 2 && r.iter().all(|&x| x > 0.0 && x <= 1.0);
+        if !ok || r == &[1.0, 1.0] {
+            let shown: Vec<String> = r.iter().map(|&x| crate::text::value(x)).collect();
+            problem(
+                "screen",
+                format!(
+                    "rung {} is [{}]: a rung is [training fraction, test fraction], each in (0, 1] and not both 1 \
+                     (a full run), e.g. [0.25, 0.25]",
+                    i + 1,
+                    shown.join(", ")
+                ),
+            );
+        } else {
+            out.push(Rung { train: r[0], test: r[1] });
+        }
+    }
+    // A screen with a problem is not priced into the least budget: its own message says enough.
+    let fine = out.len() == rungs.len() && (1..=MAX_RUNGS).contains(&out.len()) && (1..=64).contains(&seeds);
+    fine.then_some(Screen { rungs: out, seeds: seeds as usize })
 }
 
 /// The most runs a race may be given (as a sweep, `--yes` is needed above
@@ -58,15 +155,18 @@ pub fn irace_default(parameters: usize) -> usize {
 }
 
 /// What is wrong with `budget`, if anything: absent or zero; too small for the first iteration to
-/// race `min_survival + 1` candidates; or, with the validation runs of up to `min_survival` elites
-/// counted (every run counts), above the limits.
-fn budget_problem(budget: Option<u64>, k: &Knobs, validation: u64, yes: bool) -> Option<String> {
+/// race `min_survival + 1` candidates (each screened first at `screening` runs, if screening); or,
+/// with the validation runs of up to `min_survival` elites counted (every run counts), above the
+/// limits.
+fn budget_problem(budget: Option<u64>, k: &Knobs, screening: f64, validation: u64, yes: bool) -> Option<String> {
     use crate::text::count;
     let Knobs { min_survival, first_test, each_test, iterations } = *k;
     // The first iteration gets `budget / iterations` runs and races `floor(that / (first_test +
     // each_test))` candidates (iterate.rs, steps 1 and 2): more than `min_survival`, or nothing races.
     let per = first_test.saturating_add(each_test);
-    let minimum = iterations.saturating_mul(min_survival + 1).saturating_mul(per);
+    // Screening comes first, from the same share: (min_survival + 1) x `screening`, rounded up.
+    let screened = ((min_survival + 1) as f64 * screening).ceil() as u64;
+    let minimum = iterations.saturating_mul((min_survival + 1).saturating_mul(per).saturating_add(screened));
     let b = match budget {
         None => return Some("a race needs `budget = N`, the runs it may use".into()),
         Some(0) => return Some("must be a positive number of runs".into()),
@@ -75,10 +175,15 @@ fn budget_problem(budget: Option<u64>, k: &Knobs, validation: u64, yes: bool) ->
     if b < minimum {
         return Some(format!(
             "{b} runs give the first of {iterations} iterations {} runs, too few to race {} candidates (min_survival \
-             + 1) to the first test and one seed past it ({per} runs each): give at least {minimum}, or fewer \
+             + 1) to the first test and one seed past it ({per} runs each{}): give at least {minimum}, or fewer \
              `iterations`",
             b / iterations.max(1),
-            min_survival + 1
+            min_survival + 1,
+            if screening > 0.0 {
+                format!(", after screening worth {} runs", crate::text::value(screening))
+            } else {
+                String::new()
+            }
         ));
     }
     let total = b.saturating_add(min_survival.saturating_mul(validation));
@@ -135,8 +240,10 @@ impl RawRace {
         if !(1..=100_000).contains(&validation) {
             problem("validation_replicates", format!("must be between 1 and 100000 (got {validation})"));
         }
+        let screen = screen(self, &mut problem);
         let knobs = Knobs { min_survival, first_test, each_test, iterations };
-        if let Some(why) = budget_problem(self.budget, &knobs, validation, yes) {
+        let screening = screen.as_ref().map_or(0.0, Screen::cost_per_raced);
+        if let Some(why) = budget_problem(self.budget, &knobs, screening, validation, yes) {
             problem("budget", why);
         }
         if !bad.is_empty() {
@@ -156,6 +263,7 @@ impl RawRace {
             validation_replicates: validation as usize,
             pick: self.pick.unwrap_or_default(),
             sampler: self.sampler.unwrap_or_default(),
+            screen,
         })
     }
 }
@@ -210,5 +318,32 @@ mod tests {
         assert_eq!(keys(RawRace { budget: Some(119), ..Default::default() }), ["race.budget"]);
         let fewer = RawRace { budget: Some(60), iterations: Some(2), ..Default::default() };
         assert!(fewer.settings(4, false).is_ok(), "2 x 5 x 6 = 60");
+    }
+
+    #[test]
+    fn screening_is_checked_and_paid_for_in_the_least_budget() {
+        let with = |rungs: &[[f64; 2]], budget: u64| RawRace {
+            budget: Some(budget),
+            screen: Some(rungs.iter().map(|r| r.to_vec()).collect()),
+            ..Default::default()
+        };
+        let two = [[0.25, 0.25], [0.5, 0.25]];
+        let sc = with(&two, 1000).settings(4, false).unwrap().screen.unwrap();
+        assert_eq!((sc.seeds, sc.widening()), (2, 4));
+        assert_eq!(sc.cost_per_raced(), 4.0, "4 x 2 x 0.25 + 2 x 2 x 0.5");
+        // 4 iterations x 5 candidates x (6 runs racing + 4 screening) = 200.
+        assert!(with(&two, 200).settings(4, false).is_ok());
+        let e = with(&two, 199).settings(4, false).unwrap_err();
+        assert!(e[0].key == "race.budget" && e[0].message.contains("give at least 200"), "{}", e[0].message);
+        assert!(e[0].message.contains("after screening worth 4 runs"), "{}", e[0].message);
+        let keys = |r: RawRace| r.settings(4, false).unwrap_err().into_iter().map(|p| p.key).collect::<Vec<_>>();
+        assert_eq!(keys(with(&[], 1000)), ["race.screen"]);
+        assert_eq!(keys(with(&[[0.25, 0.0]], 1000)), ["race.screen"]);
+        assert_eq!(keys(with(&[[1.0, 1.0]], 1000)), ["race.screen"], "a full run is no screening");
+        assert_eq!(keys(with(&[[0.5, 0.5]; 5], 1000)), ["race.screen"]);
+        assert_eq!(keys(RawRace { screen_seeds: Some(0), ..with(&two, 1000) }), ["race.screen_seeds"]);
+        let stray = RawRace { budget: Some(1000), screen_seeds: Some(3), ..Default::default() };
+        assert_eq!(keys(stray), ["race.screen_seeds"], "no rungs to screen on");
+        assert_eq!(RawRace { budget: Some(1000), ..Default::default() }.settings(4, false).unwrap().screen, None);
     }
 }

@@ -53,12 +53,14 @@ pub struct RunResult {
 }
 
 /// A race run's place: the iteration that asked for it, the seed index it ran, and whether it was
-/// racing or validating the final elites.
+/// racing or validating the final elites, or screening new candidates (at that rung, from 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaceTag {
     pub iteration: u32,
     pub seed_index: u32,
     pub validation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<u32>,
 }
 
 impl RunResult {

@@ -63,6 +63,8 @@ pub const FAILED_STATUS: &str = "failed";
 /// `phase` of a race run: racing, or validating the final elites on fresh seeds.
 pub const RACING: &str = "race";
 pub const VALIDATION: &str = "validation";
+/// A race's cheap runs before its candidates race (`[race] screen`).
+pub const SCREENING: &str = "screening";
 
 /// A count column: its name and how to read it off a run.
 pub type Count = (&'static str, fn(&RunResult) -> u64);
@@ -196,13 +198,24 @@ pub fn runs(results: &[RunResult]) -> PolarsResult<DataFrame> {
     ];
     if rs.iter().any(|r| r.race.is_some()) {
         let tag = |r: &RunResult| {
-            r.race.unwrap_or(crate::results::journal::RaceTag { iteration: 0, seed_index: 0, validation: false })
+            r.race.unwrap_or(crate::results::journal::RaceTag {
+                iteration: 0,
+                seed_index: 0,
+                validation: false,
+                screen: None,
+            })
         };
         cols.push(Column::new(ITERATION.into(), rs.iter().map(|r| u64::from(tag(r).iteration)).collect::<Vec<_>>()));
         cols.push(Column::new(SEED_INDEX.into(), rs.iter().map(|r| u64::from(tag(r).seed_index)).collect::<Vec<_>>()));
         cols.push(Column::new(
             PHASE.into(),
-            rs.iter().map(|r| if tag(r).validation { VALIDATION } else { RACING }).collect::<Vec<_>>(),
+            rs.iter()
+                .map(|r| match tag(r) {
+                    t if t.validation => VALIDATION,
+                    t if t.screen.is_some() => SCREENING,
+                    _ => RACING,
+                })
+                .collect::<Vec<_>>(),
         ));
     }
     let params: Vec<&[(String, Option<Param>)]> = rs.iter().map(|r| r.params.as_slice()).collect();

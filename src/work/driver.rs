@@ -103,7 +103,11 @@ pub fn answers(config: &Config, spec: &RunSpec, r: &RunResult) -> Result<(), Str
                     "iteration {} seed {}{}",
                     t.iteration,
                     t.seed_index,
-                    if t.validation { " (validation)" } else { "" }
+                    match (t.validation, t.screen) {
+                        (true, _) => " (validation)".to_string(),
+                        (_, Some(r)) => format!(" (screening rung {r})"),
+                        _ => String::new(),
+                    }
                 )
             })
         };

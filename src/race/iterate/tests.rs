@@ -7,7 +7,8 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
 use super::*;
-use crate::race::settings::{Pick, RawRace};
+use crate::race::engine::Cause;
+use crate::race::settings::{Pick, RawRace, Rung};
 
 fn space() -> Space {
     let raw = crate::config::parse_text(
@@ -49,14 +50,21 @@ impl Evaluator for Synthetic {
         Some(id as u64)
     }
 
+    /// A screening run's id: the candidate's plus [`CUT`] times its training fraction in percent.
+    fn identify_at(&mut self, values: &[Value], rung: Rung) -> Option<u64> {
+        Some(self.identify(values)? + CUT * (rung.train * 100.0).round() as u64)
+    }
+
     fn evaluate(&mut self, _: usize, batch: &[(u64, u32)]) -> Result<Vec<f64>, Infallible> {
         self.asked.extend_from_slice(batch);
         Ok(batch
             .iter()
             .map(|&(c, i)| {
-                let v = &self.values[c as usize];
-                let (Value::Num(x), Value::Num(lr), Value::Choice(p)) = (v[0], v[1], v[2]) else { panic!() };
-                let mean = 0.9 - (x - 0.3).powi(2) - 0.05 * (lr.log10() + 2.0).powi(2) - 0.05 * p as f64;
+                let mean = mean(&self.values[(c % CUT) as usize]);
+                if c >= CUT {
+                    // A screening run: the true mean, without noise.
+                    return -mean;
+                }
                 let b: f64 = StandardNormal.sample(&mut Pcg64Mcg::seed_from_u64(crate::rng::stream_seed(77, i as u64)));
                 let e: f64 =
                     StandardNormal.sample(&mut Pcg64Mcg::seed_from_u64(crate::rng::stream_seed(c + 1_000, i as u64)));
@@ -64,6 +72,15 @@ impl Evaluator for Synthetic {
             })
             .collect())
     }
+}
+
+/// Screening runs' ids start here.
+const CUT: u64 = 1 << 32;
+
+/// The synthetic objective's true mean accuracy at `v`.
+fn mean(v: &[Value]) -> f64 {
+    let (Value::Num(x), Value::Num(lr), Value::Choice(p)) = (v[0], v[1], v[2]) else { panic!() };
+    0.9 - (x - 0.3).powi(2) - 0.05 * (lr.log10() + 2.0).powi(2) - 0.05 * p as f64
 }
 
 fn run(budget: u64, seed: u64) -> (History, Synthetic) {
@@ -181,6 +198,13 @@ fn the_least_accepted_budget_races() {
     assert!(RawRace { budget: Some(b - 1), ..Default::default() }.settings(3, false).is_err());
     let (h, _) = run(b, 1);
     assert!(!h.elites.is_empty() && h.iterations[0].raced.len() > settings(b).min_survival, "{:?}", h.stop);
+    // With screening, its share included.
+    let screened = |b: u64| RawRace { budget: Some(b), screen: Some(vec![vec![0.25, 0.5]]), ..Default::default() };
+    let b = (1..2_000u64).find(|&b| screened(b).settings(3, false).is_ok()).unwrap();
+    let s = screened(b).settings(3, false).unwrap();
+    let h = iterate(&s, &space(), 1, &mut Synthetic::default()).unwrap();
+    assert!(!h.elites.is_empty() && h.iterations[0].raced.len() > s.min_survival, "{:?}", h.stop);
+    assert!(h.screened > 0.0 && h.used <= b as usize, "{} of {b}", h.used);
 }
 
 /// The TPE sampler races the same first iteration, then draws other candidates; on the synthetic
@@ -208,4 +232,41 @@ fn the_tpe_sampler_is_deterministic_and_finds_the_optimum() {
         better += usize::from(truth(&t) >= truth(&i) - 0.002);
     }
     assert!(better >= 4, "TPE as good as irace's sampler on {better} of 6 seeds");
+}
+
+/// Screening: each iteration races the best of four times as many new candidates by their cheap
+/// runs (here noise-free), on its first two seeds; every screening run counts its rung's fraction
+/// and the whole stays within the budget.
+#[test]
+fn screening_races_the_best_of_its_draws_within_the_budget() {
+    let screen = Some(vec![vec![0.25, 0.25], vec![0.5, 0.25]]);
+    let raw = RawRace { budget: Some(900), screen, ..Default::default() };
+    let mut syn = Synthetic::default();
+    let h = iterate(&raw.settings(3, false).unwrap(), &space(), 2, &mut syn).unwrap();
+    let screening: Vec<(u64, u32)> = syn.asked.iter().copied().filter(|&(id, _)| id >= CUT).collect();
+    let racing = syn.asked.len() - screening.len();
+    assert_eq!(h.costs.len(), racing, "screening runs are not the race's results");
+    let worth: f64 = screening.iter().map(|&(id, _)| if id / CUT == 25 { 0.25 } else { 0.5 }).sum();
+    assert_eq!(h.screened, worth);
+    assert_eq!(h.used, racing + worth.ceil() as usize);
+    assert!(h.used <= 900 && h.used > 850, "{} runs used", h.used);
+    assert!(h.iterations.len() >= 3);
+    let truth = |c: usize| mean(&h.candidates[c].values);
+    for it in &h.iterations {
+        let new = &it.raced[it.elites_in..];
+        let out: Vec<usize> = (0..h.candidates.len())
+            .filter(|&c| matches!(&h.candidates[c].left, Some((i, e)) if *i == it.index && e.by == Cause::Screened))
+            .collect();
+        assert_eq!(out.len(), 3 * new.len(), "iteration {}: 4 drawn for each that races", it.index);
+        let worst_raced = new.iter().map(|&c| truth(c)).fold(f64::INFINITY, f64::min);
+        let best_out = out.iter().map(|&c| truth(c)).fold(f64::NEG_INFINITY, f64::max);
+        assert!(worst_raced >= best_out, "iteration {}: {worst_raced} < {best_out}", it.index);
+        // On two seeds, the first the race visits (the new seed, after the first race).
+        let born = |id: u64| h.candidates.iter().any(|c| c.id == id % CUT && c.born == it.index);
+        let mut seeds: Vec<u32> = screening.iter().filter(|&&(id, _)| born(id)).map(|&(_, i)| i).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), 2, "iteration {}: {seeds:?}", it.index);
+        assert!(seeds.contains(&it.trace[0].seed_index), "iteration {}: {seeds:?}", it.index);
+    }
 }
