@@ -67,6 +67,22 @@ def test_a_dict_races_as_its_file_does(race_by_command, tmp_path):
     assert again.ran == 0 and again.race.equals(results.race)
 
 
+def test_a_screening_race_runs_its_cheap_runs_apart_and_resumes(tmp_path):
+    exp = {**RACE, "race": {**RACE["race"], "screen": [[0.5, 0.5]]}}
+    out = tmp_path / "race"
+    results = harness.race(exp, out=out, progress=False)
+    runs = results.runs
+    screening = runs.filter(pl.col("phase") == "screening")
+    racing = runs.filter(pl.col("phase") == "race")
+    assert len(screening) > 0 and len(racing) > 0
+    # Half the training and test presentations, under run ids that say the rung.
+    assert screening["presentations_train"].max() < racing["presentations_train"].min()
+    assert screening["run_id"].str.contains("-r1-").all()
+    assert (results.race["eliminated_by"] == "screened").sum() > 0
+    again = harness.race(exp, out=out, progress=False)
+    assert again.ran == 0 and again.race.equals(results.race)
+
+
 def test_a_race_s_errors_name_the_key(tmp_path):
     bad = dict(RACE, race={"budgett": 400})
     with pytest.raises(harness.ConfigError, match=r"^<dict>: key `race\.budgett`: unknown field `budgett`"):

@@ -8,7 +8,9 @@
 //! too few candidates), `mu = first_test`. It stops when `N` would not exceed `min_survival` (or the
 //! elites), when the new candidates could not all reach the first test, or when the budget is
 //! spent. The first race has no elites: the grid's candidates and uniform draws; later races visit
-//! the new seed first, then the old ones in a shuffled order, then fresh ones.
+//! the new seed first, then the old ones in a shuffled order, then fresh ones. With `[race]
+//! screen` (not irace's), the iteration pays for screening first and races the `N - E` new
+//! candidates that survive it out of `2^rungs` times as many (`race/screen.rs`).
 //!
 //! Everything random here (candidates, the order of old seeds) comes from the race seed and the
 //! iteration; what candidates cost comes from `eval`. A candidate the experiment cannot take
@@ -20,11 +22,10 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64Mcg;
 
-use super::density::{Ratio, best_of};
 use super::engine::{self, Cause, Elimination, Setup, TaskReport};
 use super::model::{Elite, Model};
 use super::screen;
-use super::settings::{Rung, Sampler, Settings};
+use super::settings::{Rung, Settings};
 use super::space::{Space, Value};
 use crate::rng::stream_seed;
 
@@ -328,8 +329,8 @@ fn record(s: &Settings, h: &mut History, it: usize, raced: Vec<usize>, out: engi
 }
 
 /// Run iterated racing over `space` with the race seed `seed`: for each iteration, its size
-/// (`size`), its candidates (`draw`), its race (`setup`, [`engine::race`]) and what it decided
-/// (`record`), until a [`Stop`].
+/// (`size`), its candidates (`draw`, then [`screen::screen`] with screening), its race (`setup`,
+/// [`engine::race`]) and what it decided (`record`), until a [`Stop`].
 pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) -> Result<History, V::Error> {
     let mut h = History {
         candidates: Vec::new(),
@@ -385,73 +386,13 @@ pub fn iterate<V: Evaluator>(s: &Settings, space: &Space, seed: u64, v: &mut V) 
     Ok(h)
 }
 
-fn elite(c: &Candidate) -> Elite<'_> {
+pub(super) fn elite(c: &Candidate) -> Elite<'_> {
     Elite { id: c.id, parent: c.parent, values: &c.values }
 }
 
-/// The candidates of iteration `it` (of `planned`): the elites, then new ones (grid, uniform, or
-/// around the elites, filtered by the density ratio with the TPE sampler), each valid and new, so
-/// that `n` race; with screening, `widen` times as many as race of those not from the grid. Also
-/// how many came from the grid (the first new ones; never screened).
-fn draw<V: Evaluator>(
-    space: &Space,
-    seed: u64,
-    (it, planned, sampler): (usize, usize, Sampler),
-    (n, widen): (usize, usize),
-    h: &mut History,
-    model: &mut Model,
-    v: &mut V,
-) -> (Vec<usize>, usize) {
-    let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(stream_seed(seed, SAMPLE_TAG), it as u64));
-    let mut raced: Vec<usize> = h.elites.clone();
-    let new = n - raced.len();
-    let from_grid = if it == 1 { space.initial.len().min(new) } else { 0 };
-    let drawn = from_grid + (new - from_grid) * widen;
-    let es: Vec<Elite> = h.elites.iter().map(|&c| elite(&h.candidates[c])).collect();
-    if it > 1 {
-        *model = model.update(space, &es, it, planned, new);
-    }
-    let mut grid = if it == 1 { space.initial.clone().into_iter() } else { Vec::new().into_iter() };
-    let mut fresh: Vec<Candidate> = Vec::new();
-    let mut unscreened = 0; // the grid's, first
-    let known = |id: u64, h: &History, fresh: &[Candidate]| h.candidates.iter().chain(fresh).any(|c| c.id == id);
-    let ratio = match sampler {
-        Sampler::Tpe if it > 1 => {
-            let values: Vec<&[Value]> = h.candidates.iter().map(|c| c.values.as_slice()).collect();
-            Ratio::fit(&space.params, &values, &h.costs)
-        }
-        _ => None,
-    };
-    'next: while fresh.len() < drawn {
-        for _ in 0..MAX_DRAWS {
-            let (parent, values, gridded) = match grid.next() {
-                Some(partial) => (
-                    None,
-                    partial.iter().zip(&space.params).map(|(v, p)| v.unwrap_or_else(|| p.uniform(&mut rng))).collect(),
-                    true,
-                ),
-                None if it == 1 => (None, space.params.iter().map(|p| p.uniform(&mut rng)).collect::<Vec<_>>(), false),
-                None => {
-                    let (p, v) = best_of(ratio.as_ref(), &space.params, || model.sample(space, &es, &mut rng));
-                    (Some(p), v, false)
-                }
-            };
-            if let Some(id) = v.identify(&values)
-                && !known(id, h, &fresh)
-            {
-                fresh.push(Candidate { id, values, parent, born: it, left: None });
-                unscreened += usize::from(gridded);
-                continue 'next;
-            }
-        }
-        break; // the space is exhausted (or nothing valid is drawn): race fewer candidates
-    }
-    for c in fresh {
-        h.candidates.push(c);
-        raced.push(h.candidates.len() - 1);
-    }
-    (raced, unscreened)
-}
+mod draw;
+
+use draw::draw;
 
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,8 @@
 //! [`settings`] reads `[race]`; [`space`] the searched parameters; [`engine`] runs one race
 //! (generic over an evaluation function); [`iterate`] runs the races one after the other, drawing
 //! new candidates around the elites with [`model`] and [`tnorm`] (filtered by [`density`] with the
-//! TPE sampler), and orders the final elites by [`pick`]; [`runner`] runs a race into its
+//! TPE sampler), screens new candidates on cheap runs with [`screen`] when asked, and orders the
+//! final elites by [`pick`]; [`runner`] runs a race into its
 //! results directory (journal, resume, validation), its runs coming from a [`source`]; [`tables`] writes the `race` table.
 //! `harness verify` replays a race from its journal ([`runner::replay`]).
 

@@ -8,7 +8,7 @@ use rand_pcg::Pcg64Mcg;
 
 use super::*;
 use crate::race::engine::Cause;
-use crate::race::settings::{Pick, RawRace, Rung};
+use crate::race::settings::{Pick, RawRace, Rung, Sampler};
 
 fn space() -> Space {
     let raw = crate::config::parse_text(
