@@ -120,8 +120,12 @@ fn a_screening_race_runs_cut_configurations_and_resumes_from_half_its_journal() 
     };
     assert_eq!(&resumed.what.history, h);
     assert!(resumed.ran < whole.ran, "{} {}", resumed.ran, whole.ran);
+    // On one thread: the same tables, byte for byte.
+    let one = Options { threads: 1, ..options(&tmp.path().join("c")) };
+    assert!(matches!(run(&p, Path::new("r.toml"), &one, &never, &Silent), Ok(Ended::Finished(_))));
     for file in ["runs.parquet", "race.parquet", "summary.parquet"] {
         let read = |d: &str| std::fs::read(tmp.path().join(d).join(file)).unwrap();
         assert_eq!(read("a"), read("b"), "{file}");
+        assert_eq!(read("a"), read("c"), "{file}");
     }
 }
