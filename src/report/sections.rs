@@ -29,17 +29,24 @@ pub fn experiment(src: &Source) -> String {
             ("searched parameters", none_or(&src.axes)),
             ("candidates drawn", raced.history.candidates.len().to_string()),
             ("final elites", raced.history.elites.len().to_string()),
-            (
-                "runs",
+            ("runs", {
+                let h = &raced.history;
+                let validating = src.runs.iter().filter(|r| r.validation).count();
+                let screening =
+                    m.runs_done.saturating_sub(validating).saturating_sub(h.used - h.screened.ceil() as usize);
                 format!(
-                    "{} racing (budget {}), {} validating ({} fresh seeds per final elite), {} failed",
-                    raced.history.used,
+                    "{} racing{} (budget {}), {validating} validating ({} fresh seeds per final elite), {} failed",
+                    h.used - h.screened.ceil() as usize,
+                    if h.screened > 0.0 {
+                        format!(", {screening} screening (worth {} runs)", crate::text::value(h.screened))
+                    } else {
+                        String::new()
+                    },
                     plan.settings.budget,
-                    m.runs_done.saturating_sub(raced.history.used),
                     plan.settings.validation_replicates,
                     m.runs_failed
-                ),
-            ),
+                )
+            }),
         ]),
         None => items.extend([
             ("grid axes", none_or(&src.grid_axes)),
