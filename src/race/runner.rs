@@ -238,7 +238,7 @@ pub struct Raced {
 /// Race `plan` with runs from `source`, then validate the final elites.
 pub fn race_with<S: RunSource>(plan: &Plan, source: S, progress: &dyn Progress) -> Result<(Raced, S), RaceError> {
     let s = &plan.settings;
-    progress.start(s.budget, "race runs");
+    progress.start(s.expected_runs(), "race runs");
     let mut ev = Evaluator {
         plan,
         source,

@@ -145,6 +145,20 @@ fn screen(raw: &RawRace, mut problem: impl FnMut(&str, String)) -> Option<Screen
     fine.then_some(Screen { rungs: out, seeds: seeds as usize })
 }
 
+impl Settings {
+    /// About how many runs the races ask for (for progress): the budget, and with screening more,
+    /// as screening runs count for less than one each. An estimate: screening's share of the
+    /// budget is taken as its share of a raced candidate's runs at the first test.
+    pub fn expected_runs(&self) -> usize {
+        let Some(sc) = &self.screen else { return self.budget };
+        let per = sc.cost_per_raced();
+        let share = per / (per + (self.first_test + self.each_test) as f64);
+        let runs: f64 = sc.rungs.iter().enumerate().map(|(i, _)| (1u64 << (sc.rungs.len() - i)) as f64).sum();
+        let runs_per_worth = runs * sc.seeds as f64 / per;
+        (self.budget as f64 * (1.0 + share * (runs_per_worth - 1.0))).round() as usize
+    }
+}
+
 /// The most runs a race may be given (as a sweep, `--yes` is needed above
 /// [`crate::work::MAX_RUNS_WITHOUT_YES`]).
 pub const MAX_BUDGET: u64 = crate::work::MAX_RUNS;
@@ -331,6 +345,8 @@ mod tests {
         let sc = with(&two, 1000).settings(4, false).unwrap().screen.unwrap();
         assert_eq!((sc.seeds, sc.widening()), (2, 4));
         assert_eq!(sc.cost_per_raced(), 4.0, "4 x 2 x 0.25 + 2 x 2 x 0.5");
+        // 12 screening runs worth 4 for each candidate that races, 4 in 10 of the runs' worth.
+        assert_eq!(with(&two, 1000).settings(4, false).unwrap().expected_runs(), 1800);
         // 4 iterations x 5 candidates x (6 runs racing + 4 screening) = 200.
         assert!(with(&two, 200).settings(4, false).is_ok());
         let e = with(&two, 199).settings(4, false).unwrap_err();
