@@ -3,7 +3,7 @@
 //! Everything is read from the directory: `manifest.toml`, `summary.parquet` (the table and the
 //! ranking of configurations, as the sweep computed them) and `runs.parquet` (the replicate
 //! distributions, and the figures that pool runs over the other axes, described by
-//! [`crate::stats::describe`] as the summary is). The sweep figures are SVG markup embedded
+//! [`crate::stats::describe()`] as the summary is). The sweep figures are SVG markup embedded
 //! directly; the best run's figures (re-run with a [`crate::trace::Trace`], a sample every
 //! [`RECORD_EVERY`] steps) are PNGs embedded as base64 data URIs. The page has no scripts and loads
 //! nothing, so it opens offline.
@@ -66,7 +66,7 @@ pub enum ReportError {
     Io(#[from] PathError),
 }
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 #[derive(Debug, Clone)]
 pub struct Written {
     pub path: PathBuf,

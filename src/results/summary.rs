@@ -3,7 +3,7 @@
 //! the [`Describe`] of its successful runs (mean, sd, standard error, 95% CI).
 //!
 //! It is computed from the runs (the journal's results, or a `runs` table read back), by
-//! [`crate::stats::describe`] alone, and read back as [`SummaryRow`]s by everything that shows a
+//! [`crate::stats::describe()`] alone, and read back as [`SummaryRow`]s by everything that shows a
 //! summary (the end of a sweep, `merge`, the report): no statistic is computed twice.
 
 use std::collections::HashMap;

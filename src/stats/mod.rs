@@ -1,5 +1,5 @@
 //! Statistics, one home for each: the description of a sample that the summary tables and the
-//! report show ([`describe`]), the quantiles behind their confidence intervals ([`quantile`]), the
+//! report show ([`describe()`]), the quantiles behind their confidence intervals ([`quantile`]), the
 //! tests a race eliminates candidates with ([`friedman`]: Friedman and Conover's post-hoc;
 //! [`paired`]: Wilcoxon's signed-rank test, the paired t-test, Holm's correction) and the
 //! distributions under them ([`distributions`], on [`gamma`], [`beta`] and [`normal`]); and the plain helpers and
