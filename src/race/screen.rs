@@ -57,6 +57,7 @@ pub fn screen<V: Evaluator>(
 ) -> Result<(), V::Error> {
     let mut alive: Vec<usize> = raced.split_off(from);
     let rungs = sc.rungs.len();
+    let seed_index = seeds.last().copied().unwrap_or(0);
     for (r, &rung) in sc.rungs.iter().enumerate() {
         let target = keep << (rungs - r - 1);
         if alive.len() <= target {
@@ -69,7 +70,6 @@ pub fn screen<V: Evaluator>(
         order.sort_by(|&a, &b| costs[a].total_cmp(&costs[b]));
         let half = alive.len().div_ceil(2).min(target).max(keep.min(alive.len()));
         for &j in &order[half..] {
-            let seed_index = seeds.last().copied().unwrap_or(0);
             let e = Elimination { by: Cause::Screened, p_value: None, task: r + 1, seed_index };
             h.candidates[alive[j]].left = Some((it, e));
         }
@@ -100,7 +100,7 @@ fn rung_costs<V: Evaluator>(
         .map(|id| match id {
             Some(_) => {
                 let xs: Vec<f64> = costs.by_ref().take(seeds.len()).collect();
-                xs.iter().sum::<f64>() / xs.len() as f64
+                crate::stats::mean(&xs)
             }
             None => f64::INFINITY,
         })
@@ -116,6 +116,11 @@ fn charge(h: &mut History, runs: usize, rung: Rung) {
 }
 
 impl History {
+    /// The runs the races themselves used (`used` less screening's share).
+    pub fn racing_runs(&self) -> usize {
+        self.used - self.screened.ceil() as usize
+    }
+
     /// What screening did, in a line (`None` without screening).
     pub fn screening(&self) -> Option<String> {
         let out = self.candidates.iter().filter(|c| c.left.as_ref().is_some_and(|(_, e)| e.by == Cause::Screened));

@@ -91,8 +91,12 @@ impl Screen {
     /// The most the rungs can cost per new candidate that races (in runs): at rung `r` of `R`,
     /// `2^(R - r)` candidates for each that races, `seeds` runs each.
     pub fn cost_per_raced(&self) -> f64 {
-        let r = self.rungs.len();
-        self.rungs.iter().enumerate().map(|(i, g)| (1u64 << (r - i)) as f64 * self.seeds as f64 * g.cost()).sum()
+        self.rungs.iter().enumerate().map(|(i, g)| self.at_rung(i) * self.seeds as f64 * g.cost()).sum()
+    }
+
+    /// Candidates run at rung `i` (from 0) for each that races: `2^(R - i)`.
+    fn at_rung(&self, i: usize) -> f64 {
+        (1u64 << (self.rungs.len() - i)) as f64
     }
 
     /// How many candidates are drawn for each that races.
@@ -104,11 +108,14 @@ impl Screen {
 /// The most screening rungs (each doubles the candidates drawn).
 pub const MAX_RUNGS: usize = 4;
 
+/// The most seeds a screening rung may use.
+const MAX_SCREEN_SEEDS: u64 = 64;
+
 /// Check `[race] screen` and `screen_seeds`.
 fn screen(raw: &RawRace, mut problem: impl FnMut(&str, String)) -> Option<Screen> {
     let seeds = raw.screen_seeds.unwrap_or(2);
-    if !(1..=64).contains(&seeds) {
-        problem("screen_seeds", format!("must be between 1 and 64 (got {seeds})"));
+    if !(1..=MAX_SCREEN_SEEDS).contains(&seeds) {
+        problem("screen_seeds", format!("must be between 1 and {MAX_SCREEN_SEEDS} (got {seeds})"));
     }
     let Some(rungs) = &raw.screen else {
         if raw.screen_seeds.is_some() {
@@ -141,7 +148,8 @@ fn screen(raw: &RawRace, mut problem: impl FnMut(&str, String)) -> Option<Screen
         }
     }
     // A screen with a problem is not priced into the least budget: its own message says enough.
-    let fine = out.len() == rungs.len() && (1..=MAX_RUNGS).contains(&out.len()) && (1..=64).contains(&seeds);
+    let fine =
+        out.len() == rungs.len() && (1..=MAX_RUNGS).contains(&out.len()) && (1..=MAX_SCREEN_SEEDS).contains(&seeds);
     fine.then_some(Screen { rungs: out, seeds: seeds as usize })
 }
 
@@ -153,7 +161,7 @@ impl Settings {
         let Some(sc) = &self.screen else { return self.budget };
         let per = sc.cost_per_raced();
         let share = per / (per + (self.first_test + self.each_test) as f64);
-        let runs: f64 = sc.rungs.iter().enumerate().map(|(i, _)| (1u64 << (sc.rungs.len() - i)) as f64).sum();
+        let runs: f64 = (0..sc.rungs.len()).map(|i| sc.at_rung(i)).sum();
         let runs_per_worth = runs * sc.seeds as f64 / per;
         (self.budget as f64 * (1.0 + share * (runs_per_worth - 1.0))).round() as usize
     }

@@ -32,11 +32,10 @@ pub fn experiment(src: &Source) -> String {
             ("runs", {
                 let h = &raced.history;
                 let validating = src.runs.iter().filter(|r| r.validation).count();
-                let screening =
-                    m.runs_done.saturating_sub(validating).saturating_sub(h.used - h.screened.ceil() as usize);
+                let racing = h.racing_runs();
+                let screening = m.runs_done.saturating_sub(validating).saturating_sub(racing);
                 format!(
-                    "{} racing{} (budget {}), {validating} validating ({} fresh seeds per final elite), {} failed",
-                    h.used - h.screened.ceil() as usize,
+                    "{racing} racing{} (budget {}), {validating} validating ({} fresh seeds per final elite), {} failed",
                     if h.screened > 0.0 {
                         format!(", {screening} screening (worth {} runs)", crate::text::value(h.screened))
                     } else {
