@@ -19,8 +19,9 @@
 //!   dropped by the step, as brian2 would drop them.
 
 use rand::RngExt;
-use rand_distr::Exp1;
 use rand_pcg::Pcg64Mcg;
+
+use super::ahead::Ahead;
 
 /// A source of candidate input spikes.
 pub trait InputSource {
@@ -36,6 +37,10 @@ pub trait InputSource {
     fn next_candidate(&mut self, from: u64) -> u64 {
         from
     }
+    /// The caller is about to run steps whose work is bound by latency, so the processor has units
+    /// to spare: a source may prepare what it will need, without changing what it hands out.
+    #[inline(always)]
+    fn idle(&mut self) {}
 }
 
 /// No entry / no spike.
@@ -44,7 +49,7 @@ const NONE: u32 = u32::MAX;
 /// Poisson input with a dead time, drawn by skipping to each input's next spike.
 #[derive(Debug, Clone)]
 pub struct Poisson {
-    rng: Pcg64Mcg,
+    rng: Ahead,
     /// Dead time in steps (at least 1: one spike per step).
     dead: u64,
     /// `1 / -ln(1 - rate * dt)` per input: mean waiting time in steps, before the floor (0: silent).
@@ -73,7 +78,7 @@ impl Poisson {
         let chunk = 64 * (16_384 * dead / n_in.max(1) as u64 / 64).clamp(1, 8) as usize;
         let per_input = (chunk as u64).div_ceil(dead) as usize;
         Poisson {
-            rng,
+            rng: Ahead::new(rng),
             dead,
             scale: vec![0.0; n_in],
             ready: vec![0; n_in],
@@ -115,11 +120,11 @@ impl Poisson {
 
 /// The first spike at or after step `from` of an input with waiting-time scale `scale`.
 #[inline(always)]
-fn draw(rng: &mut Pcg64Mcg, from: u64, scale: f64) -> u64 {
+fn draw(rng: &mut Ahead, from: u64, scale: f64) -> u64 {
     if scale == 0.0 {
         return u64::MAX;
     }
-    let skip = rng.sample::<f64, _>(Exp1) * scale; // G - 1 before the floor
+    let skip = rng.next() * scale; // G - 1 before the floor
     if skip < 1e18 { from.saturating_add(skip as u64) } else { u64::MAX } // `as` floors x >= 0
 }
 
@@ -173,6 +178,11 @@ impl InputSource for Poisson {
             bits = self.filled[w];
         }
         self.start + (w * 64) as u64 + bits.trailing_zeros() as u64
+    }
+
+    #[inline(always)]
+    fn idle(&mut self) {
+        self.rng.top_up();
     }
 }
 

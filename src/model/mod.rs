@@ -20,6 +20,7 @@
 //! parameters, the input source and an [`Observer`].
 
 mod advance;
+mod ahead;
 mod block;
 mod climb;
 mod crossings;
