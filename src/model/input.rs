@@ -105,11 +105,11 @@ impl Poisson {
             while t < end {
                 let i = (t - start) as usize;
                 let (word, bit) = (&mut filled[i / 64], 1u64 << (i % 64));
-                if *word & bit == 0 {
-                    *word |= bit;
-                    head[i] = NONE;
-                }
-                entries.push((k as u32, head[i]));
+                // Branch-free: whether the step had a spike already is a coin toss.
+                let first = *word & bit == 0;
+                *word |= bit;
+                let next = if first { NONE } else { head[i] };
+                entries.push((k as u32, next));
                 head[i] = (entries.len() - 1) as u32;
                 t = draw(rng, t + *dead, scale[k]);
             }
