@@ -10,6 +10,8 @@
 //! whoever drew them, so the spikes are the same, bit for bit, as drawing each when needed
 //! (`tests::ahead_is_drawing_when_needed`).
 
+use std::collections::VecDeque;
+
 use rand::RngExt;
 use rand_distr::Exp1;
 use rand_pcg::Pcg64Mcg;
@@ -18,32 +20,23 @@ use rand_pcg::Pcg64Mcg;
 /// spikes of a 500-step window, about 250 in all), so that bursts rarely find it empty.
 const CAP: usize = 512;
 
-/// A generator and a queue of its next `Exp(1)` variates.
+/// A generator and a queue of its next `Exp(1)` variates, oldest first.
 #[derive(Debug, Clone)]
 pub struct Ahead {
     rng: Pcg64Mcg,
-    queue: Box<[f64; CAP]>,
-    /// Index of the oldest variate in `queue`.
-    read: usize,
-    /// Variates in `queue`, from `read` on (cyclically).
-    len: usize,
+    /// Never holds more than [`CAP`], its capacity from the start: the step loop never allocates.
+    queue: VecDeque<f64>,
 }
 
 impl Ahead {
     pub fn new(rng: Pcg64Mcg) -> Ahead {
-        Ahead { rng, queue: Box::new([0.0; CAP]), read: 0, len: 0 }
+        Ahead { rng, queue: VecDeque::with_capacity(CAP) }
     }
 
     /// The generator's next variate.
     #[inline(always)]
     pub fn next(&mut self) -> f64 {
-        if self.len == 0 {
-            return self.rng.sample(Exp1);
-        }
-        let x = self.queue[self.read];
-        self.read = (self.read + 1) % CAP;
-        self.len -= 1;
-        x
+        self.queue.pop_front().unwrap_or_else(|| self.rng.sample(Exp1))
     }
 
     /// Draw two variates into the queue, as far as it has room. (The notebook's run time against
@@ -51,9 +44,8 @@ impl Ahead {
     #[inline(always)]
     pub fn top_up(&mut self) {
         for _ in 0..2 {
-            if self.len < CAP {
-                self.queue[(self.read + self.len) % CAP] = self.rng.sample(Exp1);
-                self.len += 1;
+            if self.queue.len() < CAP {
+                self.queue.push_back(self.rng.sample(Exp1));
             }
         }
     }
