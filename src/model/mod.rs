@@ -14,7 +14,8 @@
 //! with the same bits. Forward weights are stored column-major (and, from 8 outputs, row-major
 //! too), lateral weights column-major, so that every spike's synaptic update is a contiguous loop. The input traces are decayed when a spike reads them, from tables of
 //! powers ([`decay`]); brian2's per-synapse increments are applied in a few exact operations
-//! ([`Repeated`], per-binade tables). The Poisson source draws its variates ahead, before the quiet
+//! ([`Repeated`], per-binade tables; a sum that crosses binades is counted in integers,
+//! `ladder.rs`). The Poisson source draws its variates ahead, before the quiet
 //! stretches of few outputs, and hands them out in its generator's order (`ahead.rs`).
 //!
 //! This module knows nothing of files, threads or the command line: callers own the state, the
@@ -27,6 +28,7 @@ mod climb;
 mod crossings;
 pub mod decay;
 pub mod input;
+mod ladder;
 mod normalise;
 pub mod params;
 mod repeat;

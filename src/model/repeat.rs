@@ -20,13 +20,15 @@
 /// `repeat_add` derives from the exponent: the exact step `R u` of one addition, the largest `x`
 /// from which one more addition stays inside the binade, and, for the common case, the largest
 /// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
-/// crosses into the next binade climbs on through the binades above by a second table
-/// ([`Climbs`]: a trace that decayed far below one spike's increment climbs six or seven); a
-/// binade outside the tables, zero, subnormal or negative `x` go through `repeat_add`, a half-way
-/// increment one addition at a time. Same bits as the loop either way
+/// crosses binades (a trace that decayed below one spike's whole increment climbs up to six or
+/// seven) is counted in integers, binade by binade, by the [`Ladder`]; where the ladder stops (more
+/// than ten binades above the increment's), the floating-point path goes on: a second table
+/// ([`Climbs`]) for the binades above, `repeat_add` outside the tables or for negative `x`, a
+/// half-way increment one addition at a time. Same bits as the loop either way
 /// (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
 /// `tests::climbs_through_many_binades_match_the_loop_bit_for_bit`).
 use super::climb::Climbs;
+use super::ladder::Ladder;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
@@ -38,6 +40,8 @@ pub struct Repeated {
     table: Box<[Option<Binade>]>,
     /// The climb through several binades above the increment's.
     climbs: Climbs,
+    /// The same in integers, where they hold the sums.
+    ladder: Option<Ladder>,
 }
 
 /// One binade's precomputed part of `repeat_add` (all values exact multiples of its ulp).
@@ -62,8 +66,10 @@ impl Binade {
     /// for the caller's next turn.
     #[inline(always)]
     fn fitting(&self, x: f64, n: u64) -> u64 {
-        let mut m = (((self.last_one - x) * self.per_one) as u64 + 1).min(n);
-        while x + (m - 1) as f64 * self.one > self.last_one {
+        // Signed conversions: one instruction each way without AVX-512 (an unsigned one is a
+        // sequence of several), and the values lie far inside i64's range (at most 2^53).
+        let mut m = ((((self.last_one - x) * self.per_one) as i64 + 1) as u64).min(n);
+        while x + (m as i64 - 1) as f64 * self.one > self.last_one {
             m -= 1; // m >= 2 here: m = 1 is x itself, <= last_one
         }
         m
@@ -81,7 +87,7 @@ impl Repeated {
     /// `n` additions of `c`.
     pub fn new(c: f64, n: u32) -> Repeated {
         let table: Box<[_]> = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
-        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climbs: Climbs::new(c, n) }
+        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climbs: Climbs::new(c, n), ladder: Ladder::new(c) }
     }
 
     /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
@@ -108,12 +114,17 @@ impl Repeated {
         self.table.get(i).and_then(Option::as_ref)
     }
 
-    /// [`Repeated::apply`] when the sum leaves the binade of `x`: as many additions as stay in
-    /// its binade at once (from an arbitrary `x`, a division), the one that crosses on its own,
-    /// then the climb through the binades above ([`Climbs::climb`], two candidates a binade).
+    /// [`Repeated::apply`] when the sum leaves the binade of `x`: the [`Ladder`] as far as it
+    /// goes (in integers; all the way for the model's traces), then in floating point: as many
+    /// additions as stay in a binade at once (from an arbitrary `x`, a division), the one that
+    /// crosses on its own, the climb through the binades above ([`Climbs::climb`], two candidates
+    /// a binade).
     #[inline(never)]
     fn crossing(&self, mut x: f64) -> f64 {
         let mut n = self.n;
+        if let Some(ladder) = &self.ladder {
+            (x, n) = ladder.climb(x, n);
+        }
         while n > 0 {
             if (0.0..self.tiny).contains(&x) {
                 // A trace that decayed to (almost) nothing, below half an ulp of c: the first
@@ -139,7 +150,7 @@ impl Repeated {
                 continue;
             }
             let m = b.fitting(x, n as u64);
-            x += m as f64 * b.one; // exact: a multiple of the ulp inside the binade
+            x += m as i64 as f64 * b.one; // exact: a multiple of the ulp inside the binade
             n -= m as u32;
         }
         x

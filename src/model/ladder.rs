@@ -1,0 +1,241 @@
+//! The repeated additions of a spike's increment that cross binades, in integers.
+//!
+//! [`super::Repeated`] adds one increment `c` to a trace `n` times, one rounded addition after
+//! another, as brian2 does. Inside a binade every addition adds the same exact step; a sum that
+//! crosses binades (most spikes of a fast trace, which decayed to below the spike's whole
+//! increment since the last) must count the additions each binade holds and round the crossing one
+//! on its own. In floating point that is a division, two conversions and a chain of dependent
+//! additions and branches per binade; here it is a few integer operations:
+//!
+//! Let `u = 2^(e_c - 52)` be the ulp of `c`'s binade, so `c = Q u` with `Q` an integer in
+//! `[2^52, 2^53)`, and let `x` lie in the binade `s` binades above `c`'s, so `x = V u` with `V` a
+//! multiple of `2^s` in `[2^(52+s), 2^(53+s))` (exact in 64 bits up to `s = TOP`). Then
+//!
+//! 1. an addition that stays in binade `s` gives `V + S_s`, where `S_s` is `Q` rounded to a
+//!    multiple of `2^s` (fl(V + Q) rounds `Q`'s part below `2^s` alone, `V` being a multiple of
+//!    it); in the one binade where that rounding is a tie (`Q` an odd multiple of `2^(s-1)`),
+//!    ties-to-even depends on `V`: the first addition there is rounded on its own, and leaves an
+//!    even multiple of `2^s`, from which every addition adds `S_s` (ties to even);
+//! 2. it stays when `V + S_s < 2^(53+s)` (then `V + Q` lies more than half a step below the
+//!    binade's top), so of the `n` additions `m = min(n, (2^(53+s) - V - 1) / S_s)` stay: a
+//!    division for the binade of `x`, one comparison for a binade the sum entered from below (it
+//!    enters within about one step of the bottom, so `m` is one of two counts, checked for every
+//!    possible entry when the ladder is built);
+//! 3. the next one gives `V + m S_s + Q` rounded to a multiple of `2^(s+1)`, ties to an even
+//!    multiple: the double nearest to it, which lies in binade `s + 1` (it is at least half a step
+//!    above binade `s`'s top, and `Q < 2^53 <= 2^(53+s)` keeps it below binade `s + 2`);
+//! 4. and the sum goes on from there with `n - m - 1` additions left.
+//!
+//! A trace below `c`'s binade takes its first addition as a double (`x + c`, the loop's own).
+//! Past `TOP` the ladder hands the sum, exact so far, and the additions left to the
+//! floating-point path. Same bits as the loop (`tests::the_ladder_is_adding_bit_for_bit`, and
+//! [`super::repeat`]'s tests through [`super::Repeated::apply`]).
+
+/// The highest binade above `c`'s that the integers hold: `V < 2^(53+TOP+1) <= 2^64`.
+const TOP: usize = 10;
+/// A double's significand bits and its implicit leading one.
+const MANTISSA: u64 = (1 << 52) - 1;
+const HIDDEN: u64 = 1 << 52;
+
+/// What the ladder needs of one increment `c`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Ladder {
+    c: f64,
+    /// Biased exponent of `c`: binade `s` has exponent `exp + s`.
+    exp: u64,
+    /// The smallest double of `c`'s binade, `2^e_c`.
+    bottom: f64,
+    /// `c`'s significand `Q`.
+    q: u64,
+    /// Binades `s = 0..=TOP`.
+    rungs: [Rung; TOP + 1],
+}
+
+/// One binade of the ladder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rung {
+    /// `S_s`: `Q` rounded to a multiple of `2^s`, ties to an even multiple.
+    step: u64,
+    /// The binade's rounding of `Q` is a tie (`Q` an odd multiple of `2^(s-1)`): an addition to
+    /// an odd multiple of `2^s` rounds the other way, so the first is done on its own; it leaves
+    /// an even multiple, from which every addition adds `step`.
+    tie: bool,
+    /// A sum that enters from the binade below enters within about one step of the bottom, so
+    /// `least` or `least + 1` additions stay, the latter when `V + more < 2^(53+s)`: a comparison
+    /// where an arbitrary entry takes a division (`more = (least + 1) S_s`; 0: the counts of the
+    /// possible entries are more than two, or the binade has a tie, and the division stays).
+    least: u64,
+    more: u64,
+}
+
+impl Ladder {
+    /// `None` unless `c` is a positive normal double with `TOP + 1` finite binades above it.
+    pub(super) fn new(c: f64) -> Option<Ladder> {
+        if !(c > 0.0 && c.is_normal()) {
+            return None;
+        }
+        let exp = c.to_bits() >> 52;
+        if exp + TOP as u64 + 1 >= 0x7ff {
+            return None;
+        }
+        let q = (c.to_bits() & MANTISSA) | HIDDEN;
+        let step = |s: usize| round(q, s);
+        let tie = |s: usize| s >= 1 && q & ((1 << s) - 1) == 1 << (s - 1);
+        let rungs = std::array::from_fn(|s| {
+            let mut rung = Rung { step: step(s), tie: tie(s), least: 0, more: 0 };
+            if s == 0 || rung.tie {
+                return rung;
+            }
+            // The sums of binade s - 1 from which the next addition leaves it (multiples of
+            // 2^(s-1) up to its top), and the entries into binade s they give.
+            let (limit, unit) = (1u64 << (52 + s), 1u64 << (s - 1));
+            let mut lowest = (limit - step(s - 1)).saturating_sub(4 * unit).max(limit / 2) & !(unit - 1);
+            while round(lowest + q, s - 1) < limit {
+                lowest += unit;
+            }
+            let (first, last) = (round(lowest + q, s), round(limit - unit + q, s));
+            let count = |v: u64| (2 * limit - v - 1) / rung.step;
+            let (least, most) = (count(last), count(first));
+            if most <= least + 1 {
+                (rung.least, rung.more) = (least, (least + 1) * rung.step);
+            }
+            rung
+        });
+        Some(Ladder { c, exp, bottom: f64::from_bits(exp << 52), q, rungs })
+    }
+
+    /// `x` after as many of `n` additions of `c` as the ladder takes, and the additions left (0:
+    /// done; otherwise the sum is exact so far and the caller goes on from it).
+    #[inline(always)]
+    pub(super) fn climb(&self, mut x: f64, n: u32) -> (f64, u32) {
+        if x.is_nan() || x < 0.0 || n == 0 {
+            return (x, n); // negative or NaN: not the traces' values
+        }
+        let mut n = n as u64;
+        if x < self.bottom {
+            x += self.c; // lands in c's binade or the next
+            n -= 1;
+        }
+        let mut s = ((x.to_bits() >> 52) - self.exp) as usize;
+        if s > TOP {
+            return (x, n as u32);
+        }
+        let mut v = ((x.to_bits() & MANTISSA) | HIDDEN) << s;
+        // Whether the sum entered binade s from below (low in it), not as `x`.
+        let mut low = false;
+        while n > 0 {
+            let Some(rung) = self.rungs.get(s) else { break };
+            let limit = 1u64 << (53 + s);
+            let stay = if rung.tie {
+                let t = v + self.q;
+                if round(t, s) >= limit {
+                    (v, n, s, low) = (round(t, s + 1), n - 1, s + 1, true);
+                    continue;
+                }
+                (v, n) = (round(t, s), n - 1);
+                (limit - v - 1) / rung.step
+            } else if low && rung.more != 0 {
+                rung.least + (v + rung.more < limit) as u64
+            } else {
+                (limit - v - 1) / rung.step
+            };
+            if n <= stay {
+                v += n * rung.step;
+                n = 0;
+                break;
+            }
+            // The crossing addition, rounded in binade s + 1.
+            (v, n, s, low) = (round(v + stay * rung.step + self.q, s + 1), n - stay - 1, s + 1, true);
+        }
+        (f64::from_bits(((self.exp + s as u64) << 52) | ((v >> s) & MANTISSA)), n as u32)
+    }
+}
+
+/// `t` rounded to a multiple of `2^g`, ties to an even multiple.
+#[inline(always)]
+fn round(t: u64, g: usize) -> u64 {
+    if g == 0 {
+        return t;
+    }
+    (t + (1u64 << (g - 1)) - 1 + ((t >> g) & 1)) & !((1u64 << g) - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64Mcg;
+
+    fn looped(mut x: f64, c: f64, n: u32) -> f64 {
+        for _ in 0..n {
+            x += c;
+        }
+        x
+    }
+
+    /// The ladder's partial sums against the loop's, for increments with and without ties in
+    /// the binades above (trailing zeros in the significand), from traces far below `c` to far
+    /// above it; and it does the whole work for most of them (a ladder that always handed over
+    /// at once would pass the comparison).
+    #[test]
+    fn the_ladder_is_adding_bit_for_bit() {
+        let mut rng = Pcg64Mcg::seed_from_u64(11);
+        let (mut cases, mut whole) = (0, 0);
+        for i in 0..4000 {
+            let mut c = rng.random::<f64>() * 10f64.powi(rng.random_range(-8..1));
+            if i % 4 == 0 {
+                let zeros = rng.random_range(1..14);
+                c = f64::from_bits(c.to_bits() & !((1u64 << zeros) - 1) | 1 << zeros);
+            }
+            let ladder = Ladder::new(c).unwrap();
+            let n = rng.random_range(1..400);
+            for _ in 0..10 {
+                let x = match rng.random_range(0..5) {
+                    0 => 0.0,
+                    1 => c * 2f64.powf(rng.random_range(-60.0..12.0)),
+                    2 => c * n as f64 * rng.random::<f64>(),
+                    3 => f64::from_bits(c.to_bits() + (rng.random_range(0..12u64) << 52) - rng.random_range(0..3)),
+                    _ => c * rng.random_range(1..8) as f64 * (1.0 + rng.random_range(-3..4) as f64 * f64::EPSILON),
+                };
+                let (y, left) = ladder.climb(x, n);
+                let done = n - left;
+                assert_eq!(y.to_bits(), looped(x, c, done).to_bits(), "x={x:e} c={c:e} {done} of {n}");
+                cases += 1;
+                whole += (left == 0) as u32;
+            }
+        }
+        assert!(whole * 10 > cases * 8, "the ladder did {whole} of {cases} sums whole");
+    }
+
+    /// For the model's increments (brian2's `1ms/alpha/n` and `1ms/beta/n`) every binade above
+    /// the increment's own counts an entry from below by one comparison, but the one with a tie
+    /// (a ladder that fell back to the division everywhere would pass the test above).
+    #[test]
+    fn the_ladder_compares_where_it_can() {
+        for (tau, n) in [(5.050757693236718, 80.0), (5.050757693236718, 64.0), (394.13689895817816, 80.0), (5.0, 2.0)] {
+            let c: f64 = 1.0 / tau / n;
+            let ladder = Ladder::new(c).unwrap();
+            for (s, rung) in ladder.rungs.iter().enumerate().skip(1) {
+                assert!(rung.tie || rung.more > 0, "c={c:e}: binade {s} divides");
+            }
+            assert!(ladder.rungs.iter().filter(|r| r.tie).count() <= 1);
+        }
+    }
+
+    #[test]
+    fn the_ladder_hands_over_what_it_cannot_hold() {
+        let c = 0.1;
+        let ladder = Ladder::new(c).unwrap();
+        // far above c's binade: untouched
+        assert_eq!(ladder.climb(1e6, 80), (1e6, 80));
+        // negative and NaN: untouched
+        assert_eq!(ladder.climb(-0.5, 80), (-0.5, 80));
+        assert!(ladder.climb(f64::NAN, 80).0.is_nan());
+        // 2^14 additions of 0.1 climb past TOP: handed over part of the way, exactly
+        let (y, left) = ladder.climb(0.0, 1 << 14);
+        assert!(left > 0 && y > 100.0, "{y} with {left} left");
+        assert_eq!(y.to_bits(), looped(0.0, c, (1 << 14) - left).to_bits());
+        assert!(Ladder::new(0.0).is_none() && Ladder::new(f64::MIN_POSITIVE / 2.0).is_none());
+        assert!(Ladder::new(f64::MAX / 4.0).is_none());
+    }
+}
