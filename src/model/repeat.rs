@@ -119,12 +119,17 @@ impl Repeated {
     /// additions as stay in a binade at once (from an arbitrary `x`, a division), the one that
     /// crosses on its own, the climb through the binades above ([`Climbs::climb`], two candidates
     /// a binade).
-    #[inline(never)]
+    #[inline(always)]
     fn crossing(&self, mut x: f64) -> f64 {
         let mut n = self.n;
         if let Some(ladder) = &self.ladder {
             (x, n) = ladder.climb(x, n);
         }
+        if n == 0 { x } else { self.float_crossing(x, n) }
+    }
+
+    #[inline(never)]
+    fn float_crossing(&self, mut x: f64, mut n: u32) -> f64 {
         while n > 0 {
             if (0.0..self.tiny).contains(&x) {
                 // A trace that decayed to (almost) nothing, below half an ulp of c: the first
