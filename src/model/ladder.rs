@@ -9,7 +9,9 @@
 //!
 //! Let `u = 2^(e_c - 52)` be the ulp of `c`'s binade, so `c = Q u` with `Q` an integer in
 //! `[2^52, 2^53)`, and let `x` lie in the binade `s` binades above `c`'s, so `x = V u` with `V` a
-//! multiple of `2^s` in `[2^(52+s), 2^(53+s))` (exact in 64 bits up to `s = TOP`). Then
+//! multiple of `2^s` in `[2^(52+s), 2^(53+s))`. (The code counts in units of half the ulp of
+//! `x`'s binade, so that 64 bits hold the sums of the next `WIDTH` binades; `Q`'s bits below the
+//! unit then enter only the rounding of a crossing, as one sticky bit.) Then
 //!
 //! 1. an addition that stays in binade `s` gives `V + S_s`, where `S_s` is `Q` rounded to a
 //!    multiple of `2^s` (fl(V + Q) rounds `Q`'s part below `2^s` alone, `V` being a multiple of
@@ -27,12 +29,15 @@
 //! 4. and the sum goes on from there with `n - m - 1` additions left.
 //!
 //! A trace below `c`'s binade takes its first addition as a double (`x + c`, the loop's own).
-//! Past `TOP` the ladder hands the sum, exact so far, and the additions left to the
-//! floating-point path. Same bits as the loop (`tests::the_ladder_is_adding_bit_for_bit`, and
-//! [`super::repeat`]'s tests through [`super::Repeated::apply`]).
+//! A trace more than `RUNGS` binades above `c`, or a sum that climbs more than `WIDTH` binades,
+//! is handed to the general path exact so far, with the additions left. Same bits as the loop
+//! (`tests::the_ladder_is_adding_bit_for_bit`, and [`super::repeat`]'s tests through
+//! [`super::Repeated::apply`]).
 
-/// The highest binade above `c`'s that the integers hold: `V < 2^(53+TOP+1) <= 2^64`.
-const TOP: usize = 10;
+/// Binades above `c`'s own with a rung: a trace up to `2^RUNGS c`.
+const RUNGS: usize = 24;
+/// How many binades above the one it counts in the ladder may climb: `V < 2^(53+WIDTH+1) <= 2^64`.
+const WIDTH: usize = 10;
 /// A double's significand bits and its implicit leading one.
 const MANTISSA: u64 = (1 << 52) - 1;
 const HIDDEN: u64 = 1 << 52;
@@ -45,10 +50,11 @@ pub(super) struct Ladder {
     exp: u64,
     /// The smallest double of `c`'s binade, `2^e_c`.
     bottom: f64,
-    /// `c`'s significand `Q`.
-    q: u64,
-    /// Binades `s = 0..=TOP`.
-    rungs: [Rung; TOP + 1],
+    /// `c`'s significand `Q` in units of `2^below` ulps for each `below < RUNGS`: shifted right,
+    /// the bits shifted out kept as one sticky bit.
+    q: [u64; RUNGS],
+    /// Binades `s = 0..RUNGS`.
+    rungs: [Rung; RUNGS],
 }
 
 /// One binade of the ladder.
@@ -61,46 +67,50 @@ struct Rung {
     /// an even multiple, from which every addition adds `step`.
     tie: bool,
     /// A sum that enters from the binade below enters within about one step of the bottom, so
-    /// `least` or `least + 1` additions stay, the latter when `V + more < 2^(53+s)`: a comparison
-    /// where an arbitrary entry takes a division (`more = (least + 1) S_s`; 0: the counts of the
-    /// possible entries are more than two, or the binade has a tie, and the division stays).
+    /// `least` or `least + 1` additions stay, the latter when `V + more 2^s < 2^(53+s)`: a
+    /// comparison where an arbitrary entry takes a division (`more 2^s = (least + 1) S_s`; 0: the
+    /// counts of the possible entries are more than two, or the binade has a tie, and the division
+    /// stays).
     least: u64,
     more: u64,
 }
 
 impl Ladder {
-    /// `None` unless `c` is a positive normal double with `TOP + 1` finite binades above it.
+    /// `None` unless `c` is a positive normal double with `RUNGS` finite binades above it.
     pub(super) fn new(c: f64) -> Option<Ladder> {
         if !(c > 0.0 && c.is_normal()) {
             return None;
         }
         let exp = c.to_bits() >> 52;
-        if exp + TOP as u64 + 1 >= 0x7ff {
+        if exp + RUNGS as u64 >= 0x7ff {
             return None;
         }
         let q = (c.to_bits() & MANTISSA) | HIDDEN;
-        let step = |s: usize| round(q, s);
-        let tie = |s: usize| s >= 1 && q & ((1 << s) - 1) == 1 << (s - 1);
+        // In 128 bits: binade s's values are below 2^(53+s).
+        let wide = q as u128;
+        let step = |s: usize| round_wide(wide, s);
         let rungs = std::array::from_fn(|s| {
-            let mut rung = Rung { step: step(s), tie: tie(s), least: 0, more: 0 };
+            let tie = s >= 1 && q & ((1 << s) - 1) == 1 << (s - 1);
+            let mut rung = Rung { step: step(s) as u64, tie, least: 0, more: 0 };
             if s == 0 || rung.tie {
                 return rung;
             }
             // The sums of binade s - 1 from which the next addition leaves it (multiples of
             // 2^(s-1) up to its top), and the entries into binade s they give.
-            let (limit, unit) = (1u64 << (52 + s), 1u64 << (s - 1));
+            let (limit, unit) = (1u128 << (52 + s), 1u128 << (s - 1));
             let mut lowest = (limit - step(s - 1)).saturating_sub(4 * unit).max(limit / 2) & !(unit - 1);
-            while round(lowest + q, s - 1) < limit {
+            while round_wide(lowest + wide, s - 1) < limit {
                 lowest += unit;
             }
-            let (first, last) = (round(lowest + q, s), round(limit - unit + q, s));
-            let count = |v: u64| (2 * limit - v - 1) / rung.step;
+            let (first, last) = (round_wide(lowest + wide, s), round_wide(limit - unit + wide, s));
+            let count = |v: u128| (2 * limit - v - 1) / step(s);
             let (least, most) = (count(last), count(first));
             if most <= least + 1 {
-                (rung.least, rung.more) = (least, (least + 1) * rung.step);
+                (rung.least, rung.more) = (least as u64, (((least + 1) * step(s)) >> s) as u64);
             }
             rung
         });
+        let q = std::array::from_fn(|below| (q >> below) | (q & ((1 << below) - 1) != 0) as u64);
         Some(Ladder { c, exp, bottom: f64::from_bits(exp << 52), q, rungs })
     }
 
@@ -117,37 +127,43 @@ impl Ladder {
             n -= 1;
         }
         let mut s = ((x.to_bits() >> 52) - self.exp) as usize;
-        if s > TOP {
+        if s >= RUNGS {
             return (x, n as u32);
         }
-        let mut v = ((x.to_bits() & MANTISSA) | HIDDEN) << s;
+        // Counted in units of 2^below ulps of c's binade, half the ulp of x: `Q`'s bits under the
+        // unit only matter as one sticky bit for the rounding of a crossing (to a multiple of
+        // 2^(s+1), 4 units or more), and a binade with a tie has none.
+        let below = s.saturating_sub(1);
+        let q = self.q[below];
+        let top = (below + WIDTH).min(RUNGS - 1);
+        let mut v = ((x.to_bits() & MANTISSA) | HIDDEN) << (s - below);
         // Whether the sum entered binade s from below (low in it), not as `x`.
         let mut low = false;
-        while n > 0 {
-            let Some(rung) = self.rungs.get(s) else { break };
-            let limit = 1u64 << (53 + s);
+        while n > 0 && s <= top {
+            let (rung, g) = (&self.rungs[s], s - below);
+            let (limit, step) = (1u64 << (53 + g), rung.step >> below);
             let stay = if rung.tie {
-                let t = v + self.q;
-                if round(t, s) >= limit {
-                    (v, n, s, low) = (round(t, s + 1), n - 1, s + 1, true);
+                let t = v + q;
+                if round(t, g) >= limit {
+                    (v, n, s, low) = (round(t, g + 1), n - 1, s + 1, true);
                     continue;
                 }
-                (v, n) = (round(t, s), n - 1);
-                (limit - v - 1) / rung.step
+                (v, n) = (round(t, g), n - 1);
+                (limit - v - 1) / step
             } else if low && rung.more != 0 {
-                rung.least + (v + rung.more < limit) as u64
+                rung.least + (v + (rung.more << g) < limit) as u64
             } else {
-                (limit - v - 1) / rung.step
+                (limit - v - 1) / step
             };
             if n <= stay {
-                v += n * rung.step;
+                v += n * step;
                 n = 0;
                 break;
             }
             // The crossing addition, rounded in binade s + 1.
-            (v, n, s, low) = (round(v + stay * rung.step + self.q, s + 1), n - stay - 1, s + 1, true);
+            (v, n, s, low) = (round(v + stay * step + q, g + 1), n - stay - 1, s + 1, true);
         }
-        (f64::from_bits(((self.exp + s as u64) << 52) | ((v >> s) & MANTISSA)), n as u32)
+        (f64::from_bits(((self.exp + s as u64) << 52) | ((v >> (s - below)) & MANTISSA)), n as u32)
     }
 }
 
@@ -160,18 +176,20 @@ fn round(t: u64, g: usize) -> u64 {
     (t + (1u64 << (g - 1)) - 1 + ((t >> g) & 1)) & !((1u64 << g) - 1)
 }
 
+/// [`round`] in 128 bits, for the ladder's construction.
+fn round_wide(t: u128, g: usize) -> u128 {
+    if g == 0 {
+        return t;
+    }
+    (t + (1u128 << (g - 1)) - 1 + ((t >> g) & 1)) & !((1u128 << g) - 1)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::repeat::tests::looped;
     use super::*;
     use rand::{RngExt, SeedableRng};
     use rand_pcg::Pcg64Mcg;
-
-    fn looped(mut x: f64, c: f64, n: u32) -> f64 {
-        for _ in 0..n {
-            x += c;
-        }
-        x
-    }
 
     /// The ladder's partial sums against the loop's, for increments with and without ties in
     /// the binades above (trailing zeros in the significand), from traces far below `c` to far
@@ -192,7 +210,7 @@ mod tests {
             for _ in 0..10 {
                 let x = match rng.random_range(0..5) {
                     0 => 0.0,
-                    1 => c * 2f64.powf(rng.random_range(-60.0..12.0)),
+                    1 => c * 2f64.powf(rng.random_range(-60.0..26.0)),
                     2 => c * n as f64 * rng.random::<f64>(),
                     3 => f64::from_bits(c.to_bits() + (rng.random_range(0..12u64) << 52) - rng.random_range(0..3)),
                     _ => c * rng.random_range(1..8) as f64 * (1.0 + rng.random_range(-3..4) as f64 * f64::EPSILON),
@@ -226,12 +244,13 @@ mod tests {
     fn the_ladder_hands_over_what_it_cannot_hold() {
         let c = 0.1;
         let ladder = Ladder::new(c).unwrap();
-        // far above c's binade: untouched
-        assert_eq!(ladder.climb(1e6, 80), (1e6, 80));
+        // 23 binades above c's: the last rung, the whole sum; 33 above: untouched
+        assert_eq!(ladder.climb(1e6, 80), (looped(1e6, c, 80), 0));
+        assert_eq!(ladder.climb(1e9, 80), (1e9, 80));
         // negative and NaN: untouched
         assert_eq!(ladder.climb(-0.5, 80), (-0.5, 80));
         assert!(ladder.climb(f64::NAN, 80).0.is_nan());
-        // 2^14 additions of 0.1 climb past TOP: handed over part of the way, exactly
+        // 2^14 additions of 0.1 climb more than WIDTH binades: handed over part of the way, exactly
         let (y, left) = ladder.climb(0.0, 1 << 14);
         assert!(left > 0 && y > 100.0, "{y} with {left} left");
         assert_eq!(y.to_bits(), looped(0.0, c, (1 << 14) - left).to_bits());

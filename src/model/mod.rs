@@ -24,7 +24,6 @@
 mod advance;
 mod ahead;
 mod block;
-mod climb;
 mod crossings;
 pub mod decay;
 pub mod input;

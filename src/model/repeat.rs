@@ -16,78 +16,47 @@
 
 /// `repeat_add` for one increment `c` and count `n`, with the work that depends only on the
 /// binade of `x` done once: a spike adds the same `c` the same `n` times to whichever trace it
-/// touches, and traces live in a few dozen binades. Per binade the table holds what
-/// `repeat_add` derives from the exponent: the exact step `R u` of one addition, the largest `x`
-/// from which one more addition stays inside the binade, and, for the common case, the largest
-/// `x` from which all `n` do (then one exact addition of `n R u` is the whole work). A sum that
-/// crosses binades (a trace that decayed below one spike's whole increment climbs up to six or
-/// seven) is counted in integers, binade by binade, by the [`Ladder`]; where the ladder stops (more
-/// than ten binades above the increment's), the floating-point path goes on: a second table
-/// ([`Climbs`]) for the binades above, `repeat_add` outside the tables or for negative `x`, a
-/// half-way increment one addition at a time. Same bits as the loop either way
-/// (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
+/// touches, and traces live in a few dozen binades. Per binade the table holds the largest `x`
+/// from which all `n` additions stay inside the binade and their exact sum `n R u` (then one
+/// addition is the whole work). A sum that crosses binades (a trace that decayed below one
+/// spike's whole increment climbs up to six or seven) is counted in integers, binade by binade,
+/// by the [`Ladder`]; what the ladder leaves (a trace more than 24 binades above the increment,
+/// a climb of more than ten, a negative `x`) goes through `repeat_add`. Same bits as the loop
+/// either way (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
 /// `tests::climbs_through_many_binades_match_the_loop_bit_for_bit`).
-use super::climb::Climbs;
 use super::ladder::Ladder;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
     c: f64,
     n: u32,
-    /// `c 2^-54`: below it (and `>= 0`), `x + c` rounds to `c` (less than half of `c`'s ulp).
-    tiny: f64,
     /// Per biased exponent `FIRST + i`; `None` where `repeat_add` must do the work.
     table: Box<[Option<Binade>]>,
-    /// The climb through several binades above the increment's.
-    climbs: Climbs,
-    /// The same in integers, where they hold the sums.
+    /// Sums that cross binades, in integers (`None`: `c` is not a positive normal double).
     ladder: Option<Ladder>,
 }
 
 /// One binade's precomputed part of `repeat_add` (all values exact multiples of its ulp).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Binade {
+struct Binade {
     /// Largest `x` from which all `n` additions stay in the binade (`-1`: none).
     last_all: f64,
     /// `n R u`, their sum.
     all: f64,
-    /// Largest `x` from which one addition stays in the binade.
-    pub(super) last_one: f64,
-    /// `R u`, one addition inside the binade (0: every addition is absorbed).
-    pub(super) one: f64,
-    /// `1 / (R u)`, rounded (0 with `one`).
-    per_one: f64,
-}
-
-impl Binade {
-    /// How many of at most `n` additions from `x` (`x <= last_one`, `one > 0`) stay inside the
-    /// binade: those from x, x + one, x + 2 one, ... up to `last_one`. The quotient (by a
-    /// reciprocal) may round up, which is corrected here, or down, which only leaves an addition
-    /// for the caller's next turn.
-    #[inline(always)]
-    fn fitting(&self, x: f64, n: u64) -> u64 {
-        // Signed conversions: one instruction each way without AVX-512 (an unsigned one is a
-        // sequence of several), and the values lie far inside i64's range (at most 2^53).
-        let mut m = ((((self.last_one - x) * self.per_one) as i64 + 1) as u64).min(n);
-        while x + (m as i64 - 1) as f64 * self.one > self.last_one {
-            m -= 1; // m >= 2 here: m = 1 is x itself, <= last_one
-        }
-        m
-    }
 }
 
 /// Counts done as a plain loop.
 const FEW: u32 = 16;
 
 /// Biased exponents of the table: `x` in `[2^-64, 2^32)`.
-pub(super) const FIRST: u64 = 1023 - 64;
-pub(super) const BINADES: u64 = 96;
+const FIRST: u64 = 1023 - 64;
+const BINADES: u64 = 96;
 
 impl Repeated {
     /// `n` additions of `c`.
     pub fn new(c: f64, n: u32) -> Repeated {
         let table: Box<[_]> = (FIRST..FIRST + BINADES).map(|exp| binade(c, n, exp)).collect();
-        Repeated { c, n, tiny: c * 2f64.powi(-54), table, climbs: Climbs::new(c, n), ladder: Ladder::new(c) }
+        Repeated { c, n, table, ladder: Ladder::new(c) }
     }
 
     /// `x` after the `n` rounded additions of `c`: bit for bit `for _ in 0..n { x += c }`.
@@ -115,56 +84,26 @@ impl Repeated {
     }
 
     /// [`Repeated::apply`] when the sum leaves the binade of `x`: the [`Ladder`] as far as it
-    /// goes (in integers; all the way for the model's traces), then in floating point: as many
-    /// additions as stay in a binade at once (from an arbitrary `x`, a division), the one that
-    /// crosses on its own, the climb through the binades above ([`Climbs::climb`], two candidates
-    /// a binade).
+    /// goes (all the way for the model's traces), `repeat_add` for the rest.
     #[inline(always)]
     fn crossing(&self, mut x: f64) -> f64 {
         let mut n = self.n;
         if let Some(ladder) = &self.ladder {
             (x, n) = ladder.climb(x, n);
         }
-        if n == 0 { x } else { self.float_crossing(x, n) }
+        if n == 0 { x } else { self.rest(x, n) }
     }
 
+    /// What the ladder leaves, as a call (out of the step's loops).
     #[inline(never)]
-    fn float_crossing(&self, mut x: f64, mut n: u32) -> f64 {
-        while n > 0 {
-            if (0.0..self.tiny).contains(&x) {
-                // A trace that decayed to (almost) nothing, below half an ulp of c: the first
-                // addition rounds to c itself.
-                (x, n) = self.climbs.climb(self.c, n - 1);
-                continue;
-            }
-            let Some(b) = self.entry(x) else {
-                // No table entry: below 2c (where an addition leaves c's binade or anything under
-                // it) or at a tie (each addition rounds its own way), one addition on its own.
-                if (0.0..2.0 * self.c).contains(&x) || self.climbs.ties_at(x) {
-                    (x, n) = self.climbs.climb(x + self.c, n - 1);
-                    continue;
-                }
-                return repeat_add(x, self.c, n);
-            };
-            if b.one == 0.0 {
-                return x; // every addition is absorbed, and x never leaves the binade
-            }
-            if x > b.last_one {
-                // This addition crosses into the next binade, which the climb goes on from.
-                (x, n) = self.climbs.climb(x + self.c, n - 1);
-                continue;
-            }
-            let m = b.fitting(x, n as u64);
-            x += m as i64 as f64 * b.one; // exact: a multiple of the ulp inside the binade
-            n -= m as u32;
-        }
-        x
+    fn rest(&self, x: f64, n: u32) -> f64 {
+        repeat_add(x, self.c, n)
     }
 }
 
 /// The precomputed part of one binade (biased exponent `exp`, `x` in `[2^(exp-1023),
 /// 2^(exp-1022))`), by the reasoning of `repeat_add`; `None` where it has no shortcut.
-pub(super) fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
+fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
     if !(c > 0.0 && c.is_finite()) || exp <= 52 || exp >= 0x7fe {
         return None;
     }
@@ -181,7 +120,7 @@ pub(super) fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
     let r = if frac > 0.5 { floor + 1.0 } else { floor };
     let top = f64::from_bits(((exp + 1) << 52) - 1); // the binade's largest value
     if r == 0.0 {
-        return Some(Binade { last_all: top, all: 0.0, last_one: top, one: 0.0, per_one: 0.0 });
+        return Some(Binade { last_all: top, all: 0.0 });
     }
     // An addition from X ulp computes X + q, which must stay below 2^53 - 1/2 to round inside
     // the binade; with a margin of 3 (for the rounding of these bounds) it does when
@@ -191,9 +130,6 @@ pub(super) fn binade(c: f64, n: u32, exp: u64) -> Option<Binade> {
     Some(Binade {
         last_all: last(9007199254740989.0 - q - n.saturating_sub(1) as f64 * r),
         all: (n as f64 * r) * ulp, // exact where used: n r <= 2^53 - X there
-        last_one: last(9007199254740989.0 - q),
-        one: r * ulp,
-        per_one: 1.0 / (r * ulp),
     })
 }
 
@@ -255,12 +191,13 @@ pub fn repeat_add(mut x: f64, c: f64, mut n: u32) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
     use rand_pcg::Pcg64Mcg;
 
-    fn looped(mut x: f64, c: f64, n: u32) -> f64 {
+    /// What every shortcut must equal: the loop.
+    pub(in crate::model) fn looped(mut x: f64, c: f64, n: u32) -> f64 {
         for _ in 0..n {
             x += c;
         }
