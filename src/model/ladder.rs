@@ -29,14 +29,15 @@
 //! 4. and the sum goes on from there with `n - m - 1` additions left.
 //!
 //! A trace below `c`'s binade takes its first addition as a double (`x + c`, the loop's own).
-//! A trace more than `RUNGS` binades above `c`, or a sum that climbs more than `WIDTH` binades,
-//! is handed to the general path exact so far, with the additions left. Same bits as the loop
+//! A trace `RUNGS` or more binades above `c`'s, or a sum that climbs past the `WIDTH` binades
+//! from `x`'s up, is handed to the general path exact so far, with the additions left. Same bits as the loop
 //! (`tests::the_ladder_is_adding_bit_for_bit`, and [`super::repeat`]'s tests through
 //! [`super::Repeated::apply`]).
 
 /// Binades above `c`'s own with a rung: a trace up to `2^RUNGS c`.
 const RUNGS: usize = 24;
-/// How many binades above the one it counts in the ladder may climb: `V < 2^(53+WIDTH+1) <= 2^64`.
+/// The binades from `x`'s up that one climb goes through: counted in units of half the ulp of
+/// `x`, their sums stay below `2^(53+WIDTH+1) = 2^64`.
 const WIDTH: usize = 10;
 /// A double's significand bits and its implicit leading one.
 const MANTISSA: u64 = (1 << 52) - 1;
@@ -130,9 +131,10 @@ impl Ladder {
         if s >= RUNGS {
             return (x, n as u32);
         }
-        // Counted in units of 2^below ulps of c's binade, half the ulp of x: `Q`'s bits under the
-        // unit only matter as one sticky bit for the rounding of a crossing (to a multiple of
-        // 2^(s+1), 4 units or more), and a binade with a tie has none.
+        // Counted in units of 2^below ulps of c's binade, half the ulp of x (from c's own binade,
+        // one ulp: exact): `Q`'s bits under the unit only matter as one sticky bit for the
+        // rounding of a crossing (to a multiple of 2^(s+1), 4 units or more), and a binade with
+        // a tie has none.
         let below = s.saturating_sub(1);
         let q = self.q[below];
         let top = (below + WIDTH).min(RUNGS - 1);
