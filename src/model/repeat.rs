@@ -20,8 +20,8 @@
 /// from which all `n` additions stay inside the binade and their exact sum `n R u` (then one
 /// addition is the whole work). A sum that crosses binades (a trace that decayed below one
 /// spike's whole increment climbs up to six or seven) is counted in integers, binade by binade,
-/// by the [`Ladder`]; what the ladder leaves (a trace more than 24 binades above the increment,
-/// a climb of more than ten, a negative `x`) goes through `repeat_add`. Same bits as the loop
+/// by the [`Ladder`]; what the ladder leaves (a trace 24 binades or more above the increment's,
+/// a climb past ten binades, a negative `x`) goes through `repeat_add`. Same bits as the loop
 /// either way (`tests::the_binade_table_matches_the_loop_bit_for_bit`,
 /// `tests::climbs_through_many_binades_match_the_loop_bit_for_bit`).
 use super::ladder::Ladder;
