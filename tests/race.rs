@@ -44,6 +44,29 @@ fn one_thread_and_two_give_the_same_race_and_verify_replays_it() {
     std::fs::write(dir.join("t1/race.parquet"), encode(&edited, Format::Parquet).unwrap()).unwrap();
     std::fs::write(dir.join("t1/race.csv"), encode(&edited, Format::Csv).unwrap()).unwrap();
     harness_refused(dir, &["verify", "t1", "--sample", "1"], &["race.p_value"]);
+
+    // With `behind` (0.2: above the noise of its 10 test presentations), candidates go after their
+    // first seed, the same on 1 and 2 threads, and the replay agrees.
+    write(dir, "behind.toml", &RACE.replace("behind = 0", "behind = 0.2"));
+    let o = harness_ok(dir, &["race", "behind.toml", "--out", "b1", "--threads", "1"]);
+    assert!(o.stderr.contains("more than 0.2 of accuracy behind the best is dropped"), "{}", o.stderr);
+    assert!(!o.stderr.contains("within the noise"), "{}", o.stderr);
+    harness_ok(dir, &["race", "behind.toml", "--out", "b2", "--threads", "2"]);
+    assert_same_files(&dir.join("b1"), &dir.join("b2"), &RACE_TABLES);
+    let race = read_csv(&dir.join("b1/race.csv"));
+    let behind: Vec<_> = race.iter().filter(|r| r["eliminated_by"] == "behind").collect();
+    assert!(!behind.is_empty(), "some candidates fall behind");
+    assert!(behind.iter().any(|r| r["seeds"] == "1"), "some after one seed");
+    let o = harness_ok(dir, &["verify", "b1", "--sample", "20"]);
+    assert!(o.stdout.contains("20 runs re-run"), "{}", o.stdout);
+    // Its default, 0.1, is within the noise of 10 test presentations: said before the race runs.
+    write(dir, "default.toml", &RACE.replace("behind = 0\n", ""));
+    let o = harness_ok(dir, &["race", "default.toml", "--out", "d"]);
+    assert!(
+        o.stderr.contains("race.behind = 0.1 is within the noise of one run: with 10 test presentations"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -107,7 +130,7 @@ fn a_race_is_reported_and_is_not_a_sweep_to_merge() {
 /// key at its line.
 fn refused(body: &str, needle: &str, key: &str, says: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let text = RACE.replace("[race]\nbudget = 400\nvalidation_replicates = 8\n", body);
+    let text = format!("{}{body}", &RACE[..RACE.find("[race]").expect("a [race] section")]);
     assert_ne!(text, RACE);
     write(tmp.path(), "bad.toml", &text);
     let line = 1 + text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?}"));
@@ -178,6 +201,7 @@ fn readme_race_example_and_keys_are_the_real_ones() {
         sampler: Some(harness::race::settings::Sampler::Tpe),
         screen: Some(vec![vec![0.5, 0.5]]),
         screen_seeds: Some(2),
+        behind: Some(0.1),
     };
     let keys: Vec<String> =
         toml::to_string(&all).unwrap().lines().map(|l| l.split(" =").next().unwrap().to_string()).collect();

@@ -17,6 +17,11 @@ winning configuration):
   mean over the seeds the race gave it (the same race, bit for bit: only the pick differs).
 - `race-tpe`: `sampler = "tpe"` (each new candidate the best of 16 draws of irace's model by the
   density ratio of the good and the other candidates evaluated so far) and `pick = "mean"`.
+- `race-behind`: `race-tpe` with `[race] behind = 0.1` (the race's defaults since session 18): from
+  its first seed on, a candidate more than 0.1 of accuracy behind the best on the same seeds is
+  dropped without waiting for the first test. The methods above set `behind = 0`, as they were
+  measured before it existed.
+- `race-screen-behind`: `race-screen` (below) with `behind = 0.1` (not in the default list).
 - `race-screen`: `race-tpe` with `[race] screen = [[0.25, 0.25], [0.5, 0.25]]`: each iteration
   draws four times the new candidates it races and halves them twice on cheap runs (a quarter of
   their training and of the test images, then half the training), two common seeds a rung; a
@@ -89,7 +94,7 @@ PROBLEMS = {
     "five": [3, 5, 7, 8, 9],  # five digits that are often confused
     "pair": [8, 9],  # a hard pair
 }
-METHODS = ["race", "race-mean", "race-tpe", "race-screen", "race-fid", "halving", "random", "optuna", "irace"]
+METHODS = ["race", "race-mean", "race-tpe", "race-behind", "race-screen", "race-screen-behind", "race-fid", "halving", "random", "optuna", "irace"]
 FIDELITY = 4  # race-fid: the first stage's training lengths are this many times shorter
 VALIDATION_SEED = 777777
 INSTANCES = 16  # Optuna: seeds per trial at most (the docs' recipe)
@@ -135,9 +140,10 @@ def params_of(row: dict, sp: dict) -> dict:
 
 
 def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank", sampler="irace", start=None, name="race",
-            screen=None):
+            screen=None, behind=0.0):
     """`harness race` over `sp`; `start`: parameters of an initial candidate (its `[grid]`);
-    `screen`: its `[race] screen` rungs. The runs it used are counted as the race counts them (a
+    `screen`: its `[race] screen` rungs; `behind`: its `[race] behind` (0, as the methods were
+    measured before it existed, unless a method says otherwise). The runs it used are counted as the race counts them (a
     screening run at rung r as the larger of its two fractions)."""
     exp = base(problem, f"search-{name}-{problem}")
     exp["random"] = random_axes(sp)
@@ -146,6 +152,7 @@ def by_race(harness, problem, seed, budget, sp, work: Path, threads, pick="rank"
     exp["race"] = {"budget": budget, "validation_replicates": 1, "pick": pick, "sampler": sampler}
     if screen is not None:
         exp["race"]["screen"] = [list(r) for r in screen]
+    exp["race"]["behind"] = behind
     res = harness.race(exp, out=work, threads=threads, progress=False, seed=seed)
     race = res.race.to_dicts()
     best = next(r for r in race if r["elite_rank"] == 1)
@@ -174,6 +181,21 @@ SCREEN_RUNGS = ((0.25, 0.25), (0.5, 0.25))
 def by_race_screen(harness, problem, seed, budget, sp, work: Path, threads):
     return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe", name="race-screen",
                    screen=SCREEN_RUNGS)
+
+
+# race-behind: `[race] behind`, the accuracy behind the best at which a candidate is dropped at once
+# (harness race's default).
+BEHIND = 0.1
+
+
+def by_race_behind(harness, problem, seed, budget, sp, work: Path, threads):
+    return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe", name="race-behind",
+                   behind=BEHIND)
+
+
+def by_race_screen_behind(harness, problem, seed, budget, sp, work: Path, threads):
+    return by_race(harness, problem, seed, budget, sp, work, threads, pick="mean", sampler="tpe",
+                   name="race-screen-behind", screen=SCREEN_RUNGS, behind=BEHIND)
 
 
 def by_race_fid(harness, problem, seed, budget, sp, work: Path, threads):
@@ -570,7 +592,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="the CI version: one hard pair, one seed, short runs, a small budget")
     ap.add_argument("--problems", default=None, help=f"comma-separated, of {','.join(PROBLEMS)} (default all)")
-    ap.add_argument("--methods", default=",".join(m for m in METHODS if m not in ("race-screen", "race-fid", "halving")),
+    ap.add_argument("--methods", default=",".join(m for m in METHODS if m not in ("race-screen", "race-screen-behind", "race-fid", "halving")),
                     help=f"comma-separated, of {','.join(METHODS)} (default all but race-screen, race-fid and halving)")
     ap.add_argument("--budget", type=int, default=None, help="runs per search (default 1024; --small 300, the least irace takes for ten parameters)")
     ap.add_argument("--seeds", default=None, help="search seeds, comma-separated (default 1,2,3,4,5; --small 1)")
@@ -602,7 +624,8 @@ def main():
     methods = [m for m in methods if m not in skipped]
     import harness
 
-    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-screen": by_race_screen, "race-fid": by_race_fid, "halving": by_halving,
+    run = {"race": by_race, "race-mean": by_race_mean, "race-tpe": by_race_tpe, "race-screen": by_race_screen,
+           "race-behind": by_race_behind, "race-screen-behind": by_race_screen_behind, "race-fid": by_race_fid, "halving": by_halving,
            "random": by_random,
            "optuna": by_optuna, "irace": by_irace}
     rows = []

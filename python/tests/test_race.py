@@ -83,6 +83,18 @@ def test_a_screening_race_runs_its_cheap_runs_apart_and_resumes(tmp_path):
     assert again.ran == 0 and again.race.equals(results.race)
 
 
+def test_a_race_with_behind_drops_after_one_seed_and_resumes(tmp_path):
+    exp = {**RACE, "race": {**RACE["race"], "behind": 0.2}}
+    out = tmp_path / "race"
+    results = harness.race(exp, out=out, progress=False)
+    behind = results.race.filter(pl.col("eliminated_by") == "behind")
+    assert len(behind) > 0 and (behind["seeds"] == 1).any()
+    again = harness.race(exp, out=out, progress=False)
+    assert again.ran == 0 and again.race.equals(results.race)
+    with pytest.raises(harness.ConfigError, match=r"key `race\.behind`: must be an accuracy between 0 and 1"):
+        harness.race({**RACE, "race": {**RACE["race"], "behind": 2.0}}, out=tmp_path / "never", progress=False)
+
+
 def test_a_race_s_errors_name_the_key(tmp_path):
     bad = dict(RACE, race={"budgett": 400})
     with pytest.raises(harness.ConfigError, match=r"^<dict>: key `race\.budgett`: unknown field `budgett`"):

@@ -82,4 +82,6 @@ pub struct RawRace {
     /// Screening rungs: `[training fraction, test fraction]` each.
     pub screen: Option<Vec<Vec<f64>>>,
     pub screen_seeds: Option<u64>,
+    /// Drop a candidate at once when its mean accuracy is this far behind the best's (0: never).
+    pub behind: Option<f64>,
 }

@@ -7,7 +7,8 @@
 //! - **Scores.** Seeds differ in difficulty, and candidates were raced on different seeds, so a
 //!   candidate's score is the mean over its seeds of its cost minus the median cost of every
 //!   candidate on that seed (lower is better); failed runs are left out, and a candidate with
-//!   fewer than two finite costs is not scored.
+//!   fewer than two finite costs is not scored, unless it was run once (a candidate dropped
+//!   `behind` after its first seed: one run is enough to say it is bad).
 //! - **Split.** The best `min(ceil(n / 10), 25)` of the `n` scored candidates are good (Optuna's
 //!   default `gamma`), at least one.
 //! - **Densities.** Per parameter, independent: on `[0, 1]` (log reals through their logarithm,
@@ -104,15 +105,19 @@ impl Ratio {
             })
             .collect();
         let mut rel: Vec<Vec<(u32, f64)>> = vec![Vec::new(); values.len()];
+        let mut runs = vec![0usize; values.len()];
         for (&(c, i), &v) in costs {
-            if v.is_finite() && c < values.len() {
-                rel[c].push((i, v - median[&i]));
+            if c < values.len() {
+                runs[c] += 1;
+                if v.is_finite() {
+                    rel[c].push((i, v - median[&i]));
+                }
             }
         }
         let mut scored: Vec<(f64, usize)> = rel
             .into_iter()
             .enumerate()
-            .filter(|(_, r)| r.len() >= 2)
+            .filter(|(c, r)| r.len() >= 2 || (r.len() == 1 && runs[*c] == 1))
             .map(|(c, mut r)| {
                 // Summed in seed order, so the score does not depend on the map's order.
                 r.sort_by_key(|&(i, _)| i);

@@ -10,24 +10,31 @@
 //!    elimination (counted once no elite is protected);
 //! 2. every alive candidate without a result on the instance is evaluated (one batch); a failed run
 //!    eliminates its candidate at once;
-//! 3. from `first_test` on, every `each_test` tasks, with more than one alive: the test
+//! 3. with `behind` set: every unprotected alive candidate whose mean cost over the instances all
+//!    alive candidates have results on is more than `behind` above the best such mean is dropped
+//!    at once, without a test, the worst first and never below `min_survival` alive. irace has no
+//!    such step (its first test waits `first_test` seeds): a candidate a whole `behind` of accuracy
+//!    worse than the best on its first seed is one the test would drop there anyway, and its other
+//!    `first_test - 1` runs go to other candidates;
+//! 4. from `first_test` on, every `each_test` tasks, with more than one alive: the test
 //!    ([`eliminate`], in `engine/eliminate.rs`) drops candidates;
-//! 4. an elite is protected (put back alive) while instances it has carried results for are still
+//! 5. an elite is protected (put back alive) while instances it has carried results for are still
 //!    ahead: elites cannot be dropped before the new candidates have caught up with them.
 //!
 //! Decisions depend only on complete blocks of results, never on the order runs finished in.
 //!
-//! Between two tests nothing but a failed run changes who is alive, so before the first task of
-//! such a stretch the race tells the evaluator every evaluation the stretch will ask for if no run
-//! fails ([`Evaluate::ahead`]): a cluster can run them as one batch. The race still asks for each
-//! task's batch in turn, and decides exactly as without the hint.
+//! Between two tests nothing but a failed run (or step 3) changes who is alive, so before the first
+//! task of such a stretch the race tells the evaluator every evaluation the stretch will ask for if
+//! no run fails and nobody falls behind ([`Evaluate::ahead`]): a cluster can run them as one batch.
+//! With `behind`, a race's first task is announced alone (step 3 drops most after it). The race
+//! still asks for each task's batch in turn, and decides exactly as without the hint.
 
 mod eliminate;
 
 use std::collections::HashMap;
 
 pub use eliminate::eliminate;
-use eliminate::{blocks, ranks};
+use eliminate::{behind, blocks, ranks};
 
 use super::settings::TestKind;
 use crate::stats::describe;
@@ -48,6 +55,8 @@ pub struct Setup {
     pub elitist_limit: usize,
     /// Evaluations this race may run.
     pub max_experiments: usize,
+    /// Step 3's margin (`None`: no such step).
+    pub behind: Option<f64>,
 }
 
 /// What dropped a candidate; shown (and written in the race table's `eliminated_by`) as a word.
@@ -67,6 +76,8 @@ pub enum Cause {
     NotAmongElites,
     /// Dropped by screening before the race (`race/screen.rs`); its `task` is the rung.
     Screened,
+    /// More than `behind` worse than the best on the seeds so far (step 3 of the race).
+    Behind,
 }
 
 impl Cause {
@@ -79,6 +90,7 @@ impl Cause {
             Cause::FailedRun => "failed run",
             Cause::NotAmongElites => "not among the elites",
             Cause::Screened => "screened",
+            Cause::Behind => "behind",
         }
     }
 }
@@ -229,7 +241,31 @@ impl Racing<'_> {
         }
     }
 
-    /// Steps 3 and 4: the test, where one is due, drops the unprotected candidates it finds worse.
+    /// Step 3: drop the unprotected candidates more than `behind` worse than the best, by their
+    /// means over the instances every alive candidate has results on.
+    fn drop_behind(&mut self, task: usize, inst: u32) {
+        let Some(margin) = self.s.behind else { return };
+        let who = self.alive();
+        let common: Vec<u32> = self.s.instances[..task]
+            .iter()
+            .copied()
+            .filter(|&i| who.iter().all(|&c| self.costs.contains_key(&(c, i))))
+            .collect();
+        if who.len() < 2 || common.is_empty() {
+            return;
+        }
+        let means: Vec<f64> = who
+            .iter()
+            .map(|&c| describe(common.iter().map(|&i| self.costs[&(c, i)])).mean.unwrap_or(f64::NAN))
+            .collect();
+        let droppable: Vec<bool> = who.iter().map(|&c| self.protected[c] == 0).collect();
+        for j in behind(&means, margin, &droppable, self.s.min_survival) {
+            self.alive[who[j]] = false;
+            self.eliminated[who[j]] = Some(Elimination { by: Cause::Behind, p_value: None, task, seed_index: inst });
+        }
+    }
+
+    /// Steps 4 and 5: the test, where one is due, drops the unprotected candidates it finds worse.
     fn test(&mut self, task: usize, inst: u32) {
         let s = self.s;
         let before = self.alive();
@@ -297,7 +333,9 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
             break;
         }
         if task > hinted {
-            hinted = next_test(s, task).min(s.instances.len());
+            // With `behind`, the first task is announced alone: most of step 3's drops come
+            // after it, and a cluster would run the dropped candidates' stretch for nothing.
+            hinted = if s.behind.is_some() && hinted == 0 { task } else { next_test(s, task).min(s.instances.len()) };
             let costs = &r.costs;
             let ahead: Vec<(usize, u32)> = s.instances[t0..hinted]
                 .iter()
@@ -315,6 +353,7 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
                 *p -= 1;
             }
         }
+        r.drop_behind(task, inst);
         r.test(task, inst);
         r.report(task, inst, &mut |t| ev.task_done(t));
     }
@@ -324,7 +363,7 @@ pub fn race<E>(s: &Setup, ev: &mut impl Evaluate<E>) -> Result<Outcome, E> {
     Ok(Outcome { alive, eliminated, ranking, used, tasks, costs, trace, stop })
 }
 
-/// The first task at or after `task` that ends with a test (step 3).
+/// The first task at or after `task` that ends with a test (step 4).
 fn next_test(s: &Setup, task: usize) -> usize {
     let each = s.each_test.max(1);
     task.max(s.first_test).next_multiple_of(each)

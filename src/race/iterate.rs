@@ -259,6 +259,7 @@ fn setup(s: &Settings, h: &History, seed: u64, it: usize, size: &Size, raced: &[
         min_survival: s.min_survival,
         elitist_limit: s.elitist_limit,
         max_experiments: size.budget,
+        behind: s.behind,
     }
 }
 

@@ -50,9 +50,10 @@ pub struct Plan {
 }
 
 /// The effective settings as identity lines (explicit defaults and absent keys are the same race).
-/// `pick` and `sampler` came later, with new defaults: a line is written only for the value that
-/// is not irace's (`rank`, `irace`), so the races of before keep their identity when their file
-/// says so, and a file without the keys is another race than before (its results differ).
+/// `pick`, `sampler` and `behind` came later, with new defaults: a line is written only for the
+/// value that is not irace's (`rank`, `irace`, `0`), so the races of before keep their identity
+/// when their file says so, and a file without the keys is another race than before (its results
+/// differ).
 fn settings_lines(s: &Settings) -> Vec<String> {
     let f = |x: f64| canonical_value(&toml::Value::Float(x));
     let mut lines = vec![
@@ -76,6 +77,9 @@ fn settings_lines(s: &Settings) -> Vec<String> {
     if let Some(sc) = &s.screen {
         lines.push(format!("race.screen={}", screen_text(sc)));
         lines.push(format!("race.screen_seeds={}", sc.seeds));
+    }
+    if let Some(b) = s.behind {
+        lines.push(format!("race.behind={}", f(b)));
     }
     lines
 }
@@ -135,13 +139,29 @@ fn check_rungs(
     Ok(())
 }
 
+/// A warning when `behind` is within one run's noise: a test phase of `n` images gives an accuracy
+/// whose binomial standard deviation reaches `sqrt(0.25 / n)`, and a margin below that drops good
+/// candidates by chance after their first seed.
+fn noisy_behind(s: &Settings, exp: &config::Experiment) -> Option<String> {
+    let behind = s.behind?;
+    let (_, test) = exp.protocol.presentations(&exp.subset, exp.classes.len());
+    let sd = (0.25 / test.max(1) as f64).sqrt();
+    (behind < sd).then(|| {
+        format!(
+            "race.behind = {behind} is within the noise of one run: with {test} test presentations a run's accuracy \
+             has a standard deviation of up to {sd:.2}, so good candidates may be dropped by chance after one seed; \
+             set race.behind above {sd:.2}, or 0 to drop candidates only by the tests"
+        )
+    })
+}
+
 impl Plan {
     /// The race in a line, as the command and the Python binding announce it.
     pub fn describe(&self, threads: usize) -> String {
         let s = &self.settings;
         format!(
             "race {}: {} parameters ({}), budget {} runs, then {} validation seeds per final elite; {} test, \
-             confidence {}, first test after {} seeds, {} iterations planned, {} survivors{}{}; on {threads} thread(s)",
+             confidence {}, first test after {} seeds{}, {} iterations planned, {} survivors{}{}; on {threads} thread(s)",
             self.name,
             self.space.params.len(),
             self.space.names().join(", "),
@@ -150,6 +170,9 @@ impl Plan {
             s.test.word(),
             s.confidence,
             s.first_test,
+            s.behind.map_or(String::new(), |b| format!(
+                " (from the first seed on, a candidate more than {b} of accuracy behind the best is dropped)"
+            )),
             s.iterations,
             s.min_survival,
             match (s.sampler, s.pick) {
@@ -202,6 +225,8 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
     let exp = resolve(&base, &name, dir, &mut cache)?;
     check_rungs(&settings, &exp, &name, dir, &mut cache)?;
     let identity = identity::of_work("race", raw, &exp, settings_lines(&settings));
+    let mut warnings = exp.warnings.clone();
+    warnings.extend(noisy_behind(&settings, &exp));
     Ok(Plan {
         name,
         seed: raw.seed.unwrap_or(1),
@@ -211,7 +236,7 @@ pub fn plan(raw: &RawExperiment, default_name: &str, dir: &Path, yes: bool) -> R
         base,
         base_dir: config::base_dir(dir),
         identity,
-        warnings: exp.warnings,
+        warnings,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The `[race]` section of an experiment file: raw (as written) and checked ([`Settings`]).
-//! Defaults follow irace's where it has them, except `sampler` and `pick` (measured better in the
-//! search benchmark, docs/study.md section 6; `"irace"` and `"rank"` are irace's):
+//! Defaults follow irace's where it has them, except `sampler`, `pick` and `behind` (measured better
+//! in the search benchmark, docs/study.md section 6; `"irace"`, `"rank"` and `0` are irace's):
 //!
 //! | key | default | meaning |
 //! | --- | --- | --- |
@@ -18,9 +18,13 @@
 //! | `sampler` | `"tpe"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
 //! | `screen` | none | rungs of cheap runs before each race, `[training fraction, test fraction]` each, e.g. `[[0.25, 0.25], [0.5, 0.25]]`: each iteration draws `2^rungs` times the new candidates it races and keeps the better half at each rung (`race/screen.rs`) |
 //! | `screen_seeds` | 2 | common seeds of each screening rung |
+//! | `behind` | 0.1 | after every seed, a candidate whose mean test accuracy over the race's seeds so far is more than this below the best's (on the same seeds) is dropped at once, before any test, e.g. `0.1` (`race/engine.rs`; 0: never) |
 
 use crate::config::Problem;
 pub use crate::config::race::{Pick, RawRace, Sampler, TestKind};
+
+/// `behind`'s default: a tenth of accuracy (the search benchmark's, docs/study.md section 6).
+pub const BEHIND: f64 = 0.1;
 
 /// The settings the least budget depends on.
 #[derive(Clone, Copy)]
@@ -50,6 +54,8 @@ pub struct Settings {
     pub sampler: Sampler,
     /// Screening before each race (`None`: none).
     pub screen: Option<Screen>,
+    /// Accuracy behind the best at which a candidate is dropped without a test (`None`: never).
+    pub behind: Option<f64>,
 }
 
 /// Screening: successive halving of the new candidates over cheap rungs, before they race.
@@ -263,6 +269,16 @@ impl RawRace {
             problem("validation_replicates", format!("must be between 1 and 100000 (got {validation})"));
         }
         let screen = screen(self, &mut problem);
+        let behind = self.behind.unwrap_or(BEHIND);
+        if !(0.0..=1.0).contains(&behind) {
+            problem(
+                "behind",
+                format!(
+                    "must be an accuracy between 0 and 1 (0: never drop a candidate without a test), got {}",
+                    crate::text::value(behind)
+                ),
+            );
+        }
         let knobs = Knobs { min_survival, first_test, each_test, iterations };
         let screening = screen.as_ref().map_or(0.0, Screen::cost_per_raced);
         if let Some(why) = budget_problem(self.budget, &knobs, screening, validation, yes) {
@@ -286,6 +302,7 @@ impl RawRace {
             pick: self.pick.unwrap_or_default(),
             sampler: self.sampler.unwrap_or_default(),
             screen,
+            behind: (behind > 0.0).then_some(behind),
         })
     }
 }
@@ -301,6 +318,7 @@ mod tests {
         // floor(2 + log2(10)) = floor(5.32) = 5
         assert_eq!((s.iterations, s.min_survival, s.elitist_limit, s.validation_replicates), (5, 5, 2, 64));
         assert_eq!((s.pick, s.sampler), (Pick::Mean, Sampler::Tpe), "the search benchmark's winners (docs/study.md 6)");
+        assert_eq!(s.behind, Some(0.1), "the search benchmark's too");
         assert_eq!(irace_default(1), 2);
         assert_eq!(irace_default(4), 4);
     }
@@ -316,6 +334,13 @@ mod tests {
             keys(RawRace { budget: Some(200), confidence: Some(1.0), ..Default::default() }),
             ["race.confidence"]
         );
+        for behind in [-0.1, 1.5, f64::NAN] {
+            let r = RawRace { budget: Some(200), behind: Some(behind), ..Default::default() };
+            assert_eq!(keys(r), ["race.behind"], "{behind}");
+        }
+        let ok =
+            |b: f64| RawRace { budget: Some(200), behind: Some(b), ..Default::default() }.settings(4, false).unwrap();
+        assert_eq!((ok(0.0).behind, ok(0.1).behind), (None, Some(0.1)), "0 turns the step off");
         assert_eq!(keys(RawRace { budget: Some(100_000), ..Default::default() }), ["race.budget"], "--yes");
         assert!(RawRace { budget: Some(100_000), ..Default::default() }.settings(4, true).is_ok());
         // Validation runs count: 5,000 racing + 4 x 2,000 validating is above 10,000.

@@ -33,6 +33,28 @@ fn column_mean(b: &[Vec<f64>], j: usize) -> f64 {
     describe(b.iter().map(|r| r[j])).mean.unwrap_or(f64::NAN)
 }
 
+/// Step 3 of a race: of candidates with mean costs `means` (over the same instances), the positions
+/// of those more than `margin` above the best, the worst first, skipping the ones not `droppable`
+/// and never leaving fewer than `keep`: the step saves runs on hopeless candidates, it does not
+/// choose the elites.
+pub(super) fn behind(means: &[f64], margin: f64, droppable: &[bool], keep: usize) -> Vec<usize> {
+    let best = means.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut order: Vec<usize> = (0..means.len()).collect();
+    order.sort_by(|&a, &b| means[b].total_cmp(&means[a]).then(a.cmp(&b)));
+    let mut alive = means.len();
+    let mut out = Vec::new();
+    for j in order {
+        if alive <= keep || means[j] <= best + margin || means[j].is_nan() {
+            break;
+        }
+        if droppable[j] {
+            out.push(j);
+            alive -= 1;
+        }
+    }
+    out
+}
+
 /// The position (in `who`) of the best by `r`; the first of ties, as R's `which.min`.
 fn argmin(r: &[f64]) -> usize {
     (0..r.len()).fold(0, |b, j| if r[j] < r[b] { j } else { b })

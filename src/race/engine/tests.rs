@@ -22,6 +22,7 @@ fn setup(candidates: usize, instances: u32, max_experiments: usize) -> Setup {
         min_survival: 1,
         elitist_limit: 0,
         max_experiments,
+        behind: None,
     }
 }
 
@@ -209,4 +210,49 @@ fn hints_announce_every_evaluation_up_to_the_next_test() {
         let single = if each_test == 1 { got.used - 120 } else { 0 };
         assert_eq!(hinted.unannounced, single, "each_test {each_test}");
     }
+}
+
+#[test]
+fn with_behind_a_hopeless_candidate_goes_after_its_first_seed_and_saves_the_rest() {
+    // Accuracies 0.9, 0.88, 0.6 and 0.3 (costs their negatives), each run within 0.02 of its mean.
+    let means = vec![0.9, 0.88, 0.6, 0.3];
+    let mut s = setup(4, 30, 1000);
+    s.min_survival = 2;
+    let without = race(&s, &mut objective(means.clone(), 0.0, 0.01, 7)).unwrap();
+    s.behind = Some(0.1);
+    let with = race(&s, &mut objective(means.clone(), 0.0, 0.01, 7)).unwrap();
+    for c in [2, 3] {
+        assert_eq!(without.eliminated[c].as_ref().map(|e| e.by), Some(Cause::Conover), "{c} without: {without:?}");
+        let e = with.eliminated[c].as_ref().expect("dropped");
+        assert_eq!((e.by, e.task, e.p_value), (Cause::Behind, 1, None), "{c}: {e:?}");
+    }
+    // 0.02 behind the best is not 0.1: the close one stays until a test decides.
+    assert!(with.eliminated[1].as_ref().is_none_or(|e| e.by != Cause::Behind), "{:?}", with.eliminated[1]);
+    // One run instead of five for the hopeless ones; the two left are min_survival, so the race
+    // ends there instead of after the first test: 4 runs against 20.
+    assert_eq!((with.used, without.used), (4, 20));
+    assert!(with.costs.contains_key(&(3, 0)) && !with.costs.contains_key(&(3, 1)));
+}
+
+#[test]
+fn behind_never_drops_below_min_survival_nor_a_protected_elite() {
+    // Everyone but candidate 0 is far behind; min_survival 3 keeps the two best of them.
+    let mut s = setup(5, 30, 1000);
+    s.min_survival = 3;
+    s.behind = Some(0.1);
+    let o = race(&s, &mut objective(vec![0.9, 0.5, 0.45, 0.4, 0.2], 0.0, 0.001, 3)).unwrap();
+    let behind: Vec<usize> =
+        (0..5).filter(|&c| o.eliminated[c].as_ref().is_some_and(|e| e.by == Cause::Behind)).collect();
+    assert_eq!(behind, [3, 4], "the worst first, down to min_survival: {:?}", o.eliminated);
+    // An elite (candidate 0, results carried on seeds 10..15) far behind the new ones stays while
+    // they catch up with it, then goes.
+    let mut s = setup(3, 0, 1000);
+    s.instances = vec![10, 11, 12, 13, 14, 20, 21];
+    s.known = (10..15).map(|i| ((0, i), -0.2)).collect();
+    s.min_survival = 1;
+    s.behind = Some(0.1);
+    let mut f = |batch: &[(usize, u32)]| -> Result<Vec<f64>, Infallible> { Ok(vec![-0.9; batch.len()]) };
+    let o = race(&s, &mut f).unwrap();
+    let e = o.eliminated[0].as_ref().expect("the elite goes once caught up");
+    assert_eq!((e.by, e.task), (Cause::Behind, 5), "{e:?}");
 }

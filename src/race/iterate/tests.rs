@@ -20,10 +20,15 @@ fn space() -> Space {
     Space::of(&raw).unwrap()
 }
 
-/// irace's settings (its sampler and pick): the tests of irace's mechanics.
+/// irace's settings (its sampler and pick, no `behind`): the tests of irace's mechanics.
 fn settings(budget: u64) -> Settings {
-    let raw =
-        RawRace { budget: Some(budget), sampler: Some(Sampler::Irace), pick: Some(Pick::Rank), ..Default::default() };
+    let raw = RawRace {
+        budget: Some(budget),
+        sampler: Some(Sampler::Irace),
+        pick: Some(Pick::Rank),
+        behind: Some(0.0),
+        ..Default::default()
+    };
     raw.settings(3, false).unwrap()
 }
 
@@ -166,8 +171,13 @@ fn pick_mean_orders_the_same_final_elites_by_race_mean() {
     let mut differs = 0;
     for seed in 1..=8 {
         let (rank, _) = run(600, seed);
-        let mean_settings =
-            RawRace { budget: Some(600), pick: Some(Pick::Mean), sampler: Some(Sampler::Irace), ..Default::default() };
+        let mean_settings = RawRace {
+            budget: Some(600),
+            pick: Some(Pick::Mean),
+            sampler: Some(Sampler::Irace),
+            behind: Some(0.0),
+            ..Default::default()
+        };
         let mut syn = Synthetic::default();
         let mean = iterate(&mean_settings.settings(3, false).unwrap(), &space(), seed, &mut syn).unwrap();
         assert_eq!(
@@ -213,8 +223,13 @@ fn the_least_accepted_budget_races() {
 #[test]
 fn the_tpe_sampler_is_deterministic_and_finds_the_optimum() {
     let tpe = |seed: u64| {
-        let s =
-            RawRace { budget: Some(900), sampler: Some(Sampler::Tpe), pick: Some(Pick::Rank), ..Default::default() };
+        let s = RawRace {
+            budget: Some(900),
+            sampler: Some(Sampler::Tpe),
+            pick: Some(Pick::Rank),
+            behind: Some(0.0),
+            ..Default::default()
+        };
         iterate(&s.settings(3, false).unwrap(), &space(), seed, &mut Synthetic::default()).unwrap()
     };
     let truth = |h: &History| {
@@ -269,4 +284,33 @@ fn screening_races_the_best_of_its_draws_within_the_budget() {
         assert_eq!(seeds.len(), 2, "iteration {}: {seeds:?}", it.index);
         assert!(seeds.contains(&it.trace[0].seed_index), "iteration {}: {seeds:?}", it.index);
     }
+}
+
+/// `behind` (the default, 0.1): on the synthetic objective, whose candidates range from 0.9 down to
+/// about 0.3, the hopeless go after one seed, so the same budget races more candidates, and the
+/// race still ends near the optimum; it is a function of the race seed.
+#[test]
+fn behind_races_more_candidates_for_the_same_budget() {
+    let race = |behind: f64, seed: u64| {
+        let s = RawRace { budget: Some(900), behind: Some(behind), ..Default::default() };
+        iterate(&s.settings(3, false).unwrap(), &space(), seed, &mut Synthetic::default()).unwrap()
+    };
+    for seed in 1..=3 {
+        let (with, without) = (race(0.1, seed), race(0.0, seed));
+        let dropped =
+            with.candidates.iter().filter(|c| c.left.as_ref().is_some_and(|(_, e)| e.by == Cause::Behind)).count();
+        assert!(dropped > 0, "seed {seed}");
+        assert!(!without.candidates.iter().any(|c| c.left.as_ref().is_some_and(|(_, e)| e.by == Cause::Behind)));
+        assert!(
+            with.candidates.len() > without.candidates.len(),
+            "{} against {}",
+            with.candidates.len(),
+            without.candidates.len()
+        );
+        assert!(with.used <= 900, "{}", with.used);
+        let v = &with.candidates[with.elites[0]].values;
+        let Value::Num(x) = v[0] else { panic!() };
+        assert!((x - 0.3).abs() < 0.15, "seed {seed}: x = {x}");
+    }
+    assert_eq!(race(0.1, 2).candidates, race(0.1, 2).candidates);
 }
