@@ -9,7 +9,8 @@ and its differences from the peers paired by problem and search seed, with their
 
 `--peers`: `results.csv` files of `search.py` runs at the peers' budget (a (problem, method, seed)
 found in two files must agree). `--race LABEL FILES...` (repeatable): the races to compare, shown as
-`method @ LABEL` (e.g. their budget). The table is markdown, on standard output.
+`method @ LABEL` (e.g. their budget); rows of the peers' methods in them are left out. The table is
+markdown, on standard output.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def main():
     for p in PROBLEMS:
         for label, *files in a.race:
             for (problem, method), mine in sorted(read(files).items()):
-                if problem != p:
+                if problem != p or method in PEERS:  # a file of both: its peers are in --peers
                     continue
                 seeds = sorted(mine)
                 best = max(
