@@ -59,6 +59,16 @@ fn a_race_on_the_cluster_has_the_local_race_s_tables_and_a_cancelled_task_is_res
     assert_same_files(&dir.join("local"), &dir.join("cut"), &RACE_TABLES);
     assert_eq!(account.resubmitted, 1, "{:?}", &s.submissions[..3]);
     assert_eq!(s.submissions[1], vec![1], "the cancelled task alone");
+
+    // With `behind` the announcements change (a race's first seed goes out alone), the decisions
+    // do not: the cluster's tables are the local race's.
+    write(dir, "race.toml", &RACE.replace("behind = 0", "behind = 0.2"));
+    harness_ok(dir, &["race", "race.toml", "--out", "local-behind", "--threads", "2"]);
+    let (ok, _, _) = race_on(dir, "cluster-behind", InProcess::default(), 4);
+    assert!(ok);
+    assert_same_files(&dir.join("local-behind"), &dir.join("cluster-behind"), &RACE_TABLES);
+    let race = read_csv(&dir.join("cluster-behind/race.csv"));
+    assert!(race.iter().any(|r| r["eliminated_by"] == "behind"));
 }
 
 /// Runs `InProcess` until `live` submissions, then fails like a driver that dies.
