@@ -121,6 +121,11 @@ fn a_race_is_reported_and_is_not_a_sweep_to_merge() {
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "report.html lacks {id}");
     }
+    assert!(!html.contains("of accuracy behind the best"), "the fixture races without `behind`");
+    write(dir, "behind.toml", &RACE.replace("behind = 0", "behind = 0.2"));
+    harness_ok(dir, &["race", "behind.toml", "--out", "b", "--report"]);
+    let html = text(dir.join("b/report.html"));
+    assert!(html.contains("a candidate more than 0.2 of accuracy behind the best on the same seeds was dropped"));
     harness_refused(dir, &["merge", "r", "--out", "m"], &["a race's results are not shards"]);
     let o = harness_ok(dir, &["status", "r"]);
     assert!(o.stdout.contains("finished"), "{}", o.stdout);

@@ -20,14 +20,18 @@ pub fn races(src: &Source, figures: &mut Vec<String>) -> Result<String, ReportEr
     let mut s = String::from("<section id=\"races\"><h2>The races</h2>\n");
     let _ = writeln!(
         s,
-        "<p>{} races used {} of {} runs ({}); every candidate alive at a seed ran with that seed (common seeds). {} test, confidence {}, first test after {} seeds.</p>",
+        "<p>{} races used {} of {} runs ({}); every candidate alive at a seed ran with that seed (common seeds). {} test, confidence {}, first test after {} seeds{}.</p>",
         h.iterations.len(),
         h.used,
         plan.settings.budget,
         escape(&h.stop.to_string()),
         plan.settings.test.word(),
         plan.settings.confidence,
-        plan.settings.first_test
+        plan.settings.first_test,
+        plan.settings.behind.map_or(String::new(), |b| format!(
+            "; before it, from the first seed on, a candidate more than {b} of accuracy behind the best on the same seeds \
+             was dropped (<code>behind</code>)"
+        ))
     );
     s.push_str("<table id=\"iterations-table\"><thead><tr><th>iteration</th><th>candidates</th><th>elites in</th><th>runs</th><th>seeds</th><th>stopped because</th></tr></thead><tbody>\n");
     for it in &h.iterations {
