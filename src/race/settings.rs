@@ -18,7 +18,7 @@
 //! | `sampler` | `"tpe"` | how candidates are drawn after the first race: `"irace"`, around the elites (irace's model); `"tpe"`, the best of 16 such draws by the density ratio of the good and the other candidates evaluated so far (`race/density.rs`) |
 //! | `screen` | none | rungs of cheap runs before each race, `[training fraction, test fraction]` each, e.g. `[[0.25, 0.25], [0.5, 0.25]]`: each iteration draws `2^rungs` times the new candidates it races and keeps the better half at each rung (`race/screen.rs`) |
 //! | `screen_seeds` | 2 | common seeds of each screening rung |
-//! | `behind` | 0.1 | after every seed, a candidate whose mean test accuracy over the race's seeds so far is more than this below the best's (on the same seeds) is dropped at once, before any test, e.g. `0.1` (`race/engine.rs`; 0: never) |
+//! | `behind` | 0.1 | after every seed, a candidate whose mean test accuracy over the race's seeds so far is more than this below the best's (on the same seeds) is dropped at once, before any test (`race/engine.rs`; 0: never, as irace) |
 
 use crate::config::Problem;
 pub use crate::config::race::{Pick, RawRace, Sampler, TestKind};
